@@ -1,0 +1,42 @@
+"""cjmkit: customer journey mapping workshops in Jupyter.
+
+The public API in one place::
+
+    import cjmkit
+    journey = cjmkit.load("acme.cjm.json")
+    with cjmkit.open_map("acme.cjm.json") as session:   # every edit saved at once
+        session.editor.add("stages", {"name": "Renew"})
+"""
+
+from cjmkit.edits import Change, Editor
+from cjmkit.errors import (
+    CjmError,
+    ConflictError,
+    InvalidEdit,
+    InvalidJourney,
+    SchemaVersionError,
+    StorageError,
+)
+from cjmkit.model import SCHEMA_VERSION, Journey, journey_from_dict
+from cjmkit.store import MapSession, load, open_map, save
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Change",
+    "CjmError",
+    "ConflictError",
+    "Editor",
+    "InvalidEdit",
+    "InvalidJourney",
+    "Journey",
+    "MapSession",
+    "SchemaVersionError",
+    "StorageError",
+    "__version__",
+    "journey_from_dict",
+    "load",
+    "open_map",
+    "save",
+]
