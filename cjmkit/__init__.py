@@ -18,9 +18,20 @@ from cjmkit.errors import (
     StorageError,
 )
 from cjmkit.model import SCHEMA_VERSION, Journey, journey_from_dict
-from cjmkit.store import MapSession, load, open_map, save
 
 __version__ = "0.1.0"
+
+_FROM_STORE = ("MapSession", "load", "open_map", "save")
+
+
+def __getattr__(name: str) -> object:
+    # The storage functions are imported on first use, so importing cjmkit.model stays light.
+    if name in _FROM_STORE:
+        from cjmkit import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module 'cjmkit' has no attribute {name!r}")
+
 
 __all__ = [
     "SCHEMA_VERSION",

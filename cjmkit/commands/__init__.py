@@ -1,0 +1,1 @@
+"""Subcommands of the ``cjmkit`` command line, one module per group."""

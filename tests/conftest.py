@@ -1,0 +1,42 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import CHROMIUM_ARGS, SAMPLE_MAP, require_chromium
+
+os.environ.setdefault("BOKEH_RESOURCES", "inline")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """A headless Debian Chromium driven by Playwright (skips, or fails under CI=true, without one)."""
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    """A fresh browser page (own context: no shared cookies or cache)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sample_map(tmp_path: Path) -> Path:
+    """A private copy of the sample map, safe to edit."""
+    target = tmp_path / "acme.cjm.json"
+    shutil.copyfile(SAMPLE_MAP, target)
+    return target
