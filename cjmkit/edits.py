@@ -125,7 +125,7 @@ class Change:
     ----------
     action
         ``"add"``, ``"update"``, ``"remove"``, ``"move"``, ``"journey"`` (title etc.),
-        ``"batch"``, ``"undo"`` or ``"redo"``.
+        ``"batch"``, ``"undo"``, ``"redo"`` or ``"reload"`` (a new document).
     description
         A short human description, e.g. ``"Add touchpoint 'Live chat'"``, for undo buttons.
     collection, item_id
@@ -184,8 +184,27 @@ class Editor:
         return lambda: self._listeners.remove(listener)
 
     def _notify(self, change: Change) -> None:
+        # Every subscriber hears every change even if one fails (e.g. the autosave hits a
+        # conflict): the map view still updates, and the first error is raised afterwards.
+        error: Exception | None = None
         for listener in list(self._listeners):
-            listener(self.journey, change)
+            try:
+                listener(self.journey, change)
+            except Exception as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+
+    def replace_journey(self, journey: Journey, description: str = "Reload") -> None:
+        """Edit another journey from now on (e.g. the map re-read from disk).
+
+        The undo and redo history is cleared (it described the replaced document) and
+        subscribers hear a ``Change("reload", description)``.
+        """
+        self.journey = journey
+        self._undo.clear()
+        self._redo.clear()
+        self._notify(Change("reload", description))
 
     # -- history ----------------------------------------------------------------------------
 
