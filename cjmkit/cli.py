@@ -17,7 +17,11 @@ from collections.abc import Sequence
 from cjmkit import __version__
 from cjmkit.errors import CjmError
 
-COMMAND_MODULES = ("cjmkit.commands.core",)
+COMMAND_MODULES = (
+    "cjmkit.commands.core",
+    "cjmkit.commands.serve",
+    "cjmkit.commands.publish",
+)
 """Modules that add subcommands, in the order they appear in ``cjmkit --help``."""
 
 

@@ -1,0 +1,34 @@
+"""``cjmkit publish``: write a static site of a folder's maps (no server needed)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``publish`` to the command line."""
+    publish = subparsers.add_parser(
+        "publish",
+        help="write a static HTML site of a folder's maps",
+        description=(
+            "Write SITE/index.html listing the maps of MAPS_DIR and one self-contained interactive page per "
+            "map (tooltips and persona switching work without a server; opens from file:// too)."
+        ),
+    )
+    publish.add_argument("maps_dir", type=Path, metavar="MAPS_DIR", help="folder of maps (*.cjm.json)")
+    publish.add_argument(
+        "--out", type=Path, required=True, metavar="SITE", help="folder to write the site to"
+    )
+    publish.set_defaults(func=cmd_publish)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Write the site and say where it is."""
+    from cjmkit.publish import publish
+
+    site = publish(args.maps_dir, args.out)
+    print(f"Wrote {len(site.pages)} map page{'s' if len(site.pages) != 1 else ''} and {site.index}")
+    for problem in site.skipped:
+        print(f"skipped {problem}")
+    return 0

@@ -1,0 +1,39 @@
+"""``cjmkit serve``: show the maps of a folder read-only in the browser (Voila)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``serve`` to the command line."""
+    from cjmkit.serve import DEFAULT_PORT
+
+    serve = subparsers.add_parser(
+        "serve",
+        help="show a folder's maps read-only in the browser",
+        description=(
+            "Serve a read-only viewer of the maps (*.cjm.json) of MAPS_DIR: /?map=NAME shows NAME.cjm.json, "
+            "/ lists the maps. Listens on 127.0.0.1 (this machine only) unless --host says otherwise."
+        ),
+    )
+    serve.add_argument(
+        "maps_dir", nargs="?", default=".", metavar="MAPS_DIR", help="folder of maps (default: .)"
+    )
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 shares it)"
+    )
+    serve.add_argument("--preheat", type=int, default=0, help=argparse.SUPPRESS)
+    serve.add_argument("--notebook", default=None, help=argparse.SUPPRESS)
+    serve.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the viewer server until interrupted."""
+    from cjmkit.errors import CjmError
+    from cjmkit.serve import serve
+
+    if not 0 < args.port < 65536:
+        raise CjmError(f"--port must be between 1 and 65535, got {args.port}")
+    return serve(args.maps_dir, port=args.port, host=args.host, notebook=args.notebook, preheat=args.preheat)

@@ -1,0 +1,254 @@
+"""Serve the read-only map viewer with Voila, locked down for stakeholders.
+
+:func:`serve` starts Voila in this process on ONE notebook, the viewer, copied into a private
+temporary folder: Voila's single-notebook mode puts it at the root URL and exposes no file
+browser, no contents API and no other file (the ``/voila/files/`` handler sees only that private
+folder, and refuses ``.ipynb``/``.py`` anyway). The folder of maps reaches the kernel through the
+``CJMKIT_MAPS_DIR`` environment variable; the viewer resolves ``?map=NAME`` only among the
+``*.cjm.json`` files of that folder (see :mod:`cjmkit.widgets.viewer`).
+
+Every security-relevant Voila setting is given on Voila's command line, which wins over any
+``voila.json`` lying around, and Voila reads config files only from the private folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from cjmkit.errors import CjmError
+from cjmkit.widgets.viewer import MAPS_DIR_ENV, list_maps, map_name_from_query, resolve_map
+
+DEFAULT_PORT = 8866
+TEMPLATE = "cjmkit"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+VIEWER_CELLS: tuple[str, ...] = (
+    "from cjmkit.widgets import viewer\n\nviewer.load_bokeh()",
+    "viewer.from_request()",
+)
+"""The code cells of the viewer notebook (``notebooks/viewer.ipynb`` holds the same cells)."""
+
+CULL_IDLE_SECONDS = 600
+CULL_INTERVAL_SECONDS = 60
+
+# Without a Content-Security-Policy a compromised output could still call out; with it the browser
+# itself refuses any request that does not go back to this server.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+)
+
+
+def viewer_notebook(cells: Sequence[str] = VIEWER_CELLS) -> dict[str, Any]:
+    """Return the viewer notebook (nbformat 4 JSON data) made of ``cells``."""
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"cell-{i}",
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+            for i, source in enumerate(cells, start=1)
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+            "title": "cjmkit",
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def template_roots() -> list[Path]:
+    """Return the ``share/jupyter`` folders to add to ``JUPYTER_PATH`` so our template is found.
+
+    An installed wheel puts the template under ``sys.prefix/share/jupyter`` (found by Voila
+    anyway); a source checkout has it beside the package.
+    """
+    here = Path(__file__).resolve().parent
+    candidates = [here / "_share" / "jupyter", here.parent / "share" / "jupyter"]
+    return [path for path in candidates if (path / "voila" / "templates" / TEMPLATE / "conf.json").is_file()]
+
+
+def _template_installed() -> bool:
+    from jupyter_core.paths import jupyter_path
+
+    return any((Path(p) / "voila" / "templates" / TEMPLATE / "conf.json").is_file() for p in jupyter_path())
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise :class:`CjmError` when ``host:port`` cannot be listened on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            raise CjmError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}); choose another port with --port"
+            ) from None
+
+
+def listening_message(host: str, port: int) -> str:
+    """The line printed at start: where the server listens and who can reach it."""
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    if host in LOCAL_HOSTS:
+        return f"Listening on {url} (local only; use --host to share)"
+    return f"Listening on {url} (reachable by anyone who can reach this host; no login is asked)"
+
+
+def title_hook(maps_dir: Path) -> Callable[..., Any]:
+    """Return a Voila ``prelaunch_hook`` that sets the page title from the requested map.
+
+    It reads only the title of a map that :func:`resolve_map` accepts; anything else keeps a
+    neutral title. The kernel checks the name again on its own.
+    """
+
+    def hook(handler: Any, notebook: Any, cwd: str) -> Any:
+        title = "Journey maps · cjmkit"
+        name = map_name_from_query(getattr(handler.request, "query", ""))
+        if name is not None:
+            path = resolve_map(maps_dir, name)
+            title = "No such map · cjmkit"
+            if path is not None:
+                title = f"{_map_title(path) or name} · cjmkit"
+        notebook.metadata["title"] = title
+        return notebook
+
+    return hook
+
+
+def _map_title(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            title = json.load(handle).get("title")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return title.strip()[:200] if isinstance(title, str) else ""
+
+
+def voila_argv(notebook: Path, host: str, port: int, private_dir: Path, *, preheat: int = 0) -> list[str]:
+    """Return Voila's command line for serving ``notebook`` locked down."""
+    argv = [
+        str(notebook),
+        "--no-browser",
+        f"--Voila.ip={host}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--Voila.root_dir={private_dir}",
+        f"--Voila.config_file_paths={private_dir}",
+        f"--VoilaConfiguration.template={TEMPLATE}",
+        "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.file_allowlist=^$",
+        r"--VoilaConfiguration.file_denylist=.*",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+    if preheat:
+        argv += [
+            "--VoilaConfiguration.preheat_kernel=True",
+            f"--VoilaConfiguration.default_pool_size={preheat}",
+        ]
+    return argv
+
+
+def _tornado_settings() -> dict[str, Any]:
+    return {
+        "headers": {
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        }
+    }
+
+
+@contextlib.contextmanager
+def _private_notebook(notebook: Path | None) -> Iterator[tuple[Path, Path]]:
+    with tempfile.TemporaryDirectory(prefix="cjmkit-serve-") as tmp:
+        private = Path(tmp)
+        target = private / "viewer.ipynb"
+        if notebook is None:
+            target.write_text(json.dumps(viewer_notebook(), indent=1), encoding="utf-8")
+        else:
+            target.write_bytes(Path(notebook).read_bytes())
+        yield private, target
+
+
+def serve(
+    maps_dir: str | os.PathLike[str] = ".",
+    *,
+    port: int = DEFAULT_PORT,
+    host: str = "127.0.0.1",
+    notebook: str | os.PathLike[str] | None = None,
+    preheat: int = 0,
+    print_fn: Callable[[str], None] = print,
+) -> int:
+    """Serve the read-only viewer for the maps of ``maps_dir`` until interrupted.
+
+    Parameters
+    ----------
+    maps_dir
+        Folder whose ``*.cjm.json`` maps can be viewed (``/?map=NAME`` shows ``NAME.cjm.json``).
+    port, host
+        Where to listen; ``host`` defaults to 127.0.0.1 (this machine only).
+    notebook
+        Serve this notebook instead of the viewer, with the same settings (benchmarks, tests).
+    preheat
+        Number of pre-started kernels (0: start one per visit). See ``benchmarks/bench_serve.py``.
+    print_fn
+        Where the start message goes.
+
+    Returns
+    -------
+    int
+        The exit code (0 once the server stops).
+    """
+    folder = Path(maps_dir).expanduser()
+    if not folder.is_dir():
+        raise CjmError(f"{folder}: no such folder of maps")
+    folder = folder.resolve()
+    if notebook is not None and not Path(notebook).is_file():
+        raise CjmError(f"{notebook}: no such notebook")
+    check_port(host, port)
+    roots = template_roots()
+    os.environ[MAPS_DIR_ENV] = str(folder)
+    if roots:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            [*map(str, roots), *filter(None, [os.environ.get("JUPYTER_PATH")])]
+        )
+    if not _template_installed():
+        raise CjmError(f"the cjmkit Voila template is not installed (looked in {roots or 'JUPYTER_PATH'})")
+    from traitlets.config import Config
+    from voila.app import Voila
+
+    with _private_notebook(Path(notebook) if notebook else None) as (private, target):
+        config = Config()
+        config.Voila.tornado_settings = _tornado_settings()
+        if not preheat:
+            # preheated kernels run the notebook before the request exists: no hook then
+            config.VoilaConfiguration.prelaunch_hook = title_hook(folder)
+        count = len(list_maps(folder))
+        print_fn(listening_message(host, port))
+        print_fn(f"Serving {count} map{'s' if count != 1 else ''} from {folder}; press Ctrl+C to stop.")
+        sys.stdout.flush()
+        app = Voila(config=config)
+        app.initialize(voila_argv(target, host, port, private, preheat=preheat))
+        app.start()
+    return 0
