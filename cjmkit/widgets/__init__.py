@@ -1,0 +1,22 @@
+"""Jupyter widgets: the workshop editors and board (and, beside them, the viewer).
+
+Each editor works alone in a notebook given an :class:`~cjmkit.edits.Editor` (for example
+``open_map(path).editor``); :class:`WorkshopBoard` puts them all next to the live map.
+"""
+
+from cjmkit.widgets.handoff_editor import HandoffEditor
+from cjmkit.widgets.persona_editor import PersonaEditor
+from cjmkit.widgets.quick_capture import QuickCapture
+from cjmkit.widgets.structure_editor import CollectionEditor, StructureEditor
+from cjmkit.widgets.touchpoint_editor import TouchpointEditor
+from cjmkit.widgets.voting import DotVoting
+
+__all__ = [
+    "CollectionEditor",
+    "DotVoting",
+    "HandoffEditor",
+    "PersonaEditor",
+    "QuickCapture",
+    "StructureEditor",
+    "TouchpointEditor",
+]

@@ -1,0 +1,220 @@
+"""Small building blocks shared by the editors: inline messages, list fields, option lists.
+
+Every editor shows a refused edit as the :class:`~cjmkit.errors.CjmError` sentence in a
+message widget beside the field the sentence names; nothing reaches the document.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import ipywidgets as w
+
+from cjmkit.errors import CjmError, InvalidEdit
+from cjmkit.model import EMOTION_WORDS, Journey
+
+NEW = "__new__"
+"""Dropdown value that stands for "a new item" in the editors' item pickers."""
+
+LABEL_WIDTH = "110px"
+FIELD_WIDTH = "360px"
+
+_PLACE = re.compile(r"^(?:\d+ problems: )?([A-Za-z0-9_.\[\]-]+):")
+
+
+def message_widget() -> w.HTML:
+    """Return an empty inline message (shown in red when it holds text)."""
+    return w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
+
+
+def set_message(widget: w.HTML, text: str, kind: str = "error") -> None:
+    """Show ``text`` (escaped) in a message widget; an empty text hides it."""
+    if not text:
+        widget.value = ""
+        return
+    color = {"error": "#b3261e", "ok": "#1b6e3a", "info": "#555"}[kind]
+    icon = {"error": "⚠ ", "ok": "✓ ", "info": ""}[kind]
+    widget.value = f'<span style="color:{color}">{icon}{html.escape(text)}</span>'
+
+
+def message_text(widget: w.HTML) -> str:
+    """Return the plain text a message widget shows (for tests and status lines)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", widget.value)).lstrip("⚠✓ ").strip()
+
+
+class FieldMessages:
+    """Inline messages for a form: one per field plus one for the whole form.
+
+    :meth:`show` puts an error's sentence next to the field it names (the sentence of an
+    :class:`~cjmkit.errors.InvalidEdit` starts with its place, e.g. ``"name: must not be
+    empty"``), or in the form's own message when it names no known field.
+    """
+
+    def __init__(self, fields: Iterable[str]) -> None:
+        self.fields = {name: message_widget() for name in fields}
+        self.form = message_widget()
+
+    def __getitem__(self, field: str) -> w.HTML:
+        return self.fields[field]
+
+    def clear(self) -> None:
+        """Hide every message."""
+        for widget in (*self.fields.values(), self.form):
+            set_message(widget, "")
+
+    def show(self, error: CjmError | str, field: str | None = None) -> None:
+        """Show an error's sentence beside its field (or ``field``, when given)."""
+        self.clear()
+        text = str(error)
+        if field is None:
+            match = _PLACE.match(text)
+            parts = re.split(r"[.\[\]]+", match.group(1)) if match else []
+            field = next((part for part in reversed(parts) if part in self.fields), None)
+        set_message(self.fields.get(field, self.form) if field else self.form, text)
+
+    def ok(self, text: str) -> None:
+        """Show a short confirmation in the form's message."""
+        self.clear()
+        set_message(self.form, text, "ok")
+
+    def texts(self) -> dict[str, str]:
+        """Return the visible messages by field (``""`` for the form's own)."""
+        found = {name: message_text(widget) for name, widget in self.fields.items()}
+        found[""] = message_text(self.form)
+        return {name: text for name, text in found.items() if text}
+
+
+def attempt(messages: FieldMessages, action: Callable[[], Any], field: str | None = None) -> Any:
+    """Run an edit; on a CjmError show its sentence inline and return None."""
+    try:
+        result = action()
+    except CjmError as error:
+        messages.show(error, field)
+        return None
+    messages.clear()
+    return result
+
+
+def row(label: str, field: w.Widget, message: w.Widget | None = None) -> w.HBox:
+    """A labelled form row: ``label  [field]  message``."""
+    caption = w.Label(label, layout=w.Layout(width=LABEL_WIDTH, flex="0 0 auto"))
+    parts = [caption, field] if message is None else [caption, field, message]
+    return w.HBox(parts, layout=w.Layout(align_items="center"))
+
+
+def text(placeholder: str = "", width: str = FIELD_WIDTH) -> w.Text:
+    """A single line text field of the usual width."""
+    return w.Text(placeholder=placeholder, layout=w.Layout(width=width))
+
+
+def lines_area(placeholder: str = "one per line", rows: int = 3) -> w.Textarea:
+    """A text area for a list, one entry per line."""
+    return w.Textarea(placeholder=placeholder, rows=rows, layout=w.Layout(width=FIELD_WIDTH))
+
+
+def split_lines(value: str) -> list[str]:
+    """Turn a text area's value into a list: one stripped, non-empty entry per line."""
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def split_commas(value: str) -> list[str]:
+    """Turn ``"email, chat"`` into ``["email", "chat"]``."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def button(description: str, style: str = "", tooltip: str = "", width: str = "auto") -> w.Button:
+    """A button of the house style (``style``: primary, success, danger, warning or empty)."""
+    return w.Button(
+        description=description, button_style=style, tooltip=tooltip, layout=w.Layout(width=width)
+    )
+
+
+def set_options(
+    dropdown: w.Dropdown | w.Select, options: Sequence[tuple[str, Any]], keep: Any = None
+) -> None:
+    """Replace a picker's options only when they changed, keeping its value if still offered.
+
+    Setting the same options again would send them to the browser on every edit, which a map
+    with a thousand touchpoints notices.
+    """
+    options = tuple(options)
+    wanted = dropdown.value if keep is None else keep
+    if tuple(dropdown.options) != options:
+        dropdown.options = options
+    values = [value for _label, value in options]
+    if wanted in values:
+        if dropdown.value != wanted:
+            dropdown.value = wanted
+    elif values and dropdown.value not in values:
+        dropdown.value = values[0]
+
+
+def stage_options(journey: Journey) -> list[tuple[str, str]]:
+    """Options naming each stage (with its phase, when it has one)."""
+    return [(f"{s.phase} · {s.name}" if s.phase else s.name, s.id) for s in journey.stages]
+
+
+def lane_options(journey: Journey) -> list[tuple[str, str]]:
+    """Options naming each lane and its kind."""
+    return [(f"{lane.name} ({lane.kind})", lane.id) for lane in journey.lanes]
+
+
+def touchpoint_label(journey: Journey, touchpoint: Any) -> str:
+    """``"Name — Stage / Lane"``: what a touchpoint is called in pickers."""
+    stage = journey.stage(touchpoint.stage)
+    lane = journey.lane(touchpoint.lane)
+    where = " / ".join(x.name for x in (stage, lane) if x is not None)
+    return f"{touchpoint.name} — {where}" if where else touchpoint.name
+
+
+def touchpoint_options(journey: Journey, kinds: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """Options for the touchpoints (of lanes of the given kinds, or all), in map order."""
+    lanes = None if kinds is None else {lane.id for lane in journey.lanes if lane.kind in set(kinds)}
+    stage_order = {s.id: i for i, s in enumerate(journey.stages)}
+    lane_order = {lane.id: i for i, lane in enumerate(journey.lanes)}
+    chosen = [tp for tp in journey.touchpoints if lanes is None or tp.lane in lanes]
+    chosen.sort(key=lambda tp: (stage_order.get(tp.stage, 0), lane_order.get(tp.lane, 0)))
+    return [(touchpoint_label(journey, tp), tp.id) for tp in chosen]
+
+
+def emotion_word(value: int) -> str:
+    """``-2`` → ``"very negative"`` ... ``2`` → ``"very positive"``."""
+    return EMOTION_WORDS.get(int(value), "")
+
+
+def parse_hours(value: str, field: str = "sla_hours") -> float | None:
+    """Read an SLA typed as hours (``"24"``, ``"1.5"``); empty means no SLA."""
+    value = value.strip().lower().removesuffix("h").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidEdit(f"{field}: {value!r} is not a number of hours (e.g. 24)") from None
+
+
+def section(title: str) -> w.HTML:
+    """A small heading inside an editor."""
+    return w.HTML(f"<b style='font-size:1.05em'>{html.escape(title)}</b>")
+
+
+class Subscribed:
+    """Mixin: subscribe to an Editor and refresh on every change; ``close`` unsubscribes."""
+
+    _unsubscribe: Callable[[], None] | None = None
+
+    def _subscribe(self, editor: Any) -> None:
+        self._unsubscribe = editor.subscribe(lambda _journey, _change: self.refresh())
+
+    def refresh(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop listening to the editor and close the widget."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        super().close()  # type: ignore[misc]

@@ -1,0 +1,249 @@
+"""Stages (columns) and lanes (rows): add, rename, reorder and delete them.
+
+Deleting a stage or lane that still holds touchpoints never drops them silently: the editor
+asks whether to move them to another stage/lane or delete them together, and either choice
+is one undo step.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from cjmkit.edits import Editor
+from cjmkit.model import LANE_KINDS
+from cjmkit.widgets._common import (
+    FieldMessages,
+    Subscribed,
+    attempt,
+    button,
+    lane_options,
+    row,
+    section,
+    set_options,
+    stage_options,
+    text,
+)
+
+
+class CollectionEditor(Subscribed, w.VBox):
+    """Editor of the ordered stages or lanes of a journey.
+
+    Parameters
+    ----------
+    editor
+        The :class:`~cjmkit.edits.Editor` every change goes through.
+    collection
+        ``"stages"`` or ``"lanes"``.
+    """
+
+    def __init__(self, editor: Editor, collection: str) -> None:
+        if collection not in ("stages", "lanes"):
+            raise ValueError(f"collection must be 'stages' or 'lanes', not {collection!r}")
+        self.editor = editor
+        self.collection = collection
+        self.noun = collection[:-1]
+        self._loaded: Any = None
+        self.items = w.Select(rows=7, layout=w.Layout(width="300px"))
+        self.up_button = button("↑ Up", tooltip=f"Move the {self.noun} earlier")
+        self.down_button = button("↓ Down", tooltip=f"Move the {self.noun} later")
+        self.delete_button = button("Delete", "danger", tooltip=f"Delete the {self.noun}")
+        self.name = text(f"{self.noun} name", width="300px")
+        extra_fields: list[str]
+        if collection == "stages":
+            self.phase = text("e.g. See, Think, Do, Care (optional)", width="300px")
+            self.goal = text("what the customer wants here (optional)", width="300px")
+            extra_fields = ["phase", "goal"]
+        else:
+            self.kind = w.Dropdown(options=list(LANE_KINDS), value="other", layout=w.Layout(width="300px"))
+            extra_fields = ["kind"]
+        self._extra = extra_fields
+        self.messages = FieldMessages(["name", *extra_fields])
+        self.save_button = button("Save changes", "primary")
+        self.add_button = button(f"Add as new {self.noun}", "success")
+        self.confirm_box = w.VBox([])
+
+        self.items.observe(lambda _c: self._load(), "value")
+        self.up_button.on_click(lambda _b: self.move(-1))
+        self.down_button.on_click(lambda _b: self.move(+1))
+        self.delete_button.on_click(lambda _b: self.delete())
+        self.save_button.on_click(lambda _b: self.save())
+        self.add_button.on_click(lambda _b: self.add())
+
+        m = self.messages
+        fields = [row("Name", self.name, m["name"])]
+        for field in extra_fields:
+            fields.append(row(field.capitalize(), getattr(self, field), m[field]))
+        super().__init__(
+            [
+                section(collection.capitalize()),
+                w.HBox([self.items, w.VBox([self.up_button, self.down_button, self.delete_button])]),
+                *fields,
+                w.HBox([self.save_button, self.add_button, m.form]),
+                self.confirm_box,
+            ]
+        )
+        self.add_class(f"cjm-{collection}-editor")
+        self.refresh()
+        self._subscribe(editor)
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def selected(self) -> Any:
+        """The stage or lane picked in the list, or None."""
+        return (
+            None if self.items.value is None else self.editor.journey.find(self.collection, self.items.value)
+        )
+
+    def refresh(self) -> None:
+        """Bring the list up to date with the journey."""
+        journey = self.editor.journey
+        options = stage_options(journey) if self.collection == "stages" else lane_options(journey)
+        before = self.items.value
+        set_options(self.items, options)
+        if not options:
+            self.items.value = None
+        if self.items.value == before and self.selected is not self._loaded:
+            self._load()
+        self._update_buttons()
+
+    def select(self, item_id: str | None) -> None:
+        """Pick a stage or lane in the list."""
+        self.items.value = item_id
+
+    def _load(self) -> None:
+        item = self._loaded = self.selected
+        self.confirm_box.children = []
+        self.messages.clear()
+        self.name.value = item.name if item else ""
+        if self.collection == "stages":
+            self.phase.value = (item.phase or "") if item else ""
+            self.goal.value = item.goal if item else ""
+        else:
+            self.kind.value = item.kind if item else "other"
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ids = [value for _label, value in self.items.options]
+        position = ids.index(self.items.value) if self.items.value in ids else -1
+        self.up_button.disabled = position <= 0
+        self.down_button.disabled = position < 0 or position >= len(ids) - 1
+        self.delete_button.disabled = position < 0
+        self.save_button.disabled = position < 0
+
+    def _values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"name": self.name.value.strip()}
+        if self.collection == "stages":
+            values["phase"] = self.phase.value.strip() or None
+            values["goal"] = self.goal.value.strip()
+        else:
+            values["kind"] = self.kind.value
+        return values
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def add(self) -> Any:
+        """Add a new stage/lane from the form, after the picked one (or at the end)."""
+        ids = [value for _label, value in self.items.options]
+        index = ids.index(self.items.value) + 1 if self.items.value in ids else None
+        added = attempt(self.messages, lambda: self.editor.add(self.collection, self._values(), index=index))
+        if added is not None:
+            self.select(added.id)
+            self.messages.ok(f"Added {self.noun} {added.name}")
+        return added
+
+    def save(self) -> Any:
+        """Rename (and re-describe) the picked stage/lane."""
+        item = self.selected
+        if item is None:
+            return None
+        saved = attempt(self.messages, lambda: self.editor.update(self.collection, item.id, **self._values()))
+        if saved is not None:
+            self.messages.ok("Saved")
+        return saved
+
+    def move(self, step: int) -> None:
+        """Move the picked stage/lane one place earlier (-1) or later (+1)."""
+        item = self.selected
+        if item is None:
+            return
+        ids = [value for _label, value in self.items.options]
+        attempt(self.messages, lambda: self.editor.move(self.collection, item.id, ids.index(item.id) + step))
+        self._update_buttons()
+
+    def delete(self) -> None:
+        """Delete the picked stage/lane; if it holds touchpoints, ask what to do with them."""
+        item = self.selected
+        if item is None:
+            return
+        held = self.editor.journey.touchpoints_in(**{self.noun: item.id})
+        if not held:
+            attempt(self.messages, lambda: self.editor.remove(self.collection, item.id, cascade=True))
+            return
+        others = [(label, value) for label, value in self.items.options if value != item.id]
+        self.move_target = w.Dropdown(options=others, layout=w.Layout(width="220px"))
+        move = button(f"Move them and delete {self.noun}", "warning")
+        drop = button(f"Delete {self.noun} and its {len(held)} touchpoint(s)", "danger")
+        cancel = button("Cancel")
+        move.disabled = not others
+        move.on_click(lambda _b: self.delete_moving(item.id, self.move_target.value))
+        drop.on_click(lambda _b: self.delete_with_touchpoints(item.id))
+        cancel.on_click(lambda _b: setattr(self.confirm_box, "children", []))
+        question = w.HTML(
+            f"<b>{self.noun.capitalize()} “{html.escape(item.name)}” still holds {len(held)} touchpoint(s).</b> "
+            "What should happen to them?"
+        )
+        self.confirm_box.children = [
+            question,
+            w.HBox([w.Label("Move them to"), self.move_target, move]),
+            w.HBox([drop, cancel]),
+        ]
+
+    def delete_moving(self, item_id: str, target_id: str) -> None:
+        """Move the stage/lane's touchpoints (and feedback) to ``target_id``, then delete it.
+
+        One undo step.
+        """
+        self.confirm_box.children = []
+        journey = self.editor.journey
+        item = journey.find(self.collection, item_id)
+        target = journey.find(self.collection, target_id)
+        if item is None or target is None:
+            return
+
+        def run() -> None:
+            with self.editor.batch(
+                f"Delete {self.noun} {item.name!r}, moving its touchpoints to {target.name!r}"
+            ):
+                for tp in journey.touchpoints_in(**{self.noun: item_id}):
+                    self.editor.update("touchpoints", tp.id, **{self.noun: target_id})
+                if self.collection == "stages":
+                    for fb in [f for f in journey.feedback if f.stage == item_id]:
+                        self.editor.update("feedback", fb.id, stage=target_id)
+                self.editor.remove(self.collection, item_id)
+
+        attempt(self.messages, run)
+
+    def delete_with_touchpoints(self, item_id: str) -> None:
+        """Delete the stage/lane together with its touchpoints (one undo step)."""
+        self.confirm_box.children = []
+        attempt(self.messages, lambda: self.editor.remove(self.collection, item_id, cascade=True))
+
+
+class StructureEditor(w.HBox):
+    """Stages and lanes side by side: ``.stages`` and ``.lanes`` are their editors."""
+
+    def __init__(self, editor: Editor) -> None:
+        self.stages = CollectionEditor(editor, "stages")
+        self.lanes = CollectionEditor(editor, "lanes")
+        self.lanes.layout.margin = "0 0 0 32px"
+        super().__init__([self.stages, self.lanes], layout=w.Layout(flex_flow="row wrap"))
+
+    def close(self) -> None:
+        """Stop listening to the editor and close both parts."""
+        self.stages.close()
+        self.lanes.close()
+        super().close()

@@ -1,0 +1,285 @@
+"""Create, edit and delete touchpoints: where they sit, what they are, how each persona feels."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from cjmkit.edits import Editor
+from cjmkit.model import EMOTION_MAX, EMOTION_MIN, Touchpoint
+from cjmkit.widgets._common import (
+    FIELD_WIDTH,
+    NEW,
+    FieldMessages,
+    Subscribed,
+    attempt,
+    button,
+    emotion_word,
+    lane_options,
+    row,
+    section,
+    set_options,
+    stage_options,
+    text,
+    touchpoint_options,
+)
+
+NOTE_KINDS = {"pain_points": "pain point", "opportunities": "opportunity"}
+
+
+class TouchpointEditor(Subscribed, w.VBox):
+    """A form for touchpoints: pick one (or "New touchpoint"), edit it, save or delete it.
+
+    The emotion sliders of an existing touchpoint apply at once (each move is one undo step),
+    so the emotion curve follows the room; the other fields apply with "Save changes".
+    Pain points and opportunities are added and removed at once too.
+
+    Parameters
+    ----------
+    editor
+        The :class:`~cjmkit.edits.Editor` every change goes through.
+    """
+
+    def __init__(self, editor: Editor) -> None:
+        self.editor = editor
+        self._loaded: Touchpoint | None = None
+        self._loading = False
+        self._touched: set[str] = set()
+        self.picker = w.Dropdown(description="Touchpoint", layout=w.Layout(width="470px"))
+        self.stage = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
+        self.lane = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
+        self.name = text("e.g. Live chat with support")
+        self.description = w.Textarea(
+            placeholder="what happens here", rows=2, layout=w.Layout(width=FIELD_WIDTH)
+        )
+        self.channel = w.Combobox(placeholder="web, email, chat, phone…", layout=w.Layout(width=FIELD_WIDTH))
+        self.owner = w.Combobox(placeholder="team that owns it", layout=w.Layout(width=FIELD_WIDTH))
+        self.messages = FieldMessages(
+            ["stage", "lane", "name", "description", "channel", "owner", "emotions", *NOTE_KINDS]
+        )
+        self.emotion_sliders: dict[str, w.IntSlider] = {}
+        self.emotion_words: dict[str, w.Label] = {}
+        self.emotions_box = w.VBox([])
+        self.note_boxes = {kind: w.VBox([]) for kind in NOTE_KINDS}
+        self.note_inputs = {kind: text(f"new {noun}", width="280px") for kind, noun in NOTE_KINDS.items()}
+        self.note_buttons = {kind: button(f"Add {noun}") for kind, noun in NOTE_KINDS.items()}
+        self.save_button = button("Add touchpoint", "primary")
+        self.delete_button = button("Delete", "danger")
+        self.confirm_box = w.HBox([])
+
+        self.picker.observe(lambda _c: self._load(), "value")
+        self.save_button.on_click(lambda _b: self.save())
+        self.delete_button.on_click(lambda _b: self.delete())
+        for kind in NOTE_KINDS:
+            self.note_buttons[kind].on_click(lambda _b, kind=kind: self.add_note(kind))
+
+        m = self.messages
+        note_sections: list[w.Widget] = []
+        for kind in NOTE_KINDS:
+            note_sections += [
+                section({"pain_points": "Pain points", "opportunities": "Opportunities"}[kind]),
+                self.note_boxes[kind],
+                w.HBox([self.note_inputs[kind], self.note_buttons[kind], m[kind]]),
+            ]
+        super().__init__(
+            [
+                self.picker,
+                row("Stage", self.stage, m["stage"]),
+                row("Lane", self.lane, m["lane"]),
+                row("Name", self.name, m["name"]),
+                row("Description", self.description, m["description"]),
+                row("Channel", self.channel, m["channel"]),
+                row("Owner", self.owner, m["owner"]),
+                w.HBox([self.save_button, self.delete_button, m.form]),
+                self.confirm_box,
+                w.HBox([section("How each persona feels here"), m["emotions"]]),
+                self.emotions_box,
+                *note_sections,
+            ]
+        )
+        self.add_class("cjm-touchpoint-editor")
+        self.refresh()
+        self._subscribe(editor)
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def selected(self) -> Touchpoint | None:
+        """The touchpoint being edited, or None while creating a new one."""
+        value = self.picker.value
+        return None if value in (None, NEW) else self.editor.journey.touchpoint(value)
+
+    def refresh(self) -> None:
+        """Bring pickers, persona sliders and the open touchpoint up to date with the journey."""
+        journey = self.editor.journey
+        before = self.picker.value
+        set_options(self.picker, [("➕ New touchpoint", NEW), *touchpoint_options(journey)])
+        set_options(self.stage, stage_options(journey))
+        set_options(self.lane, lane_options(journey))
+        channels = sorted({tp.channel for tp in journey.touchpoints if tp.channel})
+        owners = sorted({tp.owner for tp in journey.touchpoints if tp.owner})
+        if tuple(self.channel.options) != tuple(channels):
+            self.channel.options = channels
+        if tuple(self.owner.options) != tuple(owners):
+            self.owner.options = owners
+        if [p.id for p in journey.personas] != list(self.emotion_sliders):
+            self._build_sliders()
+            self._loaded = None
+        if self.picker.value == before and self.selected is not self._loaded:
+            self._load()
+
+    def select(self, touchpoint_id: str | None) -> None:
+        """Open a touchpoint in the form (None: a blank form for a new one)."""
+        self.picker.value = touchpoint_id if touchpoint_id in self._ids() else NEW
+
+    def _ids(self) -> list[str]:
+        return [value for _label, value in self.picker.options]
+
+    def _build_sliders(self) -> None:
+        self.emotion_sliders, self.emotion_words = {}, {}
+        rows = []
+        for persona in self.editor.journey.personas:
+            slider = w.IntSlider(
+                min=EMOTION_MIN,
+                max=EMOTION_MAX,
+                value=0,
+                readout=False,
+                continuous_update=False,
+                layout=w.Layout(width="220px"),
+            )
+            word = w.Label("not rated", layout=w.Layout(width="110px"))
+            slider.observe(lambda change, pid=persona.id: self._slider_moved(pid, change["new"]), "value")
+            self.emotion_sliders[persona.id] = slider
+            self.emotion_words[persona.id] = word
+            rows.append(row(persona.name, slider, word))
+        if not rows:
+            rows = [w.HTML("<i>Add a persona to rate emotions.</i>")]
+        self.emotions_box.children = rows
+
+    def _load(self) -> None:
+        tp = self._loaded = self.selected
+        self._loading = True
+        try:
+            self.confirm_box.children = []
+            self.messages.clear()
+            self._touched.clear()
+            if tp is not None:
+                self.stage.value = tp.stage
+                self.lane.value = tp.lane
+            self.name.value = tp.name if tp else ""
+            self.description.value = tp.description if tp else ""
+            self.channel.value = tp.channel if tp else ""
+            self.owner.value = tp.owner if tp else ""
+            for pid, slider in self.emotion_sliders.items():
+                rated = tp is not None and pid in tp.emotions
+                slider.value = tp.emotions[pid] if rated else 0
+                self.emotion_words[pid].value = emotion_word(slider.value) if rated else "not rated"
+            for kind in NOTE_KINDS:
+                self._show_notes(kind, tp)
+                self.note_inputs[kind].disabled = tp is None
+                self.note_buttons[kind].disabled = tp is None
+                self.note_inputs[kind].placeholder = (
+                    f"new {NOTE_KINDS[kind]}" if tp else "add the touchpoint first"
+                )
+            self.save_button.description = "Save changes" if tp else "Add touchpoint"
+            self.delete_button.disabled = tp is None
+        finally:
+            self._loading = False
+
+    def _show_notes(self, kind: str, tp: Touchpoint | None) -> None:
+        rows = []
+        for note in getattr(tp, kind) if tp else []:
+            remove = button("✕", tooltip=f"Remove this {NOTE_KINDS[kind]}", width="36px")
+            remove.on_click(lambda _b, note_id=note.id, kind=kind: self.remove_note(kind, note_id))
+            votes = f" <span style='color:#666'>({note.votes} votes)</span>" if note.votes else ""
+            rows.append(
+                w.HBox([w.HTML(html.escape(note.text) + votes, layout=w.Layout(width="320px")), remove])
+            )
+        self.note_boxes[kind].children = rows
+
+    def _values(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage.value,
+            "lane": self.lane.value,
+            "name": self.name.value.strip(),
+            "description": self.description.value.strip(),
+            "channel": self.channel.value.strip(),
+            "owner": self.owner.value.strip(),
+        }
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def save(self) -> Touchpoint | None:
+        """Add the touchpoint in the form, or save the changes to the open one."""
+        tp = self.selected
+        values = self._values()
+        if tp is None:
+            values["emotions"] = {pid: self.emotion_sliders[pid].value for pid in self._touched}
+            added = attempt(self.messages, lambda: self.editor.add("touchpoints", values))
+            if added is not None:
+                self.select(added.id)
+                self.messages.ok(f"Added {added.name}")
+            return added
+        saved = attempt(self.messages, lambda: self.editor.update("touchpoints", tp.id, **values))
+        if saved is not None:
+            self.messages.ok("Saved")
+        return saved
+
+    def set_emotion(self, persona_id: str, value: int) -> None:
+        """Set how a persona feels at the open touchpoint (at once when it exists)."""
+        tp = self.selected
+        self._touched.add(persona_id)
+        if persona_id in self.emotion_words:
+            self.emotion_words[persona_id].value = emotion_word(value)
+        if tp is None:
+            return
+        emotions = {**tp.emotions, persona_id: value}
+        if attempt(
+            self.messages, lambda: self.editor.update("touchpoints", tp.id, emotions=emotions), "emotions"
+        ):
+            self.messages.clear()
+
+    def _slider_moved(self, persona_id: str, value: int) -> None:
+        if not self._loading:
+            self.set_emotion(persona_id, value)
+
+    def add_note(self, kind: str) -> None:
+        """Add the typed pain point / opportunity to the open touchpoint."""
+        tp = self.selected
+        if tp is None:
+            return
+        typed = self.note_inputs[kind].value.strip()
+        if attempt(self.messages, lambda: self.editor.add_note(tp.id, kind, typed), kind) is not None:
+            self.note_inputs[kind].value = ""
+
+    def remove_note(self, kind: str, note_id: str) -> None:
+        """Remove a pain point / opportunity from the open touchpoint."""
+        tp = self.selected
+        if tp is None:
+            return
+        kept = [n.model_dump() for n in getattr(tp, kind) if n.id != note_id]
+        attempt(self.messages, lambda: self.editor.update("touchpoints", tp.id, **{kind: kept}), kind)
+
+    def delete(self) -> None:
+        """Delete the open touchpoint; if handoffs or KPIs use it, ask first."""
+        tp = self.selected
+        if tp is None:
+            return
+        journey = self.editor.journey
+        handoffs = sum(tp.id in (h.from_touchpoint, h.to_touchpoint) for h in journey.handoffs)
+        kpis = sum(k.touchpoint == tp.id for k in journey.kpis)
+        if not handoffs and not kpis:
+            attempt(self.messages, lambda: self.editor.remove("touchpoints", tp.id, cascade=True))
+            return
+        parts = [f"{n} {what}" for n, what in ((handoffs, "handoff(s)"), (kpis, "KPI(s)")) if n]
+        confirm = button("Delete them together", "danger")
+        cancel = button("Cancel")
+        confirm.on_click(lambda _b: self._delete_cascade(tp.id))
+        cancel.on_click(lambda _b: setattr(self.confirm_box, "children", []))
+        self.confirm_box.children = [w.Label(f"{tp.name} is used by {' and '.join(parts)}."), confirm, cancel]
+
+    def _delete_cascade(self, touchpoint_id: str) -> None:
+        self.confirm_box.children = []
+        attempt(self.messages, lambda: self.editor.remove("touchpoints", touchpoint_id, cascade=True))
