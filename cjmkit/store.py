@@ -142,8 +142,9 @@ def _parse(text: str, path: Path) -> Any:
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
+        reason = error.msg.lower().removesuffix(" at")  # "invalid control character at"
         raise StorageError(
-            f"{path} is not valid JSON: {error.msg.lower()} at line {error.lineno}, column {error.colno}"
+            f"{path} is not valid JSON: {reason} at line {error.lineno}, column {error.colno}"
         ) from None
     except ValueError as error:
         raise StorageError(f"{path} is not valid JSON: {error}") from None
