@@ -312,15 +312,21 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+_STRAY_AGE_WITHOUT_LOCK = 600.0
+
+
 def _remove_stray_temp_files(path: Path) -> None:
     # Called under the lock: every writer of this map holds it while its temp file exists,
-    # so any temp file of this map seen now was left by a killed process.
+    # so any temp file of this map seen now was left by a killed process. Without a lock
+    # (no fcntl) only old ones are surely stray.
     prefix = f".{path.name}."
+    cutoff = time.time() - _STRAY_AGE_WITHOUT_LOCK if fcntl is None else float("inf")
     with contextlib.suppress(OSError), os.scandir(path.absolute().parent) as entries:
         for entry in entries:
             if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
                 with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
 
 
 @contextlib.contextmanager
