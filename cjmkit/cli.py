@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "cjmkit.commands.core",
     "cjmkit.commands.serve",
     "cjmkit.commands.publish",
+    "cjmkit.commands.workshop",
 )
 """Modules that add subcommands, in the order they appear in ``cjmkit --help``."""
 

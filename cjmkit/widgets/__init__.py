@@ -4,6 +4,8 @@ Each editor works alone in a notebook given an :class:`~cjmkit.edits.Editor` (fo
 ``open_map(path).editor``); :class:`WorkshopBoard` puts them all next to the live map.
 """
 
+from cjmkit.widgets.app import MapPicker, workshop_app
+from cjmkit.widgets.board import WorkshopBoard, load_bokeh
 from cjmkit.widgets.handoff_editor import HandoffEditor
 from cjmkit.widgets.persona_editor import PersonaEditor
 from cjmkit.widgets.quick_capture import QuickCapture
@@ -15,8 +17,12 @@ __all__ = [
     "CollectionEditor",
     "DotVoting",
     "HandoffEditor",
+    "MapPicker",
     "PersonaEditor",
     "QuickCapture",
     "StructureEditor",
     "TouchpointEditor",
+    "WorkshopBoard",
+    "load_bokeh",
+    "workshop_app",
 ]

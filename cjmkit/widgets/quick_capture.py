@@ -44,10 +44,13 @@ class QuickCapture(Subscribed, w.VBox):
         )
         self.text.add_class("cjm-quick-text")
         self.kind = w.ToggleButtons(options=KINDS, value="touchpoint", style={"button_width": "110px"})
-        self.stage = w.Dropdown(description="Stage", layout=w.Layout(width="260px"))
-        self.lane = w.Dropdown(description="Lane", layout=w.Layout(width="260px"))
-        self.target = w.Dropdown(description="On", layout=w.Layout(width="420px"))
-        self.drop_button = button("Drop it", "primary", tooltip="Add it to the map (or press Enter)")
+        narrow = {"description_width": "50px"}
+        self.stage = w.Dropdown(description="Stage", style=narrow, layout=w.Layout(width="250px"))
+        self.lane = w.Dropdown(description="Lane", style=narrow, layout=w.Layout(width="250px"))
+        self.target = w.Dropdown(description="On", style=narrow, layout=w.Layout(width="500px"))
+        self.drop_button = button(
+            "Drop it", "primary", tooltip="Add it to the map (or press Enter)", width="100px"
+        )
         self.drop_button.add_class("cjm-quick-drop")
         self.messages = FieldMessages(["name", "text", "target"])
 

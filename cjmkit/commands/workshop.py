@@ -1,0 +1,93 @@
+"""``cjmkit workshop MAP``: the workshop board in the browser (Voila), for facilitators.
+
+The board is ``notebooks/workshop.ipynb`` served by the same locked-down Voila launcher as
+``cjmkit serve`` (:func:`cjmkit.serve.serve`: sources stripped, no tracebacks, no files
+served); its kernels open the map named by the ``CJMKIT_MAP`` environment variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+DEFAULT_PORT = 8867
+"""Default port of the workshop (``cjmkit serve`` uses 8866, so both can run at once)."""
+
+WORKSHOP_CELLS = (
+    "from cjmkit.widgets import load_bokeh, workshop_app\n\nload_bokeh()",
+    "workshop_app()",
+)
+"""What ``notebooks/workshop.ipynb`` runs; used when no copy of the notebook can be found."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``workshop`` to the command line."""
+    workshop = subparsers.add_parser(
+        "workshop",
+        help="run the workshop board on a map in the browser",
+        description=(
+            "Open the workshop board (editors and live map, every edit saved at once) on MAP in the "
+            "browser, with no code in sight. Listens on 127.0.0.1 (this machine only) unless --host "
+            "says otherwise; anyone who can reach it can edit the map."
+        ),
+    )
+    workshop.add_argument("map", metavar="MAP", help="the map to work on (NAME.cjm.json)")
+    workshop.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    workshop.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    workshop.set_defaults(func=cmd_workshop)
+
+
+def find_notebook() -> Path | None:
+    """Return ``workshop.ipynb``: the repository's ``notebooks/``, else the packaged copy."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (
+        package.parent / "notebooks" / "workshop.ipynb",
+        package / "_notebooks" / "workshop.ipynb",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@contextlib.contextmanager
+def workshop_notebook() -> Iterator[Path]:
+    """Yield the workshop notebook's path, writing one from :data:`WORKSHOP_CELLS` if none is found."""
+    found = find_notebook()
+    if found is not None:
+        yield found
+        return
+    with tempfile.TemporaryDirectory(prefix="cjmkit-workshop-") as tmp:
+        from cjmkit.serve import viewer_notebook
+
+        path = Path(tmp) / "workshop.ipynb"
+        path.write_text(json.dumps(viewer_notebook(WORKSHOP_CELLS), indent=1), encoding="utf-8")
+        yield path
+
+
+def cmd_workshop(args: argparse.Namespace) -> int:
+    """Check the map, then serve the board on it until interrupted."""
+    from cjmkit.errors import CjmError
+    from cjmkit.serve import serve
+    from cjmkit.store import load
+    from cjmkit.widgets.app import MAP_ENV
+
+    if not 0 < args.port < 65536:
+        raise CjmError(f"--port must be between 1 and 65535, got {args.port}")
+    path = Path(args.map).expanduser().resolve()
+    journey = load(path)  # a map that cannot be opened is one sentence here, not a broken page
+    os.environ[MAP_ENV] = str(path)
+
+    def say(line: str) -> None:
+        if line.startswith("Serving"):
+            line = (
+                f"Workshop on “{journey.title}” ({path}); every edit is saved at once. Press Ctrl+C to stop."
+            )
+        print(line, flush=True)
+
+    with workshop_notebook() as notebook:
+        return serve(path.parent, port=args.port, host=args.host, notebook=notebook, print_fn=say)

@@ -1,0 +1,269 @@
+"""The workshop board: every editor next to the live journey map, saved at every edit."""
+
+from __future__ import annotations
+
+import html
+import os
+from typing import Any
+
+import ipywidgets as w
+
+from cjmkit.edits import Change
+from cjmkit.errors import CjmError
+from cjmkit.model import Journey
+from cjmkit.render import JourneyMapView
+from cjmkit.store import MapSession, open_map
+from cjmkit.widgets._common import button, set_message, set_options
+from cjmkit.widgets.handoff_editor import HandoffEditor
+from cjmkit.widgets.persona_editor import PersonaEditor
+from cjmkit.widgets.quick_capture import QuickCapture
+from cjmkit.widgets.structure_editor import StructureEditor
+from cjmkit.widgets.touchpoint_editor import TouchpointEditor
+from cjmkit.widgets.voting import DotVoting
+
+ALL_PERSONAS = "__all__"
+EDITOR_WIDTH = "540px"
+
+# Tabs share the panel's width instead of cutting titles short; in the Voila page the brand
+# line says what this page is (the shared cjmkit template calls itself a read-only view).
+_STYLE = """<style>
+.cjm-workshop-board .lm-TabBar-tab { flex: 1 1 auto !important; min-width: 0 !important; }
+.cjm-workshop-board .lm-TabBar-tabLabel { text-overflow: clip; }
+.cjm-brand span { font-size: 0 !important; }
+.cjm-brand span::after { content: "workshop board · every edit is saved at once"; font-size: 14px; }
+</style>"""
+
+_bokeh_loaded = False
+
+
+def load_bokeh(force: bool = False) -> None:
+    """Load BokehJS into the page from the installed package (no CDN), once per kernel.
+
+    Call it in an early top-level cell (the board's :meth:`WorkshopBoard.show` and
+    :func:`cjmkit.widgets.workshop_app` do); the live map cannot draw before it ran.
+    """
+    global _bokeh_loaded
+    if _bokeh_loaded and not force:
+        return
+    from bokeh.io import output_notebook
+    from bokeh.resources import INLINE
+
+    output_notebook(INLINE, hide_banner=True)
+    _bokeh_loaded = True
+
+
+class WorkshopBoard(w.VBox):
+    """The editors, the live journey map, undo / redo, a persona switcher and the save status.
+
+    Every edit made on the board goes through the session's :class:`~cjmkit.edits.Editor`,
+    is saved at once by the :class:`~cjmkit.store.MapSession` and patches the map's data
+    sources in place. Tapping a touchpoint on the map opens it in the touchpoint editor.
+
+    Parameters
+    ----------
+    map_or_session
+        Path of a ``.cjm.json`` map, or an open :class:`~cjmkit.store.MapSession`.
+    persona
+        Id of the persona whose emotion curve is shown first (None: every persona).
+
+    Attributes
+    ----------
+    session, editor, view
+        The map session, its editor and the :class:`~cjmkit.render.JourneyMapView`.
+    quick_capture, touchpoints, structure, personas, handoffs, voting
+        The editors, one per tab.
+
+    Examples
+    --------
+    >>> board = WorkshopBoard("acme.cjm.json")
+    >>> board.show()       # in a notebook cell
+    """
+
+    def __init__(
+        self, map_or_session: str | os.PathLike[str] | MapSession, persona: str | None = None
+    ) -> None:
+        self.session = map_or_session if isinstance(map_or_session, MapSession) else open_map(map_or_session)
+        self.editor = self.session.editor
+        journey = self.editor.journey
+        self.view = JourneyMapView(journey, persona=persona if persona and journey.persona(persona) else None)
+
+        self.quick_capture = QuickCapture(self.editor)
+        self.touchpoints = TouchpointEditor(self.editor)
+        self.structure = StructureEditor(self.editor)
+        self.personas = PersonaEditor(self.editor)
+        self.handoffs = HandoffEditor(self.editor)
+        self.voting = DotVoting(self.editor)
+        self.tabs = w.Tab(
+            children=[
+                self.quick_capture,
+                self.touchpoints,
+                self.structure,
+                self.personas,
+                self.handoffs,
+                self.voting,
+            ],
+            titles=["Capture", "Touchpoint", "Stages & lanes", "Personas", "Handoffs", "Voting"],
+            layout=w.Layout(width=EDITOR_WIDTH, flex="0 0 auto"),
+        )
+
+        self.title = w.HTML()
+        self.status = w.HTML(layout=w.Layout(margin="0 12px"))
+        self.status.add_class("cjm-save-status")
+        self.message = w.HTML()
+        self.undo_button = button("↶ Undo", width="110px")
+        self.redo_button = button("↷ Redo", width="110px")
+        self.undo_button.on_click(lambda _b: self.undo())
+        self.redo_button.on_click(lambda _b: self.redo())
+        self.persona_picker = w.Dropdown(description="Emotions of", layout=w.Layout(width="280px"))
+        self._update_personas()
+        self.persona_picker.value = self.view.persona or ALL_PERSONAS
+        self.persona_picker.observe(lambda change: self.set_persona(change["new"]), "value")
+        self.reload_button = button("Take the saved version", "warning")
+        self.overwrite_button = button("Keep mine (overwrite)", "danger")
+        self.reload_button.on_click(lambda _b: self._resolve(reload=True))
+        self.overwrite_button.on_click(lambda _b: self._resolve(reload=False))
+        self.conflict_box = w.HBox([])
+
+        from jupyter_bokeh.widgets import BokehModel
+
+        self.map = BokehModel(self.view.layout)
+        self.map_box = w.Box(
+            [self.map],
+            layout=w.Layout(flex="1 1 auto", overflow="auto", max_height="88vh", margin="0 0 0 12px"),
+        )
+
+        self._unsubscribe = self.editor.subscribe(self._changed)
+        self._unstatus = self.session.on_status(lambda _status: self._show_status())
+        self.view.on_select(self.open_touchpoint)
+
+        toolbar = w.HBox(
+            [self.undo_button, self.redo_button, self.persona_picker, self.status],
+            layout=w.Layout(align_items="center", flex_flow="row wrap"),
+        )
+        super().__init__(
+            [
+                w.HTML(_STYLE),
+                self.title,
+                toolbar,
+                self.conflict_box,
+                self.message,
+                w.HBox([self.tabs, self.map_box], layout=w.Layout(align_items="flex-start")),
+            ]
+        )
+        self.add_class("cjm-workshop-board")
+        self._update_title()
+        self._update_history()
+        self._show_status()
+
+    # -- showing --------------------------------------------------------------------------------
+
+    def show(self) -> None:
+        """Load BokehJS (once) and display the board in the notebook."""
+        from IPython.display import display
+
+        load_bokeh()
+        display(self)
+
+    @property
+    def journey(self) -> Journey:
+        """The map being edited."""
+        return self.editor.journey
+
+    # -- reacting to edits ----------------------------------------------------------------------
+
+    def _changed(self, journey: Journey, change: Change) -> None:
+        self.view.update(journey)
+        self._update_title()
+        self._update_personas()
+        self._update_history()
+        self._show_status()
+
+    def _update_title(self) -> None:
+        title = f"<h2 style='margin:4px 0'>{html.escape(self.journey.title)}</h2>"
+        if self.title.value != title:
+            self.title.value = title
+
+    def _update_personas(self) -> None:
+        options = [("All personas", ALL_PERSONAS), *((p.name, p.id) for p in self.journey.personas)]
+        set_options(self.persona_picker, options)
+
+    def _update_history(self) -> None:
+        editor = self.editor
+        self.undo_button.disabled = not editor.can_undo
+        self.redo_button.disabled = not editor.can_redo
+        self.undo_button.tooltip = editor.undo_description or "Nothing to undo"
+        self.redo_button.tooltip = editor.redo_description or "Nothing to redo"
+
+    def status_text(self) -> str:
+        """What the save status says: ``"Saved ✓ revision 12"`` or the conflict warning."""
+        if self.session.status == "saved":
+            return f"Saved ✓ revision {self.journey.revision}"
+        return self.session.status
+
+    def _show_status(self) -> None:
+        text = self.status_text()
+        if self.session.status == "saved":
+            value = f"<span style='color:#1b6e3a;font-weight:bold'>{html.escape(text)}</span>"
+            self.conflict_box.children = []
+        else:
+            value = (
+                "<span style='color:#b3261e;font-weight:bold;white-space:normal'>"
+                f"⚠ {html.escape(text)}</span>"
+            )
+            if self.session.conflict_path is not None:
+                self.conflict_box.children = [self.reload_button, self.overwrite_button]
+        if self.status.value != value:
+            self.status.value = value
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _attempt(self, action: Any) -> None:
+        try:
+            action()
+        except CjmError as error:
+            set_message(self.message, str(error))
+        else:
+            set_message(self.message, "")
+        self._update_history()
+        self._show_status()
+
+    def undo(self) -> None:
+        """Undo the last edit (it is saved at once)."""
+        if self.editor.can_undo:
+            self._attempt(self.editor.undo)
+
+    def redo(self) -> None:
+        """Redo the last undone edit (it is saved at once)."""
+        if self.editor.can_redo:
+            self._attempt(self.editor.redo)
+
+    def set_persona(self, persona_id: str | None) -> None:
+        """Show one persona's emotion curve on the map (None or "__all__": everyone's)."""
+        persona = None if persona_id in (None, ALL_PERSONAS) else persona_id
+        self._attempt(lambda: self.view.set_persona(persona))
+
+    def open_touchpoint(self, touchpoint_id: str) -> None:
+        """Open a touchpoint in the touchpoint editor (what a tap on its card does)."""
+        self.touchpoints.select(touchpoint_id)
+        self.tabs.selected_index = 1
+
+    def _resolve(self, reload: bool) -> None:
+        self._attempt(self.session.reload if reload else lambda: self.session.save(force=True))
+
+    def close(self) -> None:
+        """Stop listening, close the editors and the map (the file already holds every edit)."""
+        if not hasattr(self, "_unstatus"):  # closed, or __init__ failed half way
+            return super().close()
+        self._unsubscribe()
+        self._unstatus()
+        del self._unstatus
+        for editor in (
+            self.quick_capture,
+            self.touchpoints,
+            self.structure,
+            self.personas,
+            self.handoffs,
+            self.voting,
+        ):
+            editor.close()
+        super().close()

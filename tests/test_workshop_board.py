@@ -1,0 +1,182 @@
+"""The workshop board and app: every edit saved at once and drawn on the live map."""
+
+from __future__ import annotations
+
+import pytest
+
+from cjmkit.cli import main
+from cjmkit.commands.workshop import find_notebook
+from cjmkit.store import load, open_map, save
+from cjmkit.synthetic import synthetic_journey
+from cjmkit.templates import list_templates
+from cjmkit.widgets import MapPicker, WorkshopBoard, workshop_app
+from cjmkit.widgets.app import MAP_ENV, WORKDIR_ENV
+
+
+@pytest.fixture
+def map_path(tmp_path):
+    path = tmp_path / "demo.cjm.json"
+    save(synthetic_journey(24), path)
+    return path
+
+
+def card_ids(board) -> list[str]:
+    return list(board.view.sources["cards"].data["tp_id"])
+
+
+def test_an_edit_is_saved_and_drawn_in_place(map_path):
+    board = WorkshopBoard(map_path)
+    figure, sources, bokeh_widget = board.view.figure, dict(board.view.sources), board.map
+    assert board.status_text() == "Saved ✓ revision 1"
+    assert board.undo_button.disabled and board.redo_button.disabled
+
+    capture = board.quick_capture
+    capture.stage.value, capture.lane.value = "s3", "support"
+    capture.text.value = "Callback request"
+    capture.drop_button.click()
+
+    on_disk = load(map_path)
+    added = on_disk.touchpoint("callback-request")
+    assert added is not None and (added.stage, added.lane) == ("s3", "support")
+    assert "callback-request" in card_ids(board)
+    assert board.status_text() == f"Saved ✓ revision {on_disk.revision}" == "Saved ✓ revision 2"
+    assert "Saved ✓ revision 2" in board.status.value
+    # patched in place: same figure, same sources, same widget
+    assert board.view.figure is figure and board.map is bokeh_widget
+    assert all(board.view.sources[name] is source for name, source in sources.items())
+    assert not board.undo_button.disabled
+    assert board.undo_button.tooltip == "Add touchpoint 'Callback request'"
+
+
+def test_undo_and_redo_buttons_save_and_redraw(map_path):
+    board = WorkshopBoard(map_path)
+    board.touchpoints.select("tp2")
+    board.touchpoints.name.value = "Renamed on the board"
+    board.touchpoints.save_button.click()
+    assert load(map_path).touchpoint("tp2").name == "Renamed on the board"
+
+    board.undo_button.click()
+    assert load(map_path).touchpoint("tp2").name != "Renamed on the board"
+    assert "Renamed on the board" not in board.view.sources["cards"].data["t_name"]
+    assert board.undo_button.disabled and not board.redo_button.disabled
+    assert board.redo_button.tooltip == "Edit touchpoint 'Renamed on the board'"
+
+    board.redo_button.click()
+    assert load(map_path).touchpoint("tp2").name == "Renamed on the board"
+    assert "Renamed on the board" in board.view.sources["cards"].data["t_name"]
+    assert board.redo_button.disabled
+
+
+def test_invalid_input_never_reaches_the_file(map_path):
+    board = WorkshopBoard(map_path)
+    before = map_path.read_bytes()
+    board.touchpoints.select("tp1")
+    board.touchpoints.name.value = ""
+    board.touchpoints.save_button.click()
+    assert board.touchpoints.messages.texts() == {"name": "name: must not be empty"}
+    assert map_path.read_bytes() == before
+    assert board.status_text() == "Saved ✓ revision 1"
+
+
+def test_tapping_a_card_opens_it_in_the_touchpoint_editor(map_path):
+    board = WorkshopBoard(map_path)
+    index = card_ids(board).index("tp5")
+    board.view.sources["cards"].selected.indices = [index]  # what a tap in the browser sends
+    assert board.touchpoints.picker.value == "tp5"
+    assert board.tabs.selected_index == 1
+    assert board.touchpoints.name.value == board.journey.touchpoint("tp5").name
+
+
+def test_persona_switcher_redraws_the_emotion_curve(map_path):
+    board = WorkshopBoard(map_path)
+    assert [label for label, _ in board.persona_picker.options] == ["All personas", "Persona 1", "Persona 2"]
+    board.persona_picker.value = "persona-2"
+    assert board.view.persona == "persona-2"
+    board.personas.select("persona-2")
+    board.personas.delete_button.click()
+    board.personas.confirm_box.children[1].click()  # delete with its ratings
+    assert board.view.persona is None
+    assert [v for _, v in board.persona_picker.options] == ["__all__", "persona-1"]
+
+
+def test_a_conflict_is_shown_with_its_copy_and_can_be_resolved(map_path):
+    board = WorkshopBoard(map_path)
+    with open_map(map_path) as other:  # a second facilitator saves first
+        other.editor.update("touchpoints", "tp1", name="Theirs")
+    board.quick_capture.text.value = "Mine"
+    board.quick_capture.drop_button.click()
+    status = board.status_text()
+    assert "conflict" in status and str(board.session.conflict_path.name) in status
+    assert "conflict" in board.quick_capture.messages.texts()[""]  # said where it was typed, too
+    assert "mine" in card_ids(board)  # the map still shows what was typed
+    assert "mine" in [tp.id for tp in load(board.session.conflict_path).touchpoints]
+    assert len(board.conflict_box.children) == 2
+
+    board.reload_button.click()  # take the saved version
+    assert board.status_text().startswith("Saved ✓")
+    assert "mine" not in card_ids(board)
+    assert board.journey.touchpoint("tp1").name == "Theirs"
+    assert board.conflict_box.children == ()
+
+
+def test_board_accepts_an_open_session(map_path):
+    with open_map(map_path) as session:
+        board = WorkshopBoard(session)
+        board.personas.name.value = "Ola"
+        board.personas.save_button.click()
+    assert load(map_path).persona("ola") is not None
+
+
+# -- the app around it -------------------------------------------------------------------------
+
+
+def test_app_opens_the_map_named_by_the_environment(map_path, monkeypatch):
+    monkeypatch.setenv(MAP_ENV, str(map_path))
+    app = workshop_app()
+    assert isinstance(app, WorkshopBoard) and app.session.path == map_path
+
+
+def test_app_without_a_map_shows_the_picker_and_creates_from_a_template(tmp_path, monkeypatch):
+    monkeypatch.delenv(MAP_ENV, raising=False)
+    monkeypatch.setenv(WORKDIR_ENV, str(tmp_path))
+    picker = workshop_app()
+    assert isinstance(picker, MapPicker)
+    assert [v for _, v in picker.template.options] == [t.name for t in list_templates()]
+    picker.create_button.click()
+    assert picker.messages.texts() == {"title": "title: give the map a title first"}
+    picker.template.value = "support-to-care"
+    picker.title.value = "Acme <b>workshop</b>"
+    picker.create_button.click()
+    created = tmp_path / "acme-b-workshop-b.cjm.json"
+    assert created.is_file() and load(created).title == "Acme <b>workshop</b>"
+    assert picker.children == (picker.board,)
+    assert "&lt;b&gt;" in picker.board.title.value  # the title is escaped on the board
+
+    again = MapPicker(tmp_path)
+    assert [v for _, v in again.existing.options] == [str(created)]
+    again.title.value = "Acme <b>workshop</b>"
+    again.create_button.click()
+    assert "already exists" in again.messages.texts()["title"]
+    again.open_button.click()
+    assert again.board is not None and again.board.session.path == created
+
+
+def test_app_with_a_broken_map_says_so_in_one_sentence(tmp_path, monkeypatch):
+    broken = tmp_path / "broken.cjm.json"
+    broken.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv(MAP_ENV, str(broken))
+    app = workshop_app()
+    assert isinstance(app, MapPicker)
+    assert "is not valid JSON" in app.messages.texts()[""]
+
+
+def test_workshop_command_refuses_a_missing_map(tmp_path, capsys):
+    assert main(["workshop", str(tmp_path / "nope.cjm.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cjmkit workshop: ") and "no such file" in err and "\n" not in err
+
+
+def test_workshop_notebook_is_found_from_the_repository():
+    notebook = find_notebook()
+    assert notebook is not None and notebook.name == "workshop.ipynb"
+    assert "workshop_app()" in notebook.read_text(encoding="utf-8")
