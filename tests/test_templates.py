@@ -143,7 +143,7 @@ def test_a_packaged_templates_folder_is_preferred(tmp_path, monkeypatch):
 
 def test_template_files_are_what_the_authoring_script_writes(tmp_path):
     subprocess.run(
-        [sys.executable, str(REPO / "templates" / "make_templates.py"), "--out", str(tmp_path)],
+        [sys.executable, str(REPO / "sample_data" / "make_templates.py"), "--out", str(tmp_path)],
         check=True,
         cwd=REPO,
     )

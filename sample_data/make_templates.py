@@ -1,8 +1,10 @@
-"""Write the journey templates of this folder: ``.venv/bin/python templates/make_templates.py``.
+"""Write cjmkit's journey templates: ``.venv/bin/python sample_data/make_templates.py [--out DIR]``.
 
-The ``*.cjm.json`` files are what users (and :mod:`cjmkit.templates`) read; this script is only a
-convenient way to author them. It writes them the way the store does (``model_dump_json(indent=2)``
-plus a newline), deterministically, so running it twice changes nothing.
+The ``templates/*.cjm.json`` files are what users (and :mod:`cjmkit.templates`) read; this script
+is only a convenient way to author them, and lives here rather than in ``templates/`` because that
+folder is copied into the wheel as it is. It writes the files the way the store does
+(``model_dump_json(indent=2)`` plus a newline), deterministically, so running it twice changes
+nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from cjmkit.model import Handoff, Journey, Kpi, Lane, Note, Persona, Stage, Touchpoint, journey_from_dict
 
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
-HERE = Path(__file__).resolve().parent
+TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
 
 # The four lanes every template has, plus frontstage where the company meets the customer directly.
 LANES = [
@@ -1218,7 +1220,9 @@ def render(journey: Journey) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE, help="folder to write into (default: this one)")
+    parser.add_argument(
+        "--out", type=Path, default=TEMPLATE_FOLDER, help="folder to write into (default: templates/)"
+    )
     out = parser.parse_args(argv).out
     out.mkdir(parents=True, exist_ok=True)
     for name, build in TEMPLATES.items():
