@@ -767,6 +767,8 @@ TICKET_COMMENTS: dict[str, Pool] = {
         ),
         ("Chat bot first, then a 20-minute queue. By then I'd found the answer in a forum.", fits(CHAT)),
         ("The web form asks for everything, then support asks for it all again by email.", fits(WEB)),
+        ("Why does a backup company need four days to answer an email?", fits(EMAIL)),
+        ("Ticket bounced between three agents, each one starting from scratch.", None),
     ],
     "neutral": [
         ("Problem solved eventually, but it took longer than I expected.", None),
@@ -775,6 +777,7 @@ TICKET_COMMENTS: dict[str, Pool] = {
         ("The answer was correct, though the help article they sent was outdated.", None),
         ("Solved, but I still don't understand why it happened.", None),
         ("SSO works now. It took two tickets and a call, though.", fits(SETUP)),
+        ("Took a couple of tries, but we got there in the end.", None),
     ],
     "positive": [
         ("Quick chat, problem fixed in 20 minutes. Thanks!", fits(CHAT)),
@@ -783,6 +786,8 @@ TICKET_COMMENTS: dict[str, Pool] = {
         ("Engineer on the phone found the cause in five minutes, impressive.", fits(PHONE, ESCALATION)),
         ("Helpful setup advice: exclusions, bandwidth limits, the lot.", fits(SETUP)),
         ("Reply came the same afternoon and it solved it.", fits(EMAIL, WEB)),
+        ("Clear instructions, worked first time 👍", None),
+        ("Support walked me through the restore step by step, very patient.", fits(CHAT, PHONE)),
     ],
 }
 NOT_FOLLOWED_NEGATIVE = "Nobody followed up. I only found out it was fixed when I checked the console myself."
@@ -806,6 +811,7 @@ FOLLOWED_COMMENTS: dict[str, Pool] = {
         ),
         ("Appreciate the check-in, although I'd rather not have had the problem in the first place.", None),
         ("The follow-up email came days after the fix; by then I'd moved on.", fits("email")),
+        ("Follow-up email was polite, but clearly a template.", fits("email")),
     ],
     "positive": [
         (
@@ -823,6 +829,19 @@ FOLLOWED_COMMENTS: dict[str, Pool] = {
             fits("email"),
         ),
         ("Zoë from customer care called back as promised. Great service, thank you!", fits("call")),
+        (
+            "Nice email from care a day after the fix, asking if the backups were green again. They were!",
+            fits("email"),
+        ),
+        (
+            "Care's follow-up email had the ticket summary and a direct number to call. Very reassuring.",
+            fits("email"),
+        ),
+        (
+            "The check-in was short and useful: they spotted a second laptop that wasn't backing up.",
+            fits("check-in", "call"),
+        ),
+        ("Ana from care rang to make sure the fix held. Small thing, big difference.", fits("call")),
         (
             'Someone called afterwards to explain the "VSS snapshot" error in plain words. Much appreciated.',
             fits("call", "check-in"),
@@ -842,12 +861,19 @@ GENERAL_COMMENTS: dict[str, dict[str, Pool]] = {
         ],
         "neutral": [("Trial was OK, though the emails didn't match what I had already done.", None)],
         "negative": [
-            ("Lots of trial emails, none of them answered my question about data residency.", fits(D))
+            ("Lots of trial emails, none of them answered my question about data residency.", fits(D)),
+            ("The trial wanted a credit card before I could test a single restore.", fits(M)),
         ],
     },
     "o-first-backup": {
-        "positive": [("First full backup finished overnight. Exactly what we needed.", None)],
-        "neutral": [("First backup took a while, but the dashboard kept us informed.", None)],
+        "positive": [
+            ("First full backup finished overnight. Exactly what we needed.", None),
+            ("Green dashboard after day one, and the bandwidth limit kept our video calls smooth.", None),
+        ],
+        "neutral": [
+            ("First backup took a while, but the dashboard kept us informed.", None),
+            ("Took two nights for the first backup. OK, but I'd have liked to know in advance.", None),
+        ],
         "negative": [
             ("First full backup took almost three days on our connection, and nobody warned us.", None)
         ],
@@ -881,7 +907,10 @@ GENERAL_COMMENTS: dict[str, dict[str, Pool]] = {
             ("Restored a deleted drawing folder in two clicks. Our architects think I'm a wizard.", fits(M)),
             ("François in our Lyon depot restored his files himself, no ticket needed 👍", fits(D)),
         ],
-        "neutral": [("Restore works, but finding the right version in the list takes a while.", None)],
+        "neutral": [
+            ("Restore works, but finding the right version in the list takes a while.", None),
+            ("Restore was fine; the progress bar could be more honest about the time left.", None),
+        ],
         "negative": [("Restoring a 200 GB share took the whole weekend.", None)],
     },
     "u-weekly-report": {
