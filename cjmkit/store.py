@@ -198,7 +198,7 @@ def save(
     StorageError
         The file could not be written (folder missing, permission denied, disk full...).
     """
-    path = Path(path)
+    path = _real(path)
     journey.check(source=str(path))
     if path.is_dir():
         raise StorageError(f"cannot save to {path}: it is a folder, not a map file")
@@ -281,7 +281,7 @@ def _write_atomic(path: Path, text: str, *, keep_old: bool = False, old_revision
     temp = folder / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with contextlib.suppress(OSError):  # keep the map's permissions
+        with contextlib.suppress(OSError, AttributeError):  # keep the map's permissions
             os.fchmod(fd, os.stat(path).st_mode & 0o7777)
         with os.fdopen(fd, "wb") as file:
             file.write(text.encode("utf-8"))
@@ -354,6 +354,12 @@ def _locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock (so does the death of the process)
+
+
+def _real(path: Pathish) -> Path:
+    """The file a map path stands for: a symlinked map is saved where the link points."""
+    path = Path(path)
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def _prefix(path: Path) -> str:
@@ -476,7 +482,7 @@ def snapshots(path: Pathish) -> list[Snapshot]:
     """
     return [
         Snapshot(file, revision, datetime.fromtimestamp(mtime, UTC).replace(microsecond=0))
-        for mtime, revision, file in _list_snapshots(Path(path))
+        for mtime, revision, file in _list_snapshots(_real(path))
     ]
 
 
@@ -500,11 +506,10 @@ def restore_snapshot(path: Pathish, snapshot: Snapshot | Pathish) -> Journey:
     ConflictError
         Someone saved the map while it was being restored.
     """
-    path = Path(path)
+    path = _real(path)
     source = snapshot.path if isinstance(snapshot, Snapshot) else Path(snapshot)
     journey = load(source)
-    with _locked(path):
-        on_disk = _disk_revision(path)
+    on_disk = _disk_revision(path)  # the save below checks it again, under the lock
     journey.revision = on_disk if isinstance(on_disk, int) else 0
     save(journey, path, force=on_disk is None)
     return journey

@@ -555,3 +555,15 @@ def test_storage_failure_shows_in_status(map_path: Path) -> None:
         session.editor.set_journey(title="Anything")
     assert session.status.startswith("not saved: ")
     assert "it is a folder" in session.status
+
+
+def test_a_symlinked_map_is_saved_where_the_link_points(map_path: Path, tmp_path: Path) -> None:
+    link = tmp_path / "elsewhere" / "link.cjm.json"
+    link.parent.mkdir()
+    link.symlink_to(map_path)
+    journey = load(link)
+    journey.title = "Through the link"
+    save(journey, link)
+    assert link.is_symlink()
+    assert load(map_path).title == "Through the link"
+    assert [snap.revision for snap in snapshots(link)] == [1]
