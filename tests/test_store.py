@@ -567,3 +567,24 @@ def test_a_symlinked_map_is_saved_where_the_link_points(map_path: Path, tmp_path
     assert link.is_symlink()
     assert load(map_path).title == "Through the link"
     assert [snap.revision for snap in snapshots(link)] == [1]
+
+
+def test_an_old_map_is_migrated_on_load_and_saved_in_the_current_shape(tmp_path: Path) -> None:
+    legacy = Path(__file__).parent / "fixtures" / "legacy-0.9.cjm.json"
+    path = tmp_path / "legacy.cjm.json"
+    path.write_bytes(legacy.read_bytes())
+    journey = load(path)
+    assert journey.title == "Café onboarding (prototype)"
+    save(journey, path)  # an old file has no revision: it counts as revision 0, no conflict
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["schema_version"] == "1.0" and saved["revision"] == 1
+    assert load(path) == journey
+    assert load(snapshots(path)[0].path).title == journey.title  # the old file is kept as it was
+    assert "version" in json.loads(snapshots(path)[0].path.read_text(encoding="utf-8"))
+
+
+def test_the_sample_map_round_trips(sample_map: Path) -> None:
+    journey = load(sample_map)
+    assert len(journey.touchpoints) >= 25
+    save(journey, sample_map)
+    assert load(sample_map) == journey
