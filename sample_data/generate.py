@@ -1209,29 +1209,18 @@ def daily_series(rng: np.random.Generator, data: Data) -> dict[str, dict[date, f
     """Daily values of the KPIs that have a source, keyed by KPI id then day."""
     series: dict[str, dict[date, float]] = {}
 
-    # Survey-based KPIs: the survey tool's daily figure (all respondents, of which survey.csv is an
-    # extract) follows this extract's monthly level, with day-to-day noise.
+    # The survey tool's daily figure covers all respondents, of which survey.csv is an extract: its
+    # monthly level follows the extract pooled over three months (less noisy than one month of it).
     ticket_rows = [r for r in data.survey if r["ticket_id"]]
-    levels = {
-        "csat": {
-            m: float(np.mean(v))
-            for m, v in by_month(
-                (r["submitted_at"].date(), r["csat"]) for r in ticket_rows if r["csat"] is not None
-            ).items()
-        },
-        "ces": {
-            m: float(np.mean(v))
-            for m, v in by_month(
-                (r["submitted_at"].date(), r["ces"]) for r in ticket_rows if r["ces"] is not None
-            ).items()
-        },
-        "nps": {
-            m: nps_of(v)
-            for m, v in by_month(
-                (r["submitted_at"].date(), r["nps"]) for r in data.survey if r["nps"] is not None
-            ).items()
-        },
+    answers = {
+        "csat": by_month((r["submitted_at"].date(), r["csat"]) for r in ticket_rows if r["csat"] is not None),
+        "ces": by_month((r["submitted_at"].date(), r["ces"]) for r in ticket_rows if r["ces"] is not None),
+        "nps": by_month((r["submitted_at"].date(), r["nps"]) for r in data.survey if r["nps"] is not None),
     }
+    levels: dict[str, dict[int, float]] = {}
+    for kpi, months in answers.items():
+        score = nps_of if kpi == "nps" else (lambda values: float(np.mean(values)))
+        levels[kpi] = {m: score([v for n in (m - 1, m, m + 1) for v in months.get(n, [])]) for m in range(12)}
     noise = {"csat": 0.15, "ces": 0.2, "nps": 6.0}
     bounds = {"csat": (1, 5), "ces": (1, 7), "nps": (-100, 100)}
     for kpi, level in levels.items():
