@@ -109,7 +109,7 @@ def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise StorageError(f"cannot open {path}: there is no such file") from None
+        raise StorageError(f"cannot open {path}: the file does not exist") from None
     except IsADirectoryError:
         raise StorageError(f"cannot open {path}: it is a folder, not a map file") from None
     except PermissionError:

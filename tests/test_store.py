@@ -164,7 +164,7 @@ def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.cjm.json"
     with pytest.raises(StorageError) as caught:
         load(path)
-    assert str(caught.value) == f"cannot open {path}: there is no such file"
+    assert str(caught.value) == f"cannot open {path}: the file does not exist"
 
 
 def test_a_folder(tmp_path: Path) -> None:
@@ -468,7 +468,7 @@ def test_a_refused_edit_changes_nothing_on_disk(map_path: Path) -> None:
 
 
 def test_open_map_without_file_or_create_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match="there is no such file"):
+    with pytest.raises(StorageError, match="the file does not exist"):
         open_map(tmp_path / "nothing.cjm.json")
 
 
