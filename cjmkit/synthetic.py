@@ -20,7 +20,22 @@ _LANES = [
     ("Backstage", "backstage"),
 ]
 _CHANNELS = ["web", "email", "phone", "chat", "app", "in person"]
-_WORDS = ["account", "invoice", "setup", "call", "chat", "reply", "ticket", "guide", "welcome", "renewal", "survey", "demo", "trial", "order"]
+_WORDS = [
+    "account",
+    "invoice",
+    "setup",
+    "call",
+    "chat",
+    "reply",
+    "ticket",
+    "guide",
+    "welcome",
+    "renewal",
+    "survey",
+    "demo",
+    "trial",
+    "order",
+]
 
 
 def synthetic_journey(touchpoints: int, seed: int = 0, personas: int = 2, kpi_every: int = 5) -> Journey:

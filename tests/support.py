@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -86,7 +87,7 @@ def running_server(
     ``args`` are passed to ``python -m``-style commands as given; the process is stopped (and
     killed if need be) when the block ends. Its output goes to a log shown on failure.
     """
-    log = Path(cwd or REPO) / f".server-{port}.log"
+    log = Path(tempfile.gettempdir()) / f"cjmkit-test-server-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             args,
