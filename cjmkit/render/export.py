@@ -1,0 +1,209 @@
+"""Export a map as a self-contained HTML page (works offline, from file://) or a PNG picture.
+
+The HTML carries BokehJS inline (``bokeh.resources.INLINE``): it asks no other host for
+anything. The PNG is a screenshot of that page taken by headless Chromium.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bokeh.embed import file_html
+from bokeh.models import LayoutDOM
+from bokeh.resources import INLINE
+
+from cjmkit.errors import CjmError
+from cjmkit.render.escape import no_math
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
+_PAGE_STYLE = "<style>body{margin:16px 20px;background:#ffffff}</style>"
+
+
+def _root(layout_or_view: Any) -> LayoutDOM:
+    root = getattr(layout_or_view, "layout", layout_or_view)
+    if not isinstance(root, LayoutDOM):
+        raise CjmError(f"cannot export a {type(layout_or_view).__name__}: give a journey map or its view")
+    return root
+
+
+def html_page(layout_or_view: Any, title: str = "Journey map") -> str:
+    """Return the map as one self-contained HTML page (Bokeh JS and CSS inline)."""
+    # file_html puts the title in <title> through an autoescaping template. Its warning that
+    # Python callbacks (the view's on_select) do nothing in a static page is expected here.
+    log = logging.getLogger("bokeh.embed.util")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        page = file_html(_root(layout_or_view), resources=INLINE, title=no_math(title))
+    finally:
+        log.setLevel(level)
+    # the inline BokehJS contains "</head>" itself: add the style after the first "<head>"
+    return page.replace("<head>", f"<head>\n{_PAGE_STYLE}", 1)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_html(layout_or_view: Any, path: str | os.PathLike[str], title: str = "Journey map") -> Path:
+    """Write the map as a self-contained HTML file that works offline and from ``file://``.
+
+    Parameters
+    ----------
+    layout_or_view
+        What :func:`journey_map` returns, or a :class:`JourneyMapView`.
+    path
+        The HTML file to write (replaced atomically).
+    title
+        The page title.
+
+    Raises
+    ------
+    CjmError
+        When the file cannot be written.
+    """
+    target = Path(path)
+    try:
+        write_atomic(target, html_page(layout_or_view, title).encode("utf-8"))
+    except OSError as error:
+        raise CjmError(f"{target}: cannot write the HTML file ({error.strerror or error})") from None
+    return target
+
+
+def find_chromium() -> str | None:
+    """Return the path of a Chromium/Chrome to take screenshots with, or None."""
+    override = os.environ.get("CJMKIT_CHROMIUM")
+    if override:
+        return override if os.path.exists(override) else None
+    for candidate in CHROMIUM_CANDIDATES:
+        if os.path.exists(candidate):
+            return candidate
+    return shutil.which("chromium") or shutil.which("google-chrome")
+
+
+def save_png(
+    layout_or_view: Any,
+    path: str | os.PathLike[str],
+    title: str = "Journey map",
+    *,
+    width: int = 1320,
+    scale: float = 1.0,
+    timeout: float = 60.0,
+) -> Path:
+    """Render the map to a PNG picture through headless Chromium.
+
+    Parameters
+    ----------
+    layout_or_view
+        What :func:`journey_map` returns, or a :class:`JourneyMapView`.
+    path
+        The PNG file to write.
+    width
+        Browser window width in CSS pixels (the picture is as tall as the map).
+    scale
+        Device pixel ratio (2 for a sharper, larger picture).
+
+    Raises
+    ------
+    CjmError
+        When no Chromium is installed or the page cannot be rendered.
+    """
+    browser = find_chromium()
+    if browser is None:
+        raise CjmError(
+            "cannot make a PNG: no Chromium found (install it, e.g. apt-get install chromium, "
+            "or set CJMKIT_CHROMIUM to its path)"
+        )
+    target = Path(path)
+    with tempfile.TemporaryDirectory(prefix="cjmkit-png-") as folder:
+        page = Path(folder) / "map.html"
+        save_html(layout_or_view, page, title)
+        try:
+            png = _screenshot_playwright(browser, page, width, scale, timeout)
+        except ImportError:
+            png = _screenshot_cli(browser, page, width, timeout)
+    try:
+        write_atomic(target, png)
+    except OSError as error:
+        raise CjmError(f"{target}: cannot write the PNG file ({error.strerror or error})") from None
+    return target
+
+
+_READY = "() => window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0"
+_PAINTED = """() => document.readyState === 'complete'
+    && Object.values(Bokeh.index).every(view => view.has_finished())"""
+
+
+def _screenshot_playwright(browser: str, page_path: Path, width: int, scale: float, timeout: float) -> bytes:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=browser, args=CHROMIUM_ARGS)
+            try:
+                context = chromium.new_context(
+                    viewport={"width": width, "height": 800}, device_scale_factor=scale
+                )
+                page = context.new_page()
+                page.goto(page_path.as_uri())
+                page.wait_for_function(_READY, timeout=timeout * 1000)
+                page.wait_for_function(_PAINTED, timeout=timeout * 1000)
+                root = page.locator(".bk-Column").first
+                if root.count():
+                    return root.screenshot(timeout=timeout * 1000)
+                return page.screenshot(full_page=True, timeout=timeout * 1000)
+            finally:
+                chromium.close()
+    except PlaywrightError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CjmError(f"cannot make a PNG: Chromium failed ({first})") from None
+
+
+def _screenshot_cli(browser: str, page_path: Path, width: int, timeout: float) -> bytes:
+    out = page_path.with_suffix(".png")
+    command = [
+        browser,
+        "--headless",
+        *CHROMIUM_ARGS,
+        "--hide-scrollbars",
+        f"--window-size={width},2400",
+        "--virtual-time-budget=5000",
+        f"--screenshot={out}",
+        page_path.as_uri(),
+    ]
+    try:
+        subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise CjmError(f"cannot make a PNG: Chromium failed ({error})") from None
+    if not out.exists():
+        raise CjmError("cannot make a PNG: Chromium wrote no picture")
+    return out.read_bytes()

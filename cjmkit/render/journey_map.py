@@ -1,0 +1,603 @@
+"""The journey map as a Bokeh layout that can be updated in place.
+
+:class:`JourneyMapView` builds the figure once and keeps its data sources; :meth:`update`
+recomputes the columns (:mod:`cjmkit.render.layout`) and hands each source its new data, so
+the workshop board redraws after an edit without rebuilding the figure (over jupyter_bokeh
+only the changed sources travel to the browser).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bokeh.core.properties import value
+from bokeh.layouts import column
+from bokeh.models import ColumnDataSource, Div, HoverTool, LayoutDOM, Range1d, TapTool
+from bokeh.plotting import figure
+
+from cjmkit.errors import CjmError
+from cjmkit.model import Journey
+from cjmkit.render import style as S
+from cjmkit.render.escape import html_text
+from cjmkit.render.layout import SOURCE_NAMES, MapData, map_data
+from cjmkit.render.metrics_input import MapMetrics, as_map_metrics
+
+SelectCallback = Callable[[str], Any]
+FONT = value(S.FONT)
+LINE = 1.1  # BokehJS multiplies the font's own line height (about 1.15 em): 1.1 gives ~18 px at 14 px
+
+
+def _tooltip(title_field: str, rows: list[tuple[str, str]], width: int = 320) -> str:
+    """An HTML hover template; BokehJS HTML-escapes every ``@field`` put in it."""
+    body = "".join(
+        f'<div style="margin-top:3px"><span style="color:{S.MUTED}">{label}</span> @{{{field}}}</div>'
+        for label, field in rows
+    )
+    return (
+        f'<div style="max-width:{width}px;font:13px {html.escape(S.FONT)};color:{S.INK};white-space:normal">'
+        f'<div style="font-weight:bold;font-size:14px">@{{{title_field}}}</div>{body}</div>'
+    )
+
+
+class JourneyMapView:
+    """A live journey map: one Bokeh figure, its data sources, and the header and legend.
+
+    Parameters
+    ----------
+    journey
+        The map to draw.
+    persona
+        Id of the persona whose emotion curve (as-is and to-be) is drawn; None draws the as-is
+        curve of every persona.
+    metrics
+        Optional measured figures (:class:`~cjmkit.render.MapMetrics` or a dict of the same
+        shape): KPI traffic lights and handoff health. Without them, KPI status comes from
+        each KPI's latest observation against its target and warning levels.
+
+    Attributes
+    ----------
+    layout
+        The Bokeh root to show or export (header, legend and figure in a column).
+    figure
+        The map figure; the same object for the life of the view.
+    sources
+        Name → ``ColumnDataSource``: ``cards`` (one row per touchpoint), ``kpis`` (one row per
+        KPI badge), ``handoffs``, ``emotion`` / ``emotion_lines`` (as-is), ``emotion_to_be`` /
+        ``emotion_to_be_lines``, ``lows``, ``stages``, ``lanes``, ``grid``, ``emotion_scale``.
+    """
+
+    def __init__(
+        self,
+        journey: Journey,
+        persona: str | None = None,
+        metrics: MapMetrics | Mapping[str, Any] | None = None,
+    ) -> None:
+        self.journey = journey
+        self.persona = persona
+        self.metrics = as_map_metrics(metrics)
+        self._callbacks: list[SelectCallback] = []
+        data = map_data(journey, persona, self.metrics)
+        self.sources: dict[str, ColumnDataSource] = {
+            name: ColumnDataSource(data=data.columns[name], name=f"cjm-{name}") for name in SOURCE_NAMES
+        }
+        self.figure = self._build_figure(data)
+        self.header = Div(text=self._header_html(), disable_math=True, width=data.width, name="cjm-header")
+        self.legend = Div(text=self._legend_html(), disable_math=True, width=data.width, name="cjm-legend")
+        self.layout: LayoutDOM = column(self.header, self.legend, self.figure, name="cjm-map")
+        self.sources["cards"].selected.on_change("indices", self._card_tapped)
+        self.sources["emotion"].selected.on_change("indices", self._point_tapped)
+        self._size(data)
+
+    # -- public API -----------------------------------------------------------------------
+
+    def update(self, journey: Journey | None = None) -> None:
+        """Redraw for ``journey`` (or the same journey after it was edited in place).
+
+        The figure, glyphs and sources stay the same objects; each source whose columns
+        changed gets its new data, and the plot is resized to fit.
+        """
+        if journey is not None:
+            self.journey = journey
+        if self.persona is not None and self.journey.persona(self.persona) is None:
+            self.persona = None  # the persona was removed: show everyone
+        data = map_data(self.journey, self.persona, self.metrics)
+        for name, source in self.sources.items():
+            new = data.columns[name]
+            if source.data != new:
+                source.data = new
+        self._size(data)
+        header = self._header_html()
+        if self.header.text != header:
+            self.header.text = header
+        legend = self._legend_html()
+        if self.legend.text != legend:
+            self.legend.text = legend
+
+    def set_persona(self, persona_id: str | None) -> None:
+        """Show the emotion curves of one persona (None: every persona's as-is curve).
+
+        Raises
+        ------
+        CjmError
+            When no persona has this id.
+        """
+        if persona_id is not None and self.journey.persona(persona_id) is None:
+            known = ", ".join(p.id for p in self.journey.personas) or "none"
+            raise CjmError(f"no persona has the id {persona_id!r} (personas of this map: {known})")
+        self.persona = persona_id
+        self.update()
+
+    def set_metrics(self, metrics: MapMetrics | Mapping[str, Any] | None) -> None:
+        """Show new measured figures (KPI status, handoff health)."""
+        self.metrics = as_map_metrics(metrics)
+        self.update()
+
+    def on_select(self, callback: SelectCallback) -> None:
+        """Call ``callback(touchpoint_id)`` when a touchpoint card (or its emotion point) is tapped.
+
+        Works wherever Python hears the browser: in Jupyter through jupyter_bokeh, and on a
+        Bokeh server; a static HTML file only highlights the card.
+        """
+        self._callbacks.append(callback)
+
+    @property
+    def selected(self) -> str | None:
+        """The id of the selected touchpoint, if any."""
+        indices = self.sources["cards"].selected.indices
+        ids = self.sources["cards"].data["tp_id"]
+        return ids[indices[0]] if indices and indices[0] < len(ids) else None
+
+    def select(self, touchpoint_id: str | None) -> None:
+        """Select (highlight) a touchpoint card from Python, as a tap would."""
+        ids = list(self.sources["cards"].data["tp_id"])
+        self.sources["cards"].selected.indices = [ids.index(touchpoint_id)] if touchpoint_id in ids else []
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _card_tapped(self, _attr: str, _old: list[int], new: list[int]) -> None:
+        ids = self.sources["cards"].data["tp_id"]
+        if new and new[0] < len(ids):
+            self._notify(ids[new[0]])
+
+    def _point_tapped(self, _attr: str, _old: list[int], new: list[int]) -> None:
+        ids = self.sources["emotion"].data["tp_id"]
+        if new and new[0] < len(ids):
+            self._notify(ids[new[0]])
+
+    def _notify(self, touchpoint_id: str) -> None:
+        for callback in list(self._callbacks):
+            callback(touchpoint_id)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _size(self, data: MapData) -> None:
+        fig = self.figure
+        if fig.frame_width != data.width:
+            fig.frame_width = data.width
+            fig.x_range.end = data.width
+            self.header.width = data.width
+            self.legend.width = data.width
+        if fig.frame_height != data.height:
+            fig.frame_height = data.height
+            fig.y_range.start = -data.height
+
+    def _build_figure(self, data: MapData) -> Any:
+        src = self.sources
+        fig = figure(
+            frame_width=data.width,
+            frame_height=data.height,
+            x_range=Range1d(0, data.width, bounds="auto"),
+            y_range=Range1d(-data.height, 0, bounds="auto"),
+            tools="",
+            toolbar_location=None,
+            x_axis_type=None,
+            y_axis_type=None,
+            min_border=0,
+            outline_line_color=None,
+            background_fill_color=S.PAPER,
+            border_fill_color=S.PAPER,
+            name="cjm-figure",
+        )
+        fig.grid.visible = False
+        text = {"text_font": FONT, "text_color": S.INK}
+
+        # lanes: bands, stripe, labels
+        fig.rect("x", "y", "w", "h", source=src["lanes"], fill_color="fill", line_color=None)
+        fig.rect("stripe_x", "y", 6, "h", source=src["lanes"], fill_color="accent", line_color=None)
+        fig.text(
+            "label_x",
+            "kind_y",
+            "kind_label",
+            source=src["lanes"],
+            text_font_size="11px",
+            text_font_style="bold",
+            text_color="accent",
+            text_baseline="top",
+            text_font=FONT,
+        )
+        fig.text(
+            "label_x",
+            "name_y",
+            "name",
+            source=src["lanes"],
+            text_font_size="14px",
+            text_font_style="bold",
+            text_baseline="top",
+            text_line_height=1.25,
+            **text,
+        )
+        fig.segment("x0", "y0", "x1", "y1", source=src["grid"], line_color=S.GRID, line_width=1)
+
+        # stage headers
+        fig.rect("x", "y", "w", "h", source=src["stages"], fill_color="#e4ebf2", line_color=None)
+        fig.text(
+            "left",
+            "phase_y",
+            "phase",
+            source=src["stages"],
+            text_font_size="11px",
+            text_font_style="bold",
+            text_color=S.MUTED,
+            text_baseline="top",
+            text_font=FONT,
+        )
+        stage_names = fig.text(
+            "left",
+            "name_y",
+            "name",
+            source=src["stages"],
+            text_font_size="16px",
+            text_font_style="bold",
+            text_baseline="top",
+            text_line_height=1.15,
+            **text,
+        )
+        fig.add_tools(
+            HoverTool(
+                renderers=[stage_names],
+                tooltips=_tooltip("name", [("Phase", "phase"), ("Goal", "goal")]),
+            )
+        )
+
+        # emotion band
+        fig.segment(
+            "x0",
+            "y",
+            "x1",
+            "y",
+            source=src["emotion_scale"],
+            line_color=S.GRID,
+            line_width=1,
+            line_dash="dotted",
+        )
+        fig.text(
+            "x",
+            "y",
+            "text",
+            source=src["emotion_scale"],
+            text_align="right",
+            text_baseline="middle",
+            text_font_size="12px",
+            text_color=S.MUTED,
+            text_font=FONT,
+        )
+        fig.multi_line(
+            "xs",
+            "ys",
+            source=src["emotion_to_be_lines"],
+            line_color="colour",
+            line_width=3,
+            line_dash="dashed",
+            line_alpha=0.9,
+        )
+        fig.multi_line(
+            "xs", "ys", source=src["emotion_lines"], line_color="colour", line_width=3, line_alpha=0.9
+        )
+        to_be = fig.scatter(
+            "x",
+            "y",
+            source=src["emotion_to_be"],
+            size=9,
+            marker="circle",
+            fill_color=S.PAPER,
+            line_color="colour",
+            line_width=2,
+        )
+        points = fig.scatter(
+            "x",
+            "y",
+            source=src["emotion"],
+            size=12,
+            marker="marker",
+            fill_color="colour",
+            line_color=S.PAPER,
+            line_width=1.5,
+            nonselection_fill_alpha=1.0,
+            selection_line_color=S.INK,
+        )
+        fig.text(
+            "x",
+            "label_y",
+            "label",
+            source=src["lows"],
+            text_align="center",
+            text_baseline="top",
+            text_font_size="11px",
+            text_font_style="bold",
+            text_color=S.LOW_COLOUR,
+            text_font=FONT,
+        )
+        fig.add_tools(
+            HoverTool(
+                renderers=[points],
+                tooltips=_tooltip("tp_name", [("Persona", "persona_name"), ("Feels", "word")], 260),
+            ),
+            HoverTool(
+                renderers=[to_be],
+                tooltips=_tooltip(
+                    "tp_name", [("Persona", "persona_name"), ("Should feel (to-be)", "word")], 260
+                ),
+            ),
+        )
+
+        # cards
+        cards = fig.rect(
+            "x",
+            "y",
+            "w",
+            "h",
+            source=src["cards"],
+            fill_color="fill",
+            line_color="line_colour",
+            line_width="line_width",
+            border_radius=6,
+            nonselection_fill_alpha=1.0,
+            nonselection_line_alpha=1.0,
+            selection_line_color=S.INK,
+            selection_line_width=3,
+            selection_fill_color="fill",
+        )
+        fig.rect("stripe_x", "y", 5, "h", source=src["cards"], fill_color="accent", line_color=None)
+        fig.text(
+            "text_x",
+            "tag_y",
+            "tag",
+            source=src["cards"],
+            text_font_size="11px",
+            text_font_style="bold",
+            text_color="accent",
+            text_baseline="top",
+            text_font=FONT,
+        )
+        fig.text(
+            "text_x",
+            "name_y",
+            "name",
+            source=src["cards"],
+            text_font_size=f"{S.NAME_SIZE}px",
+            text_font_style="bold",
+            text_baseline="top",
+            text_line_height=LINE,
+            **text,
+        )
+        fig.text(
+            "text_x",
+            "meta_y",
+            "meta",
+            source=src["cards"],
+            text_font_size=f"{S.SMALL_SIZE}px",
+            text_color=S.MUTED,
+            text_baseline="top",
+            text_font=FONT,
+        )
+        fig.text(
+            "text_x",
+            "notes_y",
+            "notes",
+            source=src["cards"],
+            text_font_size=f"{S.SMALL_SIZE}px",
+            text_color="notes_colour",
+            text_baseline="top",
+            text_font=FONT,
+            text_line_height=LINE,
+        )
+        kpis = fig.text(
+            "x",
+            "y",
+            "text",
+            source=src["kpis"],
+            text_font_size="12px",
+            text_font_style="bold",
+            text_color="colour",
+            text_baseline="top",
+            text_font=FONT,
+            background_fill_color="fill",
+            border_line_color="colour",
+            border_radius=4,
+            padding=3,
+            text_line_height=LINE,
+        )
+        fig.add_tools(
+            HoverTool(
+                renderers=[cards],
+                tooltips=_tooltip(
+                    "t_name",
+                    [
+                        ("Where", "t_where"),
+                        ("Channel", "t_channel"),
+                        ("Owner", "t_owner"),
+                        ("What happens", "t_description"),
+                        ("Feelings", "t_emotions"),
+                        ("Pain points", "t_pains"),
+                        ("Opportunities", "t_ideas"),
+                        ("KPIs", "t_kpis"),
+                    ],
+                ),
+            ),
+            HoverTool(
+                renderers=[kpis],
+                tooltips=_tooltip(
+                    "t_name", [("Status", "word"), ("Latest", "t_value"), ("Target", "t_target")]
+                ),
+            ),
+        )
+
+        # handoffs, on top of the cards
+        arrows = fig.multi_line(
+            "xs",
+            "ys",
+            source=src["handoffs"],
+            line_color="colour",
+            line_width="line_width",
+            line_dash="dash",
+            line_join="round",
+        )
+        fig.scatter(
+            "x1",
+            "y1",
+            source=src["handoffs"],
+            marker="triangle",
+            angle="angle",
+            size=15,
+            fill_color="colour",
+            line_color="colour",
+        )
+        labels = fig.text(
+            "label_x",
+            "label_y",
+            "label",
+            source=src["handoffs"],
+            text_align="center",
+            text_baseline="middle",
+            text_font_size="12px",
+            text_font_style="bold",
+            text_color="colour",
+            text_font=FONT,
+            background_fill_color=S.PAPER,
+            border_line_color="colour",
+            border_radius=8,
+            padding=4,
+            text_line_height=1.2,
+        )
+        fig.add_tools(
+            HoverTool(
+                renderers=[arrows, labels],
+                tooltips=_tooltip(
+                    "t_sla",
+                    [
+                        ("From", "t_from"),
+                        ("To", "t_to"),
+                        ("When", "t_trigger"),
+                        ("Owners", "t_owners"),
+                        ("Health", "t_health"),
+                    ],
+                ),
+            ),
+            TapTool(renderers=[cards, points]),
+        )
+        return fig
+
+    def _header_html(self) -> str:
+        journey = self.journey
+        personas = []
+        for n, persona in enumerate(journey.personas):
+            if self.persona is not None:
+                active = persona.id == self.persona
+                colour = S.AS_IS_COLOUR if active else S.GRID
+            else:
+                active = True
+                colour = S.PERSONA_COLOURS[n % len(S.PERSONA_COLOURS)]
+            lines = [
+                f'<div style="font-weight:bold;font-size:16px">{_marker_html(n, self.persona)}'
+                f"{html_text(persona.name)}</div>"
+            ]
+            if persona.role:
+                lines.append(f'<div style="color:{S.MUTED}">{html_text(persona.role)}</div>')
+            if persona.quote:
+                lines.append(
+                    f'<div style="font-style:italic;margin-top:4px">“{html_text(persona.quote)}”</div>'
+                )
+            for label, items in (("Goals", persona.goals), ("Frustrations", persona.frustrations)):
+                if items:
+                    text = "; ".join(html_text(i) for i in items[:3])
+                    lines.append(f'<div style="margin-top:3px"><b>{label}:</b> {text}</div>')
+            opacity = "1" if active else "0.55"
+            personas.append(
+                f'<div style="flex:1 1 220px;max-width:300px;border:1px solid {S.GRID};'
+                f"border-top:5px solid {colour};border-radius:6px;padding:8px 10px;background:{S.PAPER};"
+                f'opacity:{opacity};font-size:13px;line-height:1.35">{"".join(lines)}</div>'
+            )
+        description = (
+            f'<div style="color:{S.MUTED};font-size:15px;margin:2px 0 8px 0">{html_text(journey.description)}</div>'
+            if journey.description
+            else ""
+        )
+        return (
+            f'<div style="font-family:{html.escape(S.FONT)};color:{S.INK}">'
+            f'<div style="font-size:26px;font-weight:bold;margin:4px 0 2px 0">{html_text(journey.title)}</div>'
+            f"{description}"
+            f'<div style="display:flex;flex-wrap:wrap;gap:10px">{"".join(personas)}</div></div>'
+        )
+
+    def _legend_html(self) -> str:
+        items = []
+        for kind in ("customer", "frontstage", "support", "care", "backstage"):
+            style = S.KIND_STYLES[kind]
+            items.append(
+                f'<span style="display:inline-flex;align-items:center;gap:5px;margin-right:14px">'
+                f'<span style="display:inline-block;width:18px;height:14px;border-radius:3px;'
+                f'background:{style.fill};border-left:5px solid {style.accent}"></span>'
+                f'<b style="color:{style.accent}">{style.symbol} {style.label.title()}</b></span>'
+            )
+        if self.persona is not None:
+            name = self.journey.persona(self.persona).name  # type: ignore[union-attr]
+            curves = (
+                f'<span style="margin-right:14px"><b style="color:{S.AS_IS_COLOUR}">━━ as-is</b> and '
+                f'<b style="color:{S.TO_BE_COLOUR}">╍╍ to-be</b> feelings of {html_text(name)}</span>'
+            )
+        else:
+            curves = '<span style="margin-right:14px">one feelings curve per persona (marker as on the card above)</span>'
+        statuses = " ".join(
+            f'<span style="border:1px solid {colour};background:{fill};color:{colour};border-radius:4px;'
+            f'padding:0 4px;font-weight:bold">{symbol} {word}</span>'
+            for key, (word, symbol, colour, fill) in S.STATUS_STYLES.items()
+            if key != "none"
+        )
+        return (
+            f'<div style="font-family:{html.escape(S.FONT)};font-size:13px;color:{S.INK};'
+            f'display:flex;flex-wrap:wrap;align-items:center;row-gap:6px;margin:10px 0 4px 0">'
+            f"{''.join(items)}{curves}"
+            f'<span style="margin-right:14px"><b style="color:{S.LOW_COLOUR}">▼</b> low point</span>'
+            f'<span style="margin-right:14px">KPI vs target: {statuses}</span>'
+            f'<span style="margin-right:14px"><b>→ ≤ 24 h</b> handoff with its SLA; '
+            f'<b style="color:{S.WEAK_HANDOFF_COLOUR}">- - ⚠ WEAK</b> when it misses it</span>'
+            f"<span>⚠ pain points, ✦ ideas (dot votes)</span></div>"
+        )
+
+
+_MARKER_SYMBOLS = ["●", "■", "▲", "◆", "⬢", "▼", "★"]
+
+
+def _marker_html(n: int, selected: str | None) -> str:
+    if selected is not None:
+        return ""
+    colour = S.PERSONA_COLOURS[n % len(S.PERSONA_COLOURS)]
+    return f'<span style="color:{colour}">{_MARKER_SYMBOLS[n % len(_MARKER_SYMBOLS)]}</span> '
+
+
+def journey_map(
+    journey: Journey,
+    persona: str | None = None,
+    metrics: MapMetrics | Mapping[str, Any] | None = None,
+) -> LayoutDOM:
+    """Return the journey map as a Bokeh layout (header with persona cards, legend, map).
+
+    Parameters are those of :class:`JourneyMapView`; use the view when the map must be
+    updated in place or taps must reach Python.
+    """
+    return JourneyMapView(journey, persona, metrics).layout
+
+
+__all__ = ["JourneyMapView", "journey_map"]

@@ -1,0 +1,153 @@
+"""What the map accepts as measured figures (the ``metrics`` argument of the map).
+
+Pure Python, so :mod:`cjmkit.metrics` can fill it without knowing Bokeh. Every part is
+optional: whatever is missing, the map computes a simple stand-in from the journey itself
+(the latest observation of a KPI against its target and warning) or leaves out (handoff
+health, which needs ticket data).
+
+Example
+-------
+>>> MapMetrics(
+...     kpi_status={"csat-help": KpiStatus(status="warning", value=76.0, label="CSAT 76 % (target 80)")},
+...     handoff_health={"h-resolve-follow": HandoffHealth(within_sla_share=0.62, weak=True,
+...                                                       label="62 % within SLA")},
+... )  # doctest: +ELLIPSIS
+MapMetrics(...)
+
+A plain dict of the same shape works too: ``{"kpi_status": {kpi_id: {"status": "ok",
+"value": 81.0, "label": "..."}}, "handoff_health": {handoff_id: {"within_sla_share": 0.9,
+"weak": False, "label": "..."}}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from cjmkit.errors import CjmError
+from cjmkit.model import Kpi
+
+Status = Literal["ok", "warning", "bad", "none"]
+STATUSES: tuple[str, ...] = ("ok", "warning", "bad", "none")
+
+
+@dataclass(frozen=True)
+class KpiStatus:
+    """The traffic light of one KPI.
+
+    Attributes
+    ----------
+    status
+        ``"ok"``, ``"warning"``, ``"bad"``, or ``"none"`` (no target or no data).
+    value
+        The value shown on the badge (usually the latest period), or None.
+    label
+        Optional text replacing the badge's default wording (value vs target).
+    """
+
+    status: Status
+    value: float | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class HandoffHealth:
+    """How well one handoff keeps its SLA.
+
+    Attributes
+    ----------
+    within_sla_share
+        Share (0…1) of handoffs that happened within the SLA, or None when unknown.
+    weak
+        True when the handoff should be highlighted as a problem on the map.
+    label
+        Optional short text shown under the SLA on the arrow, e.g. ``"62 % within SLA"``.
+    """
+
+    within_sla_share: float | None = None
+    weak: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class MapMetrics:
+    """Measured figures shown on the map, keyed by KPI id and handoff id."""
+
+    kpi_status: dict[str, KpiStatus] = field(default_factory=dict)
+    handoff_health: dict[str, HandoffHealth] = field(default_factory=dict)
+
+
+def as_map_metrics(metrics: MapMetrics | Mapping[str, Any] | None) -> MapMetrics:
+    """Accept a :class:`MapMetrics`, a dict of the same shape, or None.
+
+    Raises
+    ------
+    CjmError
+        When a status is not one of ok / warning / bad / none, or the shape is wrong.
+    """
+    if metrics is None:
+        return MapMetrics()
+    if isinstance(metrics, MapMetrics):
+        raw_kpis: Mapping[str, Any] = metrics.kpi_status
+        raw_handoffs: Mapping[str, Any] = metrics.handoff_health
+    elif isinstance(metrics, Mapping):
+        raw_kpis = metrics.get("kpi_status") or {}
+        raw_handoffs = metrics.get("handoff_health") or {}
+    else:
+        raise CjmError(f"map metrics must be a MapMetrics or a dict, not a {type(metrics).__name__}")
+    kpis = {str(k): _kpi_status(k, v) for k, v in raw_kpis.items()}
+    handoffs = {str(k): _handoff_health(k, v) for k, v in raw_handoffs.items()}
+    return MapMetrics(kpi_status=kpis, handoff_health=handoffs)
+
+
+def _kpi_status(kpi_id: str, value: Any) -> KpiStatus:
+    if isinstance(value, KpiStatus):
+        status = value
+    elif isinstance(value, Mapping):
+        number = value.get("value")
+        status = KpiStatus(
+            status=str(value.get("status", "none")).lower(),  # type: ignore[arg-type]
+            value=None if number is None else float(number),
+            label=str(value.get("label") or ""),
+        )
+    else:
+        raise CjmError(f"map metrics kpi_status[{kpi_id!r}] must be a dict with a status, not {value!r}")
+    if status.status not in STATUSES:
+        raise CjmError(
+            f"map metrics kpi_status[{kpi_id!r}].status must be one of ok, warning, bad, none, "
+            f"got {status.status!r}"
+        )
+    return status
+
+
+def _handoff_health(handoff_id: str, value: Any) -> HandoffHealth:
+    if isinstance(value, HandoffHealth):
+        return value
+    if isinstance(value, Mapping):
+        share = value.get("within_sla_share")
+        return HandoffHealth(
+            within_sla_share=None if share is None else float(share),
+            weak=bool(value.get("weak", False)),
+            label=str(value.get("label") or ""),
+        )
+    raise CjmError(f"map metrics handoff_health[{handoff_id!r}] must be a dict, not {value!r}")
+
+
+def simple_kpi_status(kpi: Kpi) -> KpiStatus:
+    """The stand-in traffic light used when no metrics are given: latest value vs thresholds.
+
+    Higher-is-better: at or above target ok, at or above warning a warning, else bad (mirrored
+    for lower-is-better). Without a warning level anything short of the target is bad.
+    """
+    if not kpi.observations:
+        return KpiStatus(status="none", value=None)
+    value = max(kpi.observations, key=lambda o: o.period).value
+    if kpi.target is None:
+        return KpiStatus(status="none", value=value)
+    sign = 1 if kpi.direction == "higher" else -1
+    if sign * value >= sign * kpi.target:
+        return KpiStatus(status="ok", value=value)
+    if kpi.warning is not None and sign * value >= sign * kpi.warning:
+        return KpiStatus(status="warning", value=value)
+    return KpiStatus(status="bad", value=value)

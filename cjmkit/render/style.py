@@ -1,0 +1,109 @@
+"""Look and feel of the journey map: palette, type, shapes and words.
+
+The palette is built on Okabe & Ito's colour-blind-safe colours, used as calm tints for
+surfaces and at full strength only for accents. Nothing is told by colour alone: support and
+care cards carry a word and a symbol, KPI badges spell their status, the emotion scale is
+labelled with words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FONT = "'Liberation Sans', Arial, Helvetica, 'DejaVu Sans', sans-serif"
+"""Font family of every text on the map (Arial metrics, present on most systems)."""
+
+INK = "#1f2933"
+"""Main text colour."""
+MUTED = "#52606d"
+"""Secondary text colour (channel, owner, captions)."""
+FAINT = "#9aa5b1"
+GRID = "#d9e2ec"
+PAPER = "#ffffff"
+BAND = "#f5f7fa"
+"""Background of every other lane row."""
+
+# Okabe-Ito
+ORANGE = "#E69F00"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    """How the cards of one lane kind look.
+
+    Attributes
+    ----------
+    label
+        The word shown on lane labels (and on support/care cards), in capitals.
+    symbol
+        A shape drawn beside the word, so the kind is told without colour.
+    accent
+        Strong colour: card stripe, word, lane marker.
+    fill
+        Calm tint: card background.
+    tag
+        Whether cards in this kind of lane carry the word and symbol themselves.
+    """
+
+    label: str
+    symbol: str
+    accent: str
+    fill: str
+    tag: bool = False
+
+
+KIND_STYLES: dict[str, KindStyle] = {
+    "customer": KindStyle("CUSTOMER", "●", "#3b6e8f", "#eef4f8"),
+    "frontstage": KindStyle("FRONTSTAGE", "▲", "#4f7d6b", "#eef5f1"),
+    "support": KindStyle("SUPPORT", "◆", BLUE, "#dcebf7", tag=True),
+    "care": KindStyle("CARE", "♥", "#b35c00", "#fcebd2", tag=True),
+    "backstage": KindStyle("BACKSTAGE", "■", "#616e7c", "#eceff2"),
+    "other": KindStyle("OTHER", "○", "#7b8794", "#f2f4f6"),
+}
+"""Style per lane kind. Support (blue, ◆) and care (orange, ♥) is the safest colour-blind pair."""
+
+EMOTION_WORDS = {2: "very positive", 1: "positive", 0: "neutral", -1: "negative", -2: "very negative"}
+EMOTION_FACES = {2: "☺☺", 1: "☺", 0: "–", -1: "☹", -2: "☹☹"}
+"""Faces drawn beside the emotion words (DejaVu/Liberation have ☺ and ☹)."""
+
+AS_IS_COLOUR = INK
+TO_BE_COLOUR = GREEN
+LOW_COLOUR = VERMILLION
+PERSONA_COLOURS = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, "#444444"]
+"""Curve colours when every persona is drawn at once."""
+
+STATUS_STYLES: dict[str, tuple[str, str, str, str]] = {
+    # status: (word, symbol, text/border colour, fill)
+    "ok": ("OK", "✓", "#00684a", "#d7f0e7"),
+    "warning": ("Warning", "!", "#7a5300", "#fdf0c8"),
+    "bad": ("Bad", "✗", "#a23b00", "#fbe0d1"),
+    "none": ("No target", "·", MUTED, "#eceff2"),
+}
+"""Traffic-light styles of KPI badges; the word is always shown."""
+
+HANDOFF_COLOUR = "#3e4c59"
+WEAK_HANDOFF_COLOUR = VERMILLION
+
+# Geometry, in screen pixels (the map is drawn one data unit per pixel).
+LABEL_WIDTH = 136
+MIN_STAGE_WIDTH = 156
+TARGET_WIDTH = 1240
+EMOTION_TOP = 30
+EMOTION_STEP = 28
+STAGE_HEADER = 70
+CARD_GAP = 8
+CARD_PAD = 8
+LANE_PAD = 12
+NAME_SIZE = 14
+NAME_LINE = 18
+SMALL_SIZE = 12
+SMALL_LINE = 16
+TAG_LINE = 17
+KPI_LINE = 40
+MAX_NAME_LINES = 3

@@ -1,0 +1,390 @@
+"""The journey map's data: every card, arrow, point and badge where it belongs; live updates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from bokeh.models import ColumnDataSource, Div
+
+from cjmkit.edits import Editor
+from cjmkit.errors import CjmError
+from cjmkit.model import Handoff, Journey, Kpi, Lane, Note, Observation, Persona, Stage, Touchpoint
+from cjmkit.render import JourneyMapView, MapMetrics, journey_map, map_data, simple_kpi_status
+from cjmkit.render.layout import emotion_y, sla_text
+from cjmkit.render.metrics_input import HandoffHealth, KpiStatus, as_map_metrics
+from cjmkit.synthetic import synthetic_journey
+
+
+def small_journey() -> Journey:
+    """Three stages, customer/support/care lanes, a support → care handoff, KPIs, two personas."""
+    return Journey(
+        id="small",
+        title="Small map",
+        personas=[Persona(id="maya", name="Maya"), Persona(id="dan", name="Dan")],
+        stages=[
+            Stage(id="buy", name="Buy", phase="Do"),
+            Stage(id="help", name="Get help", phase="Care"),
+            Stage(id="follow", name="Follow-up"),
+        ],
+        lanes=[
+            Lane(id="cust", name="Customer actions", kind="customer"),
+            Lane(id="sup", name="Support", kind="support"),
+            Lane(id="care", name="Care", kind="care"),
+        ],
+        touchpoints=[
+            Touchpoint(
+                id="order",
+                stage="buy",
+                lane="cust",
+                name="Places an order",
+                channel="web",
+                emotions={"maya": 1, "dan": 2},
+                emotions_to_be={"maya": 2},
+            ),
+            Touchpoint(
+                id="ticket",
+                stage="help",
+                lane="sup",
+                name="Opens a ticket",
+                channel="chat",
+                owner="Support tier 1",
+                emotions={"maya": -2, "dan": -1},
+                emotions_to_be={"maya": 0},
+                pain_points=[Note(id="p1", text="Slow", votes=4), Note(id="p2", text="Vague", votes=1)],
+                opportunities=[Note(id="o1", text="Status page", votes=3)],
+            ),
+            Touchpoint(id="escalate", stage="help", lane="sup", name="Escalation", emotions={"maya": -1}),
+            Touchpoint(
+                id="call",
+                stage="follow",
+                lane="care",
+                name="Follow-up call",
+                channel="phone",
+                owner="Care team",
+                emotions={"maya": 1},
+                emotions_to_be={"maya": 2},
+            ),
+        ],
+        handoffs=[
+            Handoff(id="h1", from_touchpoint="ticket", to_touchpoint="call", sla_hours=24, trigger="Resolved")
+        ],
+        kpis=[
+            Kpi(
+                id="csat",
+                name="CSAT",
+                touchpoint="ticket",
+                unit="%",
+                target=80,
+                warning=70,
+                observations=[
+                    Observation(period=date(2026, 1, 1), value=90),
+                    Observation(period=date(2026, 2, 1), value=75),
+                ],
+            ),
+            Kpi(
+                id="ttr",
+                name="Time to resolve",
+                touchpoint="ticket",
+                unit="h",
+                direction="lower",
+                target=8,
+                warning=24,
+                observations=[Observation(period=date(2026, 2, 1), value=30)],
+            ),
+            Kpi(
+                id="nps",
+                name="NPS",
+                touchpoint="call",
+                target=40,
+                observations=[Observation(period=date(2026, 2, 1), value=45)],
+            ),
+        ],
+    )
+
+
+def rows(source: ColumnDataSource) -> list[dict]:
+    data = source.data
+    keys = list(data)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*(data[k] for k in keys), strict=True)]
+
+
+def column_bounds(view: JourneyMapView) -> dict[str, tuple[float, float]]:
+    return {r["stage_id"]: (r["x"] - r["w"] / 2, r["x"] + r["w"] / 2) for r in rows(view.sources["stages"])}
+
+
+def lane_bounds(view: JourneyMapView) -> dict[str, tuple[float, float]]:
+    return {r["lane_id"]: (r["y"] - r["h"] / 2, r["y"] + r["h"] / 2) for r in rows(view.sources["lanes"])}
+
+
+def inside(x: float, y: float, card: dict, slack: float = 0.5) -> bool:
+    return (
+        card["x"] - card["w"] / 2 - slack <= x <= card["x"] + card["w"] / 2 + slack
+        and card["y"] - card["h"] / 2 - slack <= y <= card["y"] + card["h"] / 2 + slack
+    )
+
+
+def test_every_touchpoint_is_a_card_in_its_stage_column_and_lane_row() -> None:
+    journey = synthetic_journey(60, seed=3)
+    view = JourneyMapView(journey)
+    cards = {r["tp_id"]: r for r in rows(view.sources["cards"])}
+    assert set(cards) == {tp.id for tp in journey.touchpoints}
+    columns, lanes = column_bounds(view), lane_bounds(view)
+    for tp in journey.touchpoints:
+        card = cards[tp.id]
+        left, right = columns[tp.stage]
+        bottom, top = lanes[tp.lane]
+        assert left <= card["x"] - card["w"] / 2 and card["x"] + card["w"] / 2 <= right, tp.id
+        assert bottom <= card["y"] - card["h"] / 2 and card["y"] + card["h"] / 2 <= top, tp.id
+        assert tp.name.split()[0] in card["name"]
+
+
+def test_cards_in_one_cell_stack_without_overlapping() -> None:
+    view = JourneyMapView(small_journey())
+    cards = {r["tp_id"]: r for r in rows(view.sources["cards"])}
+    upper, lower = cards["ticket"], cards["escalate"]
+    assert upper["x"] == lower["x"]
+    assert upper["y"] - upper["h"] / 2 > lower["y"] + lower["h"] / 2
+
+
+def test_support_and_care_differ_by_word_and_symbol_not_only_colour() -> None:
+    cards = {r["tp_id"]: r for r in rows(JourneyMapView(small_journey()).sources["cards"])}
+    assert cards["ticket"]["tag"] == "◆ SUPPORT"
+    assert cards["call"]["tag"] == "♥ CARE"
+    assert cards["order"]["tag"] == ""
+    assert cards["ticket"]["accent"] != cards["call"]["accent"]
+    lanes = {r["lane_id"]: r["kind_label"] for r in rows(JourneyMapView(small_journey()).sources["lanes"])}
+    assert lanes == {"cust": "● CUSTOMER", "sup": "◆ SUPPORT", "care": "♥ CARE"}
+
+
+def test_card_shows_channel_owner_pain_points_ideas_and_votes() -> None:
+    cards = {r["tp_id"]: r for r in rows(JourneyMapView(small_journey()).sources["cards"])}
+    ticket = cards["ticket"]
+    assert ticket["meta"] == "chat · Support tier 1"
+    assert (ticket["pain_count"], ticket["pain_votes"], ticket["idea_count"], ticket["idea_votes"]) == (
+        2,
+        5,
+        1,
+        3,
+    )
+    assert "⚠ 2 pains" in ticket["notes"] and "✦ 1 idea" in ticket["notes"]
+    assert "(5" in ticket["notes"] or "5 votes" in ticket["notes"]
+    assert ticket["t_pains"] == "Slow (4); Vague (1)"
+
+
+def test_handoff_arrow_runs_from_the_support_card_to_the_care_card_with_its_sla() -> None:
+    view = JourneyMapView(small_journey())
+    cards = {r["tp_id"]: r for r in rows(view.sources["cards"])}
+    (arrow,) = rows(view.sources["handoffs"])
+    assert arrow["handoff_id"] == "h1"
+    assert inside(arrow["xs"][0], arrow["ys"][0], cards["ticket"])
+    assert inside(arrow["xs"][-1], arrow["ys"][-1], cards["call"])
+    assert (arrow["x1"], arrow["y1"]) == (arrow["xs"][-1], arrow["ys"][-1])
+    assert arrow["label"] == "≤ 24 h"
+    assert arrow["weak"] is False
+
+
+def test_handoff_reported_weak_by_metrics_is_highlighted_with_words() -> None:
+    metrics = {"handoff_health": {"h1": {"within_sla_share": 0.62, "weak": True, "label": "62 % within SLA"}}}
+    view = JourneyMapView(small_journey(), metrics=metrics)
+    (arrow,) = rows(view.sources["handoffs"])
+    assert arrow["weak"] is True
+    assert arrow["dash"] == "dashed" and arrow["line_width"] > 3
+    assert arrow["label"] == "≤ 24 h\n⚠ WEAK · 62 % within SLA"
+    assert "62 % within SLA" in arrow["t_health"]
+
+
+def test_sla_wording() -> None:
+    assert sla_text(24) == "≤ 24 h"
+    assert sla_text(72) == "≤ 3 d"
+    assert sla_text(0.5) == "≤ 30 min"
+    assert sla_text(None) == ""
+
+
+def test_emotion_points_follow_the_selected_persona_with_to_be_beside() -> None:
+    journey = small_journey()
+    view = JourneyMapView(journey, persona="maya")
+    points = {r["tp_id"]: r for r in rows(view.sources["emotion"])}
+    assert set(points) == {"order", "ticket", "escalate", "call"}
+    assert {r["persona"] for r in points.values()} == {"maya"}
+    columns = column_bounds(view)
+    for tp in journey.touchpoints:
+        assert points[tp.id]["y"] == emotion_y(tp.emotions["maya"])
+        assert columns[tp.stage][0] <= points[tp.id]["x"] <= columns[tp.stage][1]
+    assert points["ticket"]["word"] == "very negative"
+    (line,) = rows(view.sources["emotion_lines"])
+    assert line["xs"] == sorted(line["xs"]) and len(line["xs"]) == 4
+    future = {r["tp_id"]: r["y"] for r in rows(view.sources["emotion_to_be"])}
+    assert future == {"order": emotion_y(2), "ticket": emotion_y(0), "call": emotion_y(2)}
+    assert len(view.sources["emotion_to_be_lines"].data["xs"]) == 1
+
+
+def test_emotion_curve_aligns_with_the_cards_touchpoints() -> None:
+    view = JourneyMapView(small_journey(), persona="maya")
+    cards = {r["tp_id"]: r for r in rows(view.sources["cards"])}
+    points = {r["tp_id"]: r for r in rows(view.sources["emotion"])}
+    # one touchpoint in its stage: right above its card
+    assert points["order"]["x"] == cards["order"]["x"]
+    assert points["call"]["x"] == cards["call"]["x"]
+    # two in one stage: side by side over that column, in document order
+    assert points["ticket"]["x"] < cards["ticket"]["x"] < points["escalate"]["x"]
+
+
+def test_low_points_are_marked_on_the_curve_and_on_the_card() -> None:
+    view = JourneyMapView(small_journey(), persona="maya")
+    points = {r["tp_id"]: r for r in rows(view.sources["emotion"])}
+    assert points["ticket"]["low"] is True and points["ticket"]["marker"] == "inverted_triangle"
+    assert points["order"]["low"] is False
+    (low,) = rows(view.sources["lows"])
+    assert low["tp_id"] == "ticket" and low["label"] == "low point"
+    cards = {r["tp_id"]: r for r in rows(view.sources["cards"])}
+    assert cards["ticket"]["low"] is True and cards["order"]["low"] is False
+
+
+def test_without_a_persona_every_persona_gets_a_curve_of_its_own() -> None:
+    view = JourneyMapView(small_journey())
+    lines = rows(view.sources["emotion_lines"])
+    assert [line["persona"] for line in lines] == ["maya", "dan"]
+    assert lines[0]["colour"] != lines[1]["colour"]
+    markers = {r["persona"]: r["marker"] for r in rows(view.sources["emotion"]) if not r["low"]}
+    assert markers["maya"] != markers["dan"]
+    assert view.sources["emotion_to_be"].data["x"] == []
+
+
+def test_kpi_badges_sit_on_their_card_and_spell_the_status() -> None:
+    view = JourneyMapView(small_journey())
+    cards = {r["tp_id"]: r for r in rows(view.sources["cards"])}
+    badges = {r["kpi_id"]: r for r in rows(view.sources["kpis"])}
+    assert set(badges) == {"csat", "ttr", "nps"}
+    for badge in badges.values():
+        assert inside(badge["x"], badge["y"], cards[badge["tp_id"]])
+    assert badges["csat"]["status"] == "warning" and badges["csat"]["text"].startswith("! Warning · CSAT")
+    assert "75% vs target 80%" in badges["csat"]["text"]
+    assert badges["ttr"]["status"] == "bad" and "Bad" in badges["ttr"]["text"]
+    assert badges["nps"]["status"] == "ok" and badges["nps"]["text"].startswith("✓ OK")
+    assert badges["csat"]["y"] > badges["ttr"]["y"]  # stacked on the card, in document order
+
+
+def test_simple_kpi_status_reads_latest_value_target_warning_and_direction() -> None:
+    def kpi(value: float, direction: str = "higher", warning: float | None = 70) -> Kpi:
+        return Kpi(
+            id="k",
+            name="K",
+            direction=direction,
+            target=80 if direction == "higher" else 10,
+            warning=warning if direction == "higher" else 20,
+            observations=[
+                Observation(period=date(2025, 12, 1), value=0),
+                Observation(period=date(2026, 1, 1), value=value),
+            ],
+        )
+
+    assert simple_kpi_status(kpi(85)).status == "ok"
+    assert simple_kpi_status(kpi(72)).status == "warning"
+    assert simple_kpi_status(kpi(50)).status == "bad"
+    assert simple_kpi_status(kpi(72, warning=None)).status == "bad"
+    assert simple_kpi_status(kpi(9, "lower")).status == "ok"
+    assert simple_kpi_status(kpi(15, "lower")).status == "warning"
+    assert simple_kpi_status(kpi(25, "lower")).status == "bad"
+    assert simple_kpi_status(kpi(85)).value == 85
+    assert simple_kpi_status(Kpi(id="k", name="K", target=1)).status == "none"
+
+
+def test_metrics_supply_the_kpi_status_instead_of_the_simple_one() -> None:
+    metrics = MapMetrics(kpi_status={"nps": KpiStatus(status="bad", value=12, label="NPS 12 (3 months)")})
+    badges = {r["kpi_id"]: r for r in rows(JourneyMapView(small_journey(), metrics=metrics).sources["kpis"])}
+    assert badges["nps"]["status"] == "bad"
+    assert badges["nps"]["text"] == "✗ Bad · NPS\nNPS 12 (3 months)"
+    assert badges["csat"]["status"] == "warning"  # not supplied: computed
+
+
+def test_bad_metrics_are_refused_with_a_sentence() -> None:
+    with pytest.raises(CjmError, match=r"kpi_status\['nps'\]\.status must be one of"):
+        as_map_metrics({"kpi_status": {"nps": {"status": "purple"}}})
+    with pytest.raises(CjmError, match="must be a MapMetrics or a dict"):
+        as_map_metrics(42)  # type: ignore[arg-type]
+    assert as_map_metrics(MapMetrics(handoff_health={"h": HandoffHealth(weak=True)})).handoff_health["h"].weak
+
+
+def test_update_patches_the_same_sources_of_the_same_figure() -> None:
+    journey = small_journey()
+    view = JourneyMapView(journey)
+    figure, sources = view.figure, dict(view.sources)
+    glyphs = list(figure.renderers)
+    height = figure.frame_height
+    editor = Editor(journey)
+    editor.update("touchpoints", "order", name="Orders online")
+    editor.add("touchpoints", {"id": "order2", "stage": "buy", "lane": "cust", "name": "Pays the invoice"})
+    view.update(journey)
+    assert view.figure is figure and list(figure.renderers) == glyphs
+    assert all(view.sources[name] is source for name, source in sources.items())
+    names = dict(zip(view.sources["cards"].data["tp_id"], view.sources["cards"].data["name"], strict=True))
+    assert names["order"] == "Orders online" and "order2" in names
+    assert figure.frame_height > height  # a second card in the cell made the lane taller
+    assert figure.y_range.start == -figure.frame_height
+
+
+def test_update_with_a_new_journey_object_and_fewer_stages_resizes() -> None:
+    view = JourneyMapView(synthetic_journey(40))
+    figure, width = view.figure, view.figure.frame_width
+    smaller = synthetic_journey(5)
+    smaller.stages = smaller.stages[:2]
+    smaller.touchpoints = [tp for tp in smaller.touchpoints if tp.stage in {"s1", "s2"}]
+    smaller.handoffs = []
+    view.update(smaller)
+    assert view.figure is figure
+    assert len(view.sources["stages"].data["stage_id"]) == 2
+    assert figure.frame_width <= width and figure.x_range.end == figure.frame_width
+
+
+def test_update_leaves_unchanged_sources_alone() -> None:
+    view = JourneyMapView(small_journey())
+    stages_data = view.sources["stages"].data
+    view.journey.touchpoints[0].emotions = {"maya": -2, "dan": 2}
+    view.update()
+    assert view.sources["stages"].data is stages_data
+    assert -2 in view.sources["emotion"].data["value"]
+
+
+def test_set_persona_switches_the_curve_and_the_header() -> None:
+    view = JourneyMapView(small_journey())
+    view.set_persona("dan")
+    assert set(view.sources["emotion"].data["persona"]) == {"dan"}
+    assert "Dan" in view.legend.text
+    view.set_persona(None)
+    assert set(view.sources["emotion"].data["persona"]) == {"maya", "dan"}
+    with pytest.raises(CjmError, match="no persona has the id 'nobody'"):
+        view.set_persona("nobody")
+    assert view.persona is None  # unchanged after the refusal
+
+
+def test_tapping_a_card_calls_back_with_its_touchpoint_id() -> None:
+    view = JourneyMapView(small_journey())
+    heard: list[str] = []
+    view.on_select(heard.append)
+    index = view.sources["cards"].data["tp_id"].index("call")
+    view.sources["cards"].selected.indices = [index]
+    assert heard == ["call"]
+    assert view.selected == "call"
+    view.sources["emotion"].selected.indices = [view.sources["emotion"].data["tp_id"].index("ticket")]
+    assert heard == ["call", "ticket"]
+    view.select("order")
+    assert heard[-1] == "order" and view.selected == "order"
+
+
+def test_journey_map_returns_a_layout_with_header_legend_and_figure() -> None:
+    layout = journey_map(small_journey(), persona="maya")
+    divs = [child for child in layout.children if isinstance(child, Div)]
+    assert len(divs) == 2 and all(div.disable_math for div in divs)
+    assert "Small map" in divs[0].text and "Maya" in divs[0].text
+
+
+def test_unknown_persona_is_refused() -> None:
+    with pytest.raises(CjmError, match="no persona has the id 'zoe'"):
+        map_data(small_journey(), persona="zoe")
+
+
+def test_empty_journey_draws_an_empty_map() -> None:
+    view = JourneyMapView(Journey(id="empty", title="Empty"))
+    assert view.sources["cards"].data["tp_id"] == []
+    assert view.figure.frame_width > 0 and view.figure.frame_height > 0
