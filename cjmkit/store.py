@@ -198,8 +198,15 @@ def save(
     StorageError
         The file could not be written (folder missing, permission denied, disk full...).
     """
+    return _save(journey, path, force=force, conflict_path=conflict_path, check=True)
+
+
+def _save(
+    journey: Journey, path: Pathish, *, force: bool, conflict_path: Pathish | None, check: bool
+) -> Path:
     path = _real(path)
-    journey.check(source=str(path))
+    if check:
+        journey.check(source=str(path))
     if path.is_dir():
         raise StorageError(f"cannot save to {path}: it is a folder, not a map file")
     folder = path.absolute().parent
@@ -519,6 +526,8 @@ def restore_snapshot(path: Pathish, snapshot: Snapshot | Pathish) -> Journey:
 
 StatusListener = Callable[[str], None]
 
+_CHECKED_BY_EDITOR = frozenset({"add", "update", "remove", "move", "journey", "batch"})
+
 
 class MapSession:
     """A map open for editing: every edit, undo and redo through :attr:`editor` is saved at once.
@@ -576,7 +585,8 @@ class MapSession:
 
     def _autosave(self, journey: Journey, change: Change) -> None:
         if change.action != "reload":
-            self.save()
+            # The editor has just checked the whole document after these edits: skip a 2nd check.
+            self._save(force=False, check=change.action not in _CHECKED_BY_EDITOR)
 
     def save(self, *, force: bool = False) -> Path:
         """Save the map now (edits already do this); ``force=True`` overwrites a conflicting file.
@@ -588,8 +598,13 @@ class MapSession:
         StorageError
             The file could not be written; :attr:`status` says why.
         """
+        return self._save(force=force, check=True)
+
+    def _save(self, *, force: bool, check: bool) -> Path:
         try:
-            written = save(self.journey, self.path, force=force, conflict_path=self.conflict_path)
+            written = _save(
+                self.journey, self.path, force=force, conflict_path=self.conflict_path, check=check
+            )
         except ConflictError as error:
             self.conflict_path = Path(error.conflict_path) if error.conflict_path else None
             self._set_status(str(error))
