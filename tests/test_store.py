@@ -588,3 +588,44 @@ def test_the_sample_map_round_trips(sample_map: Path) -> None:
     assert len(journey.touchpoints) >= 25
     save(journey, sample_map)
     assert load(sample_map) == journey
+
+
+def test_a_save_waits_for_the_lock_and_says_so_when_it_cannot_get_it(
+    map_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    journey = load(map_path)
+    lock = os.open(map_path.parent / store.HISTORY_DIR / f"{map_path.name}.lock", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # another writer is in the middle of a save
+    monkeypatch.setattr(store, "LOCK_TIMEOUT", 0.05)
+    try:
+        with pytest.raises(StorageError, match="another program has been saving it"):
+            save(journey, map_path)
+    finally:
+        os.close(lock)
+    save(journey, map_path)
+    assert load(map_path).revision == 2
+
+
+def test_snapshots_are_copied_where_hard_links_fail(map_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(*args: object) -> None:
+        raise OSError("hard links not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    journey = load(map_path)
+    journey.title = "Second"
+    save(journey, map_path)
+    (kept,) = snapshots(map_path)
+    assert kept.load().title == "Café onboarding 😀"
+    assert not kept.path.samefile(map_path)
+
+
+def test_conflicts_in_the_same_second_get_separate_copies(map_path: Path) -> None:
+    stale_one, stale_two = load(map_path), load(map_path)
+    save(load(map_path), map_path)
+    copies = set()
+    for stale in (stale_one, stale_two):
+        with pytest.raises(ConflictError) as caught:
+            save(stale, map_path)
+        copies.add(caught.value.conflict_path)
+    assert len(copies) == 2
