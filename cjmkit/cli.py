@@ -19,6 +19,7 @@ from cjmkit.errors import CjmError
 
 COMMAND_MODULES = (
     "cjmkit.commands.core",
+    "cjmkit.commands.render",
     "cjmkit.commands.serve",
     "cjmkit.commands.publish",
     "cjmkit.commands.workshop",

@@ -57,7 +57,7 @@ class MapData:
 
 def chars_that_fit(width: float, size: float, bold: bool = False) -> int:
     """How many characters of a sans-serif font of ``size`` px fit in ``width`` px (estimate)."""
-    return max(4, int(width / (size * (0.57 if bold else 0.5))))
+    return max(4, int(width / (size * (0.59 if bold else 0.5))))
 
 
 @lru_cache(maxsize=20000)

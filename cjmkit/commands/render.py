@@ -1,0 +1,48 @@
+"""``cjmkit render MAP --html OUT.html [--png OUT.png] [--persona ID]``: pictures of a map."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cjmkit import store
+from cjmkit.errors import CjmError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``render`` to the command line."""
+    render = subparsers.add_parser(
+        "render",
+        help="draw a map as offline HTML and/or a PNG picture",
+        description=(
+            "Draw the journey map. --html writes a self-contained interactive page (works offline, "
+            "from file://); --png takes a picture of it with headless Chromium."
+        ),
+    )
+    render.add_argument("map", type=Path, metavar="MAP", help="the .cjm.json map")
+    render.add_argument("--html", type=Path, metavar="OUT.html", help="write a self-contained HTML page")
+    render.add_argument("--png", type=Path, metavar="OUT.png", help="write a PNG picture (needs Chromium)")
+    render.add_argument("--persona", metavar="ID", help="draw this persona's emotion curve (default: all)")
+    render.add_argument("--title", help="page title (default: the map's title)")
+    render.add_argument(
+        "--scale", type=float, default=1.0, help="PNG pixel ratio, e.g. 2 for sharper (default 1)"
+    )
+    render.set_defaults(func=cmd_render)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Render MAP to the files asked for."""
+    if args.html is None and args.png is None:
+        raise CjmError("say what to write: --html OUT.html and/or --png OUT.png")
+    if not 0.5 <= args.scale <= 4:
+        raise CjmError(f"--scale must be between 0.5 and 4, got {args.scale:g}")
+    from cjmkit.render import JourneyMapView, save_html, save_png
+
+    journey = store.load(args.map)
+    view = JourneyMapView(journey, persona=args.persona)
+    title = args.title or journey.title
+    if args.html is not None:
+        print(f"wrote {save_html(view, args.html, title)}")
+    if args.png is not None:
+        print(f"wrote {save_png(view, args.png, title, scale=args.scale)}")
+    return 0
