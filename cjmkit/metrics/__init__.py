@@ -1,0 +1,77 @@
+"""Measured figures for journey maps: KPI import and monitoring, satisfaction, handoffs.
+
+pandas only (no Bokeh, no widgets); every function returns DataFrames with documented columns.
+
+>>> from cjmkit.metrics import import_kpis, kpi_status, warnings          # doctest: +SKIP
+>>> report = import_kpis(session.editor, KpiSource(kind="csv", location="kpi_daily.csv"),
+...                      ["csat", "nps"], map_dir=session.path.parent)  # doctest: +SKIP
+>>> kpi_status(session.journey)                                         # doctest: +SKIP
+"""
+
+from cjmkit.metrics.handoff import (
+    fell_through,
+    follow_ups,
+    handoff_health,
+    handoff_trend,
+    read_care_contacts,
+    read_tickets,
+)
+from cjmkit.metrics.importers import (
+    ImportReport,
+    ImportResult,
+    import_kpis,
+    kind_of,
+    location_for,
+    read_kpi_values,
+    refresh,
+)
+from cjmkit.metrics.library import KpiDefinition, LibraryError, attach, load_library, save_definition
+from cjmkit.metrics.map_input import map_metrics
+from cjmkit.metrics.monitoring import judge, kpi_status, observations, warnings, worsened
+from cjmkit.metrics.problems import ImportProblem
+from cjmkit.metrics.satisfaction import (
+    MIN_RESPONSES,
+    attach_comments,
+    comment_to_opportunity,
+    comments,
+    feedback_frame,
+    read_survey,
+    scores,
+    stage_scores,
+)
+
+__all__ = [
+    "MIN_RESPONSES",
+    "ImportProblem",
+    "ImportReport",
+    "ImportResult",
+    "KpiDefinition",
+    "LibraryError",
+    "attach",
+    "attach_comments",
+    "comment_to_opportunity",
+    "comments",
+    "feedback_frame",
+    "fell_through",
+    "follow_ups",
+    "handoff_health",
+    "handoff_trend",
+    "import_kpis",
+    "judge",
+    "kind_of",
+    "kpi_status",
+    "load_library",
+    "location_for",
+    "map_metrics",
+    "observations",
+    "read_care_contacts",
+    "read_kpi_values",
+    "read_survey",
+    "read_tickets",
+    "refresh",
+    "save_definition",
+    "scores",
+    "stage_scores",
+    "warnings",
+    "worsened",
+]

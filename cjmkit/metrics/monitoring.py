@@ -1,0 +1,293 @@
+"""Judge KPIs against their targets, follow their trends and list what needs attention.
+
+A value is judged with the KPI's ``direction``, ``target`` and ``warning``:
+
+* higher is better: ``value >= target`` → ``ok``; ``value >= warning`` → ``warning``; else ``bad``.
+* lower is better: ``value <= target`` → ``ok``; ``value <= warning`` → ``warning``; else ``bad``.
+* without a warning level, missing the target is ``bad``; without a target the status is
+  ``unknown`` (nothing to judge against), as it is for a KPI with no observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from cjmkit.model import Journey, Kpi
+
+STATUSES = ("ok", "warning", "bad", "unknown")
+STATUS_WORDS = {"ok": "OK", "warning": "Warning", "bad": "Bad", "unknown": "No target"}
+"""How each status is written next to its colour (never colour alone)."""
+TREND_PERIODS = 3
+LOW_STAGE_EMOTION = -1.0
+"""A stage whose mean as-is emotion is at or below this is a low-scoring stage."""
+LOW_STAGE_CSAT = 70.0
+"""A stage whose CSAT (%) is below this is a low-scoring stage (below 50: bad)."""
+
+
+def judge(value: float | None, kpi: Kpi) -> str:
+    """Return ``"ok"``, ``"warning"``, ``"bad"`` or ``"unknown"`` for a value of this KPI."""
+    if value is None or kpi.target is None or not np.isfinite(value):
+        return "unknown"
+    better = (lambda a, b: a >= b) if kpi.direction == "higher" else (lambda a, b: a <= b)
+    if better(value, kpi.target):
+        return "ok"
+    if kpi.warning is not None and better(value, kpi.warning):
+        return "warning"
+    return "bad"
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    """A value as people read it: ``"82.5 %"``, ``"4.2 h"``, ``"1,204"``; ``"–"`` when missing."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    text = f"{value:,.0f}" if abs(value) >= 1000 or float(value).is_integer() else f"{value:,.1f}"
+    if not unit:
+        return text
+    return f"{text} {unit}"
+
+
+def _threshold_text(kpi: Kpi) -> str:
+    if kpi.target is None:
+        return "no target"
+    sign = "≥" if kpi.direction == "higher" else "≤"
+    return f"target {sign} {format_value(kpi.target, kpi.unit)}"
+
+
+def observations(journey: Journey) -> pd.DataFrame:
+    """Every observation of every KPI, judged.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``kpi``, ``name``, ``touchpoint``, ``unit``, ``period`` (datetime64),
+        ``value``, ``status``; ordered by KPI (document order) and period.
+    """
+    rows = []
+    for kpi in journey.kpis:
+        for obs in sorted(kpi.observations, key=lambda o: o.period):
+            rows.append(
+                {
+                    "kpi": kpi.id,
+                    "name": kpi.name,
+                    "touchpoint": kpi.touchpoint,
+                    "unit": kpi.unit,
+                    "period": pd.Timestamp(obs.period),
+                    "value": obs.value,
+                    "status": judge(obs.value, kpi),
+                }
+            )
+    columns = ["kpi", "name", "touchpoint", "unit", "period", "value", "status"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+def _slope(values: list[float]) -> float:
+    if len(values) < 2:
+        return 0.0
+    x = np.arange(len(values), dtype="float64")
+    return float(np.polyfit(x, np.asarray(values, dtype="float64"), 1)[0])
+
+
+def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataFrame:
+    """The latest status of every KPI, with its trend.
+
+    Parameters
+    ----------
+    journey
+        The map.
+    trend_periods
+        How many of the latest periods the trend is fitted on.
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI, document order, columns:
+
+        ``kpi``, ``name``, ``touchpoint`` (id or None), ``touchpoint_name``, ``stage`` (id or None),
+        ``unit``, ``direction``, ``target``, ``warning``, ``observations`` (count),
+        ``latest_period`` (datetime64 or NaT), ``latest``, ``previous`` (values or NaN),
+        ``change`` (latest − previous), ``status`` (ok / warning / bad / unknown),
+        ``status_text`` ("OK", "Warning", "Bad", "No target"),
+        ``trend`` ("improving", "worsening", "steady", or "" with fewer than 2 values; judged
+        with the direction), ``slope`` (change per period over the last ``trend_periods``),
+        ``worsened`` (the latest value is worse than the previous one),
+        ``label`` (e.g. ``"Bad: 62 % (target ≥ 80 %)"``).
+    """
+    rows = []
+    for kpi in journey.kpis:
+        values = [o.value for o in sorted(kpi.observations, key=lambda o: o.period)]
+        periods = sorted(o.period for o in kpi.observations)
+        tp = journey.touchpoint(kpi.touchpoint) if kpi.touchpoint else None
+        latest = values[-1] if values else np.nan
+        previous = values[-2] if len(values) > 1 else np.nan
+        status = judge(latest if values else None, kpi)
+        sign = 1.0 if kpi.direction == "higher" else -1.0
+        slope = _slope(values[-trend_periods:])
+        scale = max(abs(np.mean(values[-trend_periods:])) if values else 0.0, 1e-9)
+        if len(values) < 2:
+            trend = ""
+        elif abs(slope) / scale < 0.005:
+            trend = "steady"
+        else:
+            trend = "improving" if sign * slope > 0 else "worsening"
+        worsened = bool(len(values) > 1 and sign * (latest - previous) < 0)
+        label = f"{STATUS_WORDS[status]}: {format_value(latest if values else None, kpi.unit)} ({_threshold_text(kpi)})"
+        rows.append(
+            {
+                "kpi": kpi.id,
+                "name": kpi.name,
+                "touchpoint": kpi.touchpoint,
+                "touchpoint_name": tp.name if tp else None,
+                "stage": tp.stage if tp else None,
+                "unit": kpi.unit,
+                "direction": kpi.direction,
+                "target": np.nan if kpi.target is None else kpi.target,
+                "warning": np.nan if kpi.warning is None else kpi.warning,
+                "observations": len(values),
+                "latest_period": pd.Timestamp(periods[-1]) if periods else pd.NaT,
+                "latest": latest,
+                "previous": previous,
+                "change": latest - previous if len(values) > 1 else np.nan,
+                "status": status,
+                "status_text": STATUS_WORDS[status],
+                "trend": trend,
+                "slope": slope,
+                "worsened": worsened,
+                "label": label,
+            }
+        )
+    columns = [
+        "kpi", "name", "touchpoint", "touchpoint_name", "stage", "unit", "direction", "target", "warning",
+        "observations", "latest_period", "latest", "previous", "change", "status", "status_text", "trend",
+        "slope", "worsened", "label",
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["latest_period"] = pd.to_datetime(frame["latest_period"])
+    return frame
+
+
+def worsened(journey: Journey) -> pd.DataFrame:
+    """The KPIs whose latest value is worse than the one before (rows of :func:`kpi_status`)."""
+    status = kpi_status(journey)
+    return status[status["worsened"]].reset_index(drop=True)
+
+
+_SEVERITY_RANK = {"bad": 0, "warning": 1}
+
+
+def _gap(kpi_row: pd.Series) -> float:
+    """How far a KPI is from its target, relative to the target (bigger is more urgent)."""
+    target, latest = kpi_row["target"], kpi_row["latest"]
+    if not np.isfinite(target) or not np.isfinite(latest):
+        return 0.0
+    gap = (target - latest) if kpi_row["direction"] == "higher" else (latest - target)
+    return float(gap / max(abs(target), 1e-9))
+
+
+def warnings(
+    journey: Journey,
+    *,
+    handoffs: pd.DataFrame | None = None,
+    stages: pd.DataFrame | None = None,
+    status: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One list, most urgent first, of everything on the map that needs attention.
+
+    Parameters
+    ----------
+    journey
+        The map.
+    handoffs
+        The frame of :func:`cjmkit.metrics.handoff.handoff_health` (weak handoffs are listed).
+    stages
+        The frame of :func:`cjmkit.metrics.satisfaction.stage_scores` (stages with a low CSAT
+        are listed); stages whose mean as-is emotion is at or below ``LOW_STAGE_EMOTION`` are
+        listed in any case.
+    status
+        A :func:`kpi_status` frame, if already computed.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``severity`` ("bad" before "warning"), ``kind`` ("kpi", "handoff", "stage"),
+        ``subject`` (an id), ``name``, ``message`` (one sentence), ``score`` (bigger is more
+        urgent within a severity). Sorted most urgent first.
+    """
+    rows: list[dict[str, object]] = []
+    status = kpi_status(journey) if status is None else status
+    for _, row in status.iterrows():
+        if row["status"] not in _SEVERITY_RANK:
+            continue
+        tp_name = row["touchpoint_name"]
+        where = f" at {tp_name}" if isinstance(tp_name, str) and tp_name else ""
+        trend = f", {row['trend']}" if row["trend"] else ""
+        rows.append(
+            {
+                "severity": row["status"],
+                "kind": "kpi",
+                "subject": row["kpi"],
+                "name": row["name"],
+                "message": f"KPI {row['name']}{where} is {row['label']}{trend}",
+                "score": 1.0 + _gap(row) + (0.5 if row["worsened"] else 0.0),
+            }
+        )
+    if handoffs is not None and len(handoffs):
+        for _, row in handoffs[handoffs["weak"]].iterrows():
+            share = row["within_sla_pct"]
+            severity = "bad" if np.isfinite(share) and share < row.get("weak_below", 80.0) / 2 else "warning"
+            rows.append(
+                {
+                    "severity": severity,
+                    "kind": "handoff",
+                    "subject": row["handoff"],
+                    "name": row["name"],
+                    "message": (
+                        f"Handoff {row['name']} is weak: {format_value(share, '%')} of resolved tickets "
+                        f"followed up within {format_value(row['sla_hours'], 'h')}, "
+                        f"{int(row['fell_through'])} customers fell through"
+                    ),
+                    "score": 1.0 + (100.0 - (share if np.isfinite(share) else 0.0)) / 100.0,
+                }
+            )
+    rows.extend(_stage_rows(journey, stages))
+    frame = pd.DataFrame(rows, columns=["severity", "kind", "subject", "name", "message", "score"])
+    if frame.empty:
+        return frame.astype({"score": "float64"})
+    frame["rank"] = frame["severity"].map(_SEVERITY_RANK)
+    frame = frame.sort_values(["rank", "score"], ascending=[True, False], kind="stable")
+    return frame.drop(columns="rank").reset_index(drop=True)
+
+
+def _stage_rows(journey: Journey, stages: pd.DataFrame | None) -> Iterable[dict[str, object]]:
+    csat = {}
+    if stages is not None and len(stages) and "csat" in stages:
+        csat = {row["stage"]: row for _, row in stages.iterrows()}
+    for stage in journey.stages:
+        emotions = [e for tp in journey.touchpoints_in(stage=stage.id) for e in tp.emotions.values()]
+        mean = float(np.mean(emotions)) if emotions else np.nan
+        score = csat.get(stage.id)
+        low_csat = score is not None and np.isfinite(score["csat"]) and score["csat"] < LOW_STAGE_CSAT
+        low_emotion = np.isfinite(mean) and mean <= LOW_STAGE_EMOTION
+        if not (low_csat or low_emotion):
+            continue
+        parts = []
+        if low_csat:
+            parts.append(f"CSAT {format_value(score['csat'], '%')} from {int(score['csat_n'])} answers")
+        if low_emotion:
+            parts.append(f"mean emotion {mean:+.1f}")
+        severity = (
+            "bad" if (low_csat and score["csat"] < 50) or (np.isfinite(mean) and mean <= -1.5) else "warning"
+        )
+        yield {
+            "severity": severity,
+            "kind": "stage",
+            "subject": stage.id,
+            "name": stage.name,
+            "message": f"Stage {stage.name} scores low: " + ", ".join(parts),
+            "score": 1.0 + (LOW_STAGE_CSAT - score["csat"]) / 100.0 if low_csat else 1.0 - mean / 10,
+        }

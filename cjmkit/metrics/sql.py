@@ -1,0 +1,239 @@
+"""KPI values from SQL databases, aggregated inside the database.
+
+The query is built with SQLAlchemy expressions: ``SELECT period, kpi, SUM(value), COUNT(value),
+MIN(value), MAX(value) ... GROUP BY period, kpi`` (one aggregate set per KPI column in wide
+layout), so a warehouse with billions of rows sends back one row per period and KPI. The period
+is truncated in the database:
+
+================= ===============================================================
+SQLite            ``date(col)``, ``date(col, 'weekday 0', '-6 days')``, ``strftime('%Y-%m-01', col)``
+                  (dates stored as ISO 8601 text)
+MySQL / MariaDB   ``date(col)``, ``subdate(date(col), weekday(col))``, ``date_format(col, '%Y-%m-01')``
+anything else     ``date_trunc('day' | 'week' | 'month', col)`` (PostgreSQL, DuckDB, Snowflake,
+                  Redshift, ...; weeks start on Monday there)
+================= ===============================================================
+
+SQLite works out of the box (``sqlite:///path/to/file.db``); other databases need their driver
+installed (e.g. ``psycopg`` for ``postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmkit.metrics.problems import ImportProblem
+from cjmkit.model import KpiSource
+
+
+def period_expression(column: Any, period: str, dialect: str) -> Any:
+    """A SQLAlchemy expression giving the first day of ``column``'s period in this dialect."""
+    from sqlalchemy import func, literal_column
+
+    if dialect == "sqlite":
+        if period == "day":
+            return func.date(column)
+        if period == "week":
+            return func.date(column, "weekday 0", "-6 days")
+        return func.strftime("%Y-%m-01", column)
+    if dialect in ("mysql", "mariadb"):
+        if period == "day":
+            return func.date(column)
+        if period == "week":
+            return func.subdate(func.date(column), func.weekday(column))
+        return func.date_format(column, "%Y-%m-01")
+    return func.date_trunc(literal_column(f"'{period}'"), column)
+
+
+def _name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: say so without echoing a password
+        return "the database URL"
+
+
+def build_query(source: KpiSource, dialect: str, columns: dict[str, str], keys: Sequence[str] | None) -> Any:
+    """The aggregating SELECT for a source (``columns``: role → actual column name)."""
+    import sqlalchemy as sa
+
+    names = list(dict.fromkeys(columns.values()))
+    if source.query:
+        from_ = sa.text(source.query).columns(*[sa.column(n) for n in names]).subquery("cjm_source")
+    else:
+        schema, _, table = (source.table or "").rpartition(".")
+        from_ = sa.table(table, *[sa.column(n) for n in names], schema=schema or None)
+    col = from_.c
+    period = period_expression(col[columns["period"]], source.period, dialect).label("period")
+    group: list[Any] = [period]
+    selected: list[Any] = [period]
+    if "touchpoint" in columns:
+        tp = col[columns["touchpoint"]].label("touchpoint")
+        group.append(tp)
+        selected.append(tp)
+    if source.layout == "long":
+        key = col[columns["kpi"]].label("key")
+        group.append(key)
+        selected.append(key)
+        value = col[columns["value"]] if "value" in columns else sa.literal(1.0)
+        selected += [
+            sa.func.sum(value).label("sum"),
+            sa.func.count(value).label("count"),
+            sa.func.min(value).label("min"),
+            sa.func.max(value).label("max"),
+            sa.func.count().label("rows"),
+        ]
+        query = sa.select(*selected).select_from(from_)
+        if keys:
+            query = query.where(col[columns["kpi"]].in_(list(keys)))
+    else:
+        for i, (role, name) in enumerate(columns.items()):
+            if role.startswith("key:"):
+                value = col[name]
+                selected += [
+                    sa.func.sum(value).label(f"sum_{i}"),
+                    sa.func.count(value).label(f"count_{i}"),
+                    sa.func.min(value).label(f"min_{i}"),
+                    sa.func.max(value).label(f"max_{i}"),
+                ]
+        selected.append(sa.func.count().label("rows"))
+        query = sa.select(*selected).select_from(from_)
+    return query.group_by(*group)
+
+
+def read_sql_values(source: KpiSource, url: str, *, keys: Sequence[str] | None, skip_bad_rows: bool):
+    """Run the aggregating query and return an :class:`~cjmkit.metrics.importers.ImportResult`."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    from cjmkit.metrics.importers import (
+        _HINT,
+        ALIASES,
+        ImportResult,
+        _combine,
+        _resolved_source,
+        _wanted,
+    )
+    from cjmkit.metrics.textfiles import resolve_columns
+
+    name = _name(url)
+    if source.aggregation == "last":
+        raise ImportProblem(
+            f"{name}: aggregation 'last' needs a row order, which SQL tables do not have; "
+            "use max, min or mean, or a query that picks the rows",
+            path=url,
+        )
+    if not source.table and not source.query:
+        raise ImportProblem(f"{name}: say which table (--table) or query (--query) to read", path=url)
+    try:
+        engine = sa.create_engine(url)
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        raise ImportProblem(f"cannot open {name}: {error}", path=url) from None
+    wanted = _wanted(source, keys)
+    try:
+        with engine.connect() as connection:
+            if source.table:
+                inspector = sa.inspect(connection)
+                schema, _, table = source.table.rpartition(".")
+                if not inspector.has_table(table, schema=schema or None):
+                    tables = ", ".join(inspector.get_table_names(schema=schema or None)) or "none"
+                    raise ImportProblem(
+                        f"{name} has no table {source.table!r} (its tables are: {tables})", path=url
+                    )
+                have = [c["name"] for c in inspector.get_columns(table, schema=schema or None)]
+                columns = resolve_columns(
+                    have, wanted, aliases=ALIASES, file_name=f"table {source.table!r} of {name}", hint=_HINT
+                )
+            else:
+                columns = {role: column for role, column in wanted.items() if column}
+            query = build_query(source, connection.dialect.name, columns, keys)
+            frame = pd.DataFrame(connection.execute(query).mappings().all())
+    except ImportProblem:
+        raise
+    except SQLAlchemyError as error:
+        detail = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise ImportProblem(f"{name}: the query failed: {detail}", path=url) from None
+    finally:
+        engine.dispose()
+    if frame.empty:
+        frame = pd.DataFrame(columns=["period", "rows"])
+    rows_read = int(frame["rows"].sum()) if len(frame) else 0
+    period = pd.to_datetime(frame["period"], errors="coerce", format="mixed")
+    if getattr(period.dt, "tz", None) is not None:
+        period = period.dt.tz_localize(None)
+    bad_rows = int(frame.loc[period.isna(), "rows"].sum()) if len(frame) else 0
+    skipped: list[str] = []
+    if bad_rows:
+        sentence = (
+            f"{name}: {bad_rows} row{'s have' if bad_rows != 1 else ' has'} a date the database cannot read, "
+            f"column {columns['period']!r}"
+        )
+        if not skip_bad_rows:
+            raise ImportProblem(
+                sentence + "; nothing was imported: fix them, or import with skip_bad_rows=True "
+                "(cjmkit kpi import --skip-bad-rows) to leave them out",
+                path=url,
+                column=columns["period"],
+                rows=bad_rows,
+            )
+        skipped.append(sentence)
+    frame = frame.assign(period=period.dt.normalize())[period.notna().to_numpy()]
+    tp = frame["touchpoint"].astype(str) if "touchpoint" in frame else pd.Series("", index=frame.index)
+    parts = []
+    if source.layout == "long":
+        parts.append(
+            pd.DataFrame(
+                {
+                    "key": frame.get("key", pd.Series(dtype=object)).astype(str),
+                    "touchpoint": tp,
+                    "period": frame["period"],
+                    "sum": pd.to_numeric(frame.get("sum"), errors="coerce"),
+                    "count": pd.to_numeric(frame.get("count"), errors="coerce"),
+                    "min": pd.to_numeric(frame.get("min"), errors="coerce"),
+                    "max": pd.to_numeric(frame.get("max"), errors="coerce"),
+                }
+            )
+        )
+    else:
+        for i, role in enumerate(columns):
+            if role.startswith("key:"):
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "key": role[4:],
+                            "touchpoint": tp,
+                            "period": frame["period"],
+                            "sum": pd.to_numeric(frame[f"sum_{i}"], errors="coerce"),
+                            "count": pd.to_numeric(frame[f"count_{i}"], errors="coerce"),
+                            "min": pd.to_numeric(frame[f"min_{i}"], errors="coerce"),
+                            "max": pd.to_numeric(frame[f"max_{i}"], errors="coerce"),
+                        }
+                    )
+                )
+    partials = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not partials.empty:
+        partials = partials[partials["count"] > 0]
+    partials = partials.assign(last=np.nan)
+    if (
+        source.aggregation == "rate"
+        and len(partials)
+        and ((partials["min"] < 0).any() or (partials["max"] > 1).any())
+    ):
+        raise ImportProblem(
+            f"{name}: some values of the rate column are outside 0…1 (a rate needs 0/1 flags or fractions)",
+            path=url,
+        )
+    if not partials.empty:
+        partials["period"] = partials["period"].astype("datetime64[s]")
+    return ImportResult(
+        source=_resolved_source(source, columns),
+        partials=_combine(partials) if not partials.empty else _combine(partials.reindex(columns=[])),
+        rows_read=rows_read,
+        rows_skipped=bad_rows if skip_bad_rows else 0,
+        skipped=skipped,
+        path=url,
+    )
