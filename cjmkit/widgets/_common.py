@@ -164,9 +164,8 @@ def lane_options(journey: Journey) -> list[tuple[str, str]]:
 
 def touchpoint_label(journey: Journey, touchpoint: Any) -> str:
     """``"Name — Stage / Lane"``: what a touchpoint is called in pickers."""
-    stage = journey.stage(touchpoint.stage)
-    lane = journey.lane(touchpoint.lane)
-    where = " / ".join(x.name for x in (stage, lane) if x is not None)
+    places = (journey.stage(touchpoint.stage), journey.lane(touchpoint.lane))
+    where = " / ".join(x.name for x in places if x is not None)
     return f"{touchpoint.name} — {where}" if where else touchpoint.name
 
 
@@ -177,7 +176,13 @@ def touchpoint_options(journey: Journey, kinds: Iterable[str] | None = None) -> 
     lane_order = {lane.id: i for i, lane in enumerate(journey.lanes)}
     chosen = [tp for tp in journey.touchpoints if lanes is None or tp.lane in lanes]
     chosen.sort(key=lambda tp: (stage_order.get(tp.stage, 0), lane_order.get(tp.lane, 0)))
-    return [(touchpoint_label(journey, tp), tp.id) for tp in chosen]
+    stage_names = {s.id: s.name for s in journey.stages}
+    lane_names = {lane.id: lane.name for lane in journey.lanes}
+    options = []
+    for tp in chosen:
+        where = " / ".join(n for n in (stage_names.get(tp.stage), lane_names.get(tp.lane)) if n)
+        options.append((f"{tp.name} — {where}" if where else tp.name, tp.id))
+    return options
 
 
 def emotion_word(value: int) -> str:

@@ -14,6 +14,7 @@ from cjmkit.model import Journey
 from cjmkit.render import JourneyMapView
 from cjmkit.store import MapSession, open_map
 from cjmkit.widgets._common import button, set_message, set_options
+from cjmkit.widgets._live import patch_view
 from cjmkit.widgets.handoff_editor import HandoffEditor
 from cjmkit.widgets.persona_editor import PersonaEditor
 from cjmkit.widgets.quick_capture import QuickCapture
@@ -172,7 +173,7 @@ class WorkshopBoard(w.VBox):
     # -- reacting to edits ----------------------------------------------------------------------
 
     def _changed(self, journey: Journey, change: Change) -> None:
-        self.view.update(journey)
+        patch_view(self.view, journey)
         self._update_title()
         self._update_personas()
         self._update_history()

@@ -87,10 +87,11 @@ class HandoffEditor(Subscribed, w.VBox):
     def refresh(self) -> None:
         """Bring the pickers up to date with the journey."""
         journey = self.editor.journey
-        labels = {}
-        for h in journey.handoffs:
-            ends = [journey.touchpoint(h.from_touchpoint), journey.touchpoint(h.to_touchpoint)]
-            labels[h.id] = " → ".join(tp.name if tp else "?" for tp in ends)
+        names = {tp.id: tp.name for tp in journey.touchpoints}
+        labels = {
+            h.id: f"{names.get(h.from_touchpoint, '?')} → {names.get(h.to_touchpoint, '?')}"
+            for h in journey.handoffs
+        }
         before = self.picker.value
         set_options(self.picker, [("➕ New handoff", NEW), *((labels[h.id], h.id) for h in journey.handoffs)])
         every = touchpoint_options(journey)

@@ -1,0 +1,128 @@
+"""Edit-to-map latency of the workshop board, on the Python side, for 200 and 1,000 touchpoints.
+
+One measured edit is everything a facilitator waits for after pressing Enter or Save: the
+edit applied and checked by the Editor, the map saved (atomic write, fsync, snapshot) by the
+MapSession, every editor of the board refreshed, and the live map's data sources patched in
+place. The browser's redraw is not included (it happens on another machine, in parallel).
+
+Three kinds of edit are timed, as they happen in a room: a touchpoint dropped with quick
+capture, an emotion slider moved, a dot vote. Each figure is also split into its parts
+(edit + save without the board, map update alone) so a slow one shows where the time goes.
+
+Target: the median edit under 100 ms at 1,000 touchpoints, so the map keeps up with typing.
+
+Run: ``.venv/bin/python benchmarks/bench_workshop.py [--edits 30] [--dir FOLDER]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cjmkit.render import JourneyMapView
+from cjmkit.store import open_map, save
+from cjmkit.synthetic import synthetic_journey
+from cjmkit.widgets import WorkshopBoard
+
+TARGET_MEDIAN_MS = 100.0
+SIZES = (200, 1000)
+
+
+def timed(action: Callable[[int], object], runs: int) -> list[float]:
+    """Run ``action(i)`` ``runs`` times; return the durations in milliseconds."""
+    durations = []
+    for i in range(runs):
+        start = time.perf_counter()
+        action(i)
+        durations.append((time.perf_counter() - start) * 1000)
+    return durations
+
+
+def summary(durations: list[float]) -> str:
+    ordered = sorted(durations)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   max {ordered[-1]:7.1f} ms"
+
+
+def bench_size(size: int, edits: int, folder: Path) -> float:
+    path = folder / f"bench-{size}.cjm.json"
+    save(synthetic_journey(size), path)
+    start = time.perf_counter()
+    board = WorkshopBoard(path)
+    print(f"\n{size} touchpoints  (board built in {(time.perf_counter() - start) * 1000:.0f} ms)")
+    journey = board.journey
+    capture, touchpoints = board.quick_capture, board.touchpoints
+    stages = [s.id for s in journey.stages]
+    voted = [(tp.id, note.id) for tp in journey.touchpoints for note in tp.pain_points]
+    personas = [p.id for p in journey.personas]
+
+    def drop(i: int) -> None:
+        capture.stage.value = stages[i % len(stages)]
+        capture.text.value = f"Sticky note {i}"
+        capture.drop_button.click()
+
+    def emotion(i: int) -> None:
+        tp = journey.touchpoints[(i * 37) % len(journey.touchpoints)]
+        touchpoints.select(tp.id)
+        slider = touchpoints.emotion_sliders[personas[0]]
+        slider.value = 2 if slider.value != 2 else -2
+
+    def vote(i: int) -> None:
+        tp_id, note_id = voted[i % len(voted)]
+        board.voting.vote(tp_id, "pain_points", note_id, +1)
+
+    results = {}
+    for label, action in (("quick capture", drop), ("emotion slider", emotion), ("dot vote", vote)):
+        revision = journey.revision
+        durations = timed(action, edits)
+        assert board.journey.revision > revision and board.status_text().startswith("Saved"), (
+            "edits not saved"
+        )
+        results[label] = durations
+        print(f"  board edit  {label:15s} {summary(durations)}")
+    board.close()
+
+    # The parts: the same kind of edit saved by a bare session (no widgets, no map) ...
+    with open_map(path) as session:
+        bare = timed(lambda i: session.editor.add("touchpoints", _card(i, stages)), edits)
+        print(f"  edit + save only            {summary(bare)}")
+        # ... and the map update alone.
+        view = JourneyMapView(session.journey)
+        session.editor.add("touchpoints", _card(-1, stages))
+        patch = timed(lambda i: view.update(session.journey), edits)
+        print(f"  map update alone            {summary(patch)}")
+
+    worst = max(statistics.median(d) for d in results.values())
+    return worst
+
+
+def _card(i: int, stages: list[str]) -> dict[str, str]:
+    return {"name": f"Bare note {i}", "stage": stages[i % len(stages)], "lane": "customer"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=30, help="edits of each kind per map size (default 30)")
+    parser.add_argument("--dir", default=None, help="folder for the maps (default: a temp folder)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(args.dir or tmp)
+        medians = {size: bench_size(size, args.edits, folder) for size in SIZES}
+    print()
+    for size, median in medians.items():
+        print(f"slowest median edit-to-map at {size:5d} touchpoints: {median:6.1f} ms")
+    worst = medians[max(SIZES)]
+    verdict = "PASS" if worst < TARGET_MEDIAN_MS else "FAIL"
+    print(
+        f"{verdict}: {worst:.1f} ms at {max(SIZES)} touchpoints "
+        f"(target < {TARGET_MEDIAN_MS:.0f} ms; {worst / TARGET_MEDIAN_MS:.2f} of the budget)"
+    )
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

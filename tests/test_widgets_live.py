@@ -1,0 +1,53 @@
+"""Row-level patching of the live map's sources: only what changed travels to the browser."""
+
+from __future__ import annotations
+
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource
+
+from cjmkit.edits import Editor
+from cjmkit.render import JourneyMapView, map_data
+from cjmkit.synthetic import synthetic_journey
+from cjmkit.widgets._live import patch_source, patch_view
+
+
+def sent_events(view: JourneyMapView, action) -> list[tuple[str, str]]:
+    """Run ``action``; return (event kind, source name) for what would travel to the browser."""
+    document = Document()
+    document.add_root(view.layout)
+    seen: list[tuple[str, str]] = []
+
+    def record(event) -> None:
+        model = getattr(event, "model", None) or getattr(event, "column_source", None)
+        seen.append((type(event).__name__, getattr(model, "name", "")))
+
+    document.on_change(record)
+    action()
+    return [item for item in seen if item[1].startswith("cjm-") and "Source" not in item[1]]
+
+
+def test_changed_cells_are_patched_and_new_rows_streamed():
+    source = ColumnDataSource({"a": [1, 2, 3], "b": ["x", "y", "z"]})
+    assert patch_source(source, {"a": [1, 9, 3], "b": ["x", "y", "z"]}) == "patch"
+    assert source.data["a"] == [1, 9, 3]
+    assert patch_source(source, {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}) == "patch"
+    assert list(source.data["b"]) == ["x", "y", "z", "w"]
+    assert patch_source(source, {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}) == "same"
+    assert patch_source(source, {"a": [1], "b": ["x"]}) == "replace"  # rows removed
+    assert patch_source(source, {"a": [5], "b": ["q"]}) == "replace"  # everything changed
+    assert dict(source.data) == {"a": [5], "b": ["q"]}
+
+
+def test_a_vote_patches_one_card_instead_of_resending_the_map():
+    journey = synthetic_journey(60)
+    editor = Editor(journey)
+    view = JourneyMapView(journey)
+    tp = next(tp for tp in journey.touchpoints if tp.pain_points)
+    editor.vote(tp.id, "pain_points", tp.pain_points[0].id, +3)
+    events = sent_events(view, lambda: patch_view(view, journey))
+    assert ("ColumnsPatchedEvent", "cjm-cards") in events
+    assert not [e for e in events if e[0] == "ModelChangedEvent" and e[1] == "cjm-cards"]
+    # the result is exactly what a full redraw computes
+    expected = map_data(journey, None, view.metrics).columns
+    for name, source in view.sources.items():
+        assert {k: list(v) for k, v in source.data.items()} == expected[name], name

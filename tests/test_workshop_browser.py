@@ -1,0 +1,45 @@
+"""``cjmkit workshop`` in a real Chromium: an edit made with the form is on the map and stays."""
+
+from __future__ import annotations
+
+import pytest
+from support import cjmkit_command, free_port, running_server
+
+from cjmkit.store import load
+
+# True once the live map's card source (in any Bokeh document of the page) has a card named so.
+HAS_CARD = """(name) => {
+  for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
+    const cards = doc.get_model_by_name('cjm-cards');
+    const names = cards ? (cards.data.get ? cards.data.get('t_name') : cards.data['t_name']) : null;
+    if (names && Array.from(names).includes(name)) return true;
+  }
+  return false;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_touchpoint_added_with_the_form_shows_on_the_map_and_survives_a_reload(page, sample_map):
+    port = free_port()
+    journey = load(sample_map)
+    name = "Callback from the workshop"
+    with running_server(cjmkit_command("workshop", str(sample_map), "--port", str(port)), port) as base:
+        page.goto(base + "/")
+        page.wait_for_selector(".cjm-touchpoint-editor", state="attached", timeout=90_000)
+        page.wait_for_function(HAS_CARD, arg=journey.touchpoints[0].name, timeout=60_000)
+        assert page.locator("text=Saved ✓ revision").count() == 1
+        assert "Traceback" not in page.content()
+
+        page.get_by_role("tab", name="Touchpoint").click()
+        form = page.locator(".cjm-touchpoint-editor")
+        form.locator("input[placeholder='e.g. Live chat with support']").fill(name)
+        form.locator("textarea").first.fill("Care calls back the next day")
+        form.get_by_role("button", name="Add touchpoint").click()
+
+        page.wait_for_function(HAS_CARD, arg=name, timeout=30_000)
+        page.wait_for_selector(f"text=Saved ✓ revision {journey.revision + 1}", timeout=30_000)
+        assert any(tp.name == name for tp in load(sample_map).touchpoints)
+
+        page.reload()
+        page.wait_for_function(HAS_CARD, arg=name, timeout=90_000)
