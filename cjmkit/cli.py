@@ -23,6 +23,9 @@ COMMAND_MODULES = (
     "cjmkit.commands.serve",
     "cjmkit.commands.publish",
     "cjmkit.commands.workshop",
+    "cjmkit.commands.demo",
+    "cjmkit.commands.kpi",
+    "cjmkit.commands.export",
 )
 """Modules that add subcommands, in the order they appear in ``cjmkit --help``."""
 

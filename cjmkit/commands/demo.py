@@ -1,0 +1,71 @@
+"""``cjmkit demo``: the sample map (read-only viewer) and the workshop app, side by side.
+
+What ``make demo`` runs. The viewer serves ``sample_data/`` of the source checkout; the
+workshop works on a copy of the sample map in ``.demo/`` (kept between runs, so a workshop's
+edits survive a restart, and the sample itself is never changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cjmkit.errors import CjmError
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``demo`` to the command line."""
+    demo = subparsers.add_parser(
+        "demo", help="serve the sample map and the workshop app on 127.0.0.1 (what `make demo` runs)"
+    )
+    demo.add_argument("--port", type=int, default=8866, help="viewer port; the workshop uses the next one")
+    demo.add_argument("--sample-dir", type=Path, default=REPO / "sample_data", help=argparse.SUPPRESS)
+    demo.add_argument("--work-dir", type=Path, default=REPO / ".demo", help=argparse.SUPPRESS)
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Start both servers, print where they are, stop both on Ctrl+C or when one fails."""
+    sample = args.sample_dir / "acme.cjm.json"
+    if not sample.is_file():
+        raise CjmError(f"the sample map {sample} is missing: run `cjmkit demo` from a cjmkit source checkout")
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    workshop_map = args.work_dir / "acme-workshop.cjm.json"
+    if not workshop_map.exists():
+        shutil.copyfile(sample, workshop_map)
+    command = [sys.executable, "-m", "cjmkit.cli"]
+    viewer_port, workshop_port = args.port, args.port + 1
+    servers = [
+        subprocess.Popen([*command, "serve", str(args.sample_dir), "--port", str(viewer_port)]),
+        subprocess.Popen([*command, "workshop", str(workshop_map), "--port", str(workshop_port)]),
+    ]
+    print(
+        "\ncjmkit demo (this machine only):\n"
+        f"  sample map, read-only viewer:  http://127.0.0.1:{viewer_port}/?map=acme\n"
+        f"  workshop app on a copy of it:  http://127.0.0.1:{workshop_port}/   ({workshop_map})\n"
+        "Press Ctrl+C to stop both.\n",
+        flush=True,
+    )
+    try:
+        while all(server.poll() is None for server in servers):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for server in servers:
+            if server.poll() is None:
+                server.send_signal(signal.SIGINT)
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    failed = [server.returncode for server in servers if server.returncode not in (0, -signal.SIGINT, 130)]
+    return 2 if failed else 0
