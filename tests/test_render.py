@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -388,3 +389,58 @@ def test_empty_journey_draws_an_empty_map() -> None:
     view = JourneyMapView(Journey(id="empty", title="Empty"))
     assert view.sources["cards"].data["tp_id"] == []
     assert view.figure.frame_width > 0 and view.figure.frame_height > 0
+
+
+# -- escaping ----------------------------------------------------------------------------------
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def hostile_view() -> JourneyMapView:
+    journey = small_journey()
+    journey.title = f"$$x$$ {HOSTILE}"
+    journey.description = "\\(y\\) & <b>"
+    journey.personas[0].name = HOSTILE
+    journey.personas[0].quote = "$$q$$"
+    journey.touchpoints[0].name = HOSTILE
+    return JourneyMapView(journey, persona="maya")
+
+
+def test_divs_escape_html_and_break_math_delimiters() -> None:
+    from cjmkit.render.escape import ZWSP, html_text, no_math
+
+    view = hostile_view()
+    for div in (view.header, view.legend):
+        assert div.disable_math is True
+        assert "<img" not in div.text and "$$" not in div.text and "\\(" not in div.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in view.header.text
+    assert f"${ZWSP}$x${ZWSP}$" in view.header.text
+    assert no_math("$$a$$ \\[b\\] \\(c\\)").replace(ZWSP, "") == "$$a$$ \\[b\\] \\(c\\)"
+    assert "$$" not in no_math("$$a$$") and "\\[" not in no_math("\\[b\\]")
+    assert html_text('"<&>') == "&quot;&lt;&amp;&gt;"
+
+
+def test_glyph_and_tooltip_text_stays_plain_and_templates_never_mark_fields_safe() -> None:
+    from bokeh.models import HoverTool, Text
+
+    view = hostile_view()
+    names = dict(zip(view.sources["cards"].data["tp_id"], view.sources["cards"].data["t_name"], strict=True))
+    assert names["order"] == HOSTILE  # the data is the text itself; BokehJS escapes it in tooltips
+    hovers = [tool for tool in view.figure.tools if isinstance(tool, HoverTool)]
+    assert hovers and all("{safe}" not in tool.tooltips for tool in hovers)
+    # plain Text glyphs (no TeX parsing in BokehJS), never TeX/MathML glyphs
+    glyphs = [r.glyph for r in view.figure.renderers]
+    assert any(isinstance(g, Text) for g in glyphs)
+    assert all(type(g).__name__ not in {"TeXGlyph", "MathMLGlyph"} for g in glyphs)
+    assert view.figure.title.text == ""
+
+
+def test_exported_page_escapes_the_title(tmp_path) -> None:
+    from cjmkit.render import save_html
+
+    path = save_html(hostile_view(), tmp_path / "map.html", title=f"{HOSTILE} $$t$$")
+    page = path.read_text(encoding="utf-8")
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "&lt;img" in title and "<img" not in title[7:]
+    assert re.findall(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=", page) == []  # everything inline
+    assert not list(tmp_path.glob(".map.html.*"))  # no temporary file left behind
