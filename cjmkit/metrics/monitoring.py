@@ -24,7 +24,10 @@ TREND_PERIODS = 3
 LOW_STAGE_EMOTION = -1.0
 """A stage whose mean as-is emotion is at or below this is a low-scoring stage."""
 LOW_STAGE_CSAT = 70.0
-"""A stage whose CSAT (%) is below this is a low-scoring stage (below 50: bad)."""
+"""A stage whose CSAT (%) is below this is a low-scoring stage (below 50: bad), when the CSAT
+comes from at least ``MIN_RESPONSES`` answers (fewer answers are anecdotes, not a warning)."""
+MIN_RESPONSES = 30
+"""Satisfaction scores from fewer answers than this are flagged ``low_n`` (see satisfaction)."""
 
 
 def judge(value: float | None, kpi: Kpi) -> str:
@@ -271,7 +274,12 @@ def _stage_rows(journey: Journey, stages: pd.DataFrame | None) -> Iterable[dict[
         emotions = [e for tp in journey.touchpoints_in(stage=stage.id) for e in tp.emotions.values()]
         mean = float(np.mean(emotions)) if emotions else np.nan
         score = csat.get(stage.id)
-        low_csat = score is not None and np.isfinite(score["csat"]) and score["csat"] < LOW_STAGE_CSAT
+        low_csat = (
+            score is not None
+            and np.isfinite(score["csat"])
+            and score["csat"] < LOW_STAGE_CSAT
+            and score.get("csat_n", MIN_RESPONSES) >= MIN_RESPONSES
+        )
         low_emotion = np.isfinite(mean) and mean <= LOW_STAGE_EMOTION
         if not (low_csat or low_emotion):
             continue

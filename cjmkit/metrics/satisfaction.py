@@ -33,6 +33,7 @@ import pandas as pd
 from cjmkit.edits import Editor
 from cjmkit.errors import InvalidEdit
 from cjmkit.metrics.importers import BadRows, period_start
+from cjmkit.metrics.monitoring import MIN_RESPONSES
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.textfiles import (
     SkippedLines,
@@ -47,9 +48,6 @@ from cjmkit.metrics.textfiles import (
     sniff_csv,
 )
 from cjmkit.model import Journey, Note, slugify
-
-MIN_RESPONSES = 30
-"""Scores from fewer answers than this are flagged ``low_n``."""
 
 SURVEY_COLUMNS = (
     "response_id", "customer_id", "ticket_id", "submitted_at", "touchpoint", "stage", "persona",

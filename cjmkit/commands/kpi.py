@@ -1,0 +1,265 @@
+"""``cjmkit kpi``: import, refresh and monitor a map's KPIs.
+
+Subcommands
+-----------
+``cjmkit kpi import MAP FILE --kpi ID[=KEY] ...``
+    Read KPI values from a CSV, Excel, Parquet or SQLite file (or ``--url`` for any SQLAlchemy
+    database) into the map's KPIs, as one undoable, saved edit; the source is remembered.
+``cjmkit kpi refresh MAP``
+    Re-import every remembered source without asking anything (for cron).
+``cjmkit kpi status MAP``
+    Print every KPI's status and trend, then the warnings list (most urgent first).
+``cjmkit kpi add MAP LIBRARY_ID --touchpoint TP``
+    Add a KPI from the library to a touchpoint; ``cjmkit kpi library`` lists the library.
+
+Exit codes
+----------
+0
+    Done; for ``status``: no KPI is bad (warnings may be listed).
+1
+    ``status`` only: at least one KPI is bad, so cron or CI can alert.
+2
+    A problem the user can fix (a bad file, an unknown KPI, ...); one sentence on stderr and the
+    map unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cjmkit import store
+from cjmkit.errors import CjmError
+from cjmkit.metrics import handoff, importers, library, monitoring, satisfaction
+from cjmkit.model import KpiSource
+
+EXIT_OK, EXIT_BAD_KPI, EXIT_USER_ERROR = 0, 1, 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``kpi import | refresh | status | add | library`` to the command line."""
+    kpi = subparsers.add_parser(
+        "kpi",
+        help="import, refresh and monitor KPIs",
+        description="Import, refresh and monitor a map's KPIs. Exit codes: 0 ok; 1 (status) a KPI is bad; "
+        "2 a problem you can fix.",
+    )
+    commands = kpi.add_subparsers(dest="kpi_command", metavar="COMMAND")
+    commands.required = True
+
+    imp = commands.add_parser(
+        "import",
+        help="import KPI values from a file or database",
+        description="Import KPI values into the map (one undoable, saved edit); the source is remembered "
+        "for 'cjmkit kpi refresh'.",
+    )
+    imp.add_argument("map", type=Path, metavar="MAP")
+    imp.add_argument("file", nargs="?", metavar="FILE", help="CSV, .xlsx, .parquet or SQLite (.db) file")
+    imp.add_argument("--url", help="an SQLAlchemy database URL instead of FILE")
+    imp.add_argument(
+        "--kpi",
+        action="append",
+        required=True,
+        metavar="ID[=KEY]",
+        help="a KPI of the map, and how the source names it (its value in the KPI column, or its "
+        "column in wide layout); repeat for several",
+    )
+    imp.add_argument("--kind", choices=("csv", "excel", "parquet", "sql"), help="default: from the file name")
+    imp.add_argument("--layout", choices=("long", "wide"), default="long")
+    imp.add_argument("--period-column", default="period", help="dates (default: period, or date...)")
+    imp.add_argument("--kpi-column", default="kpi", help="which KPI a row is about (long layout)")
+    imp.add_argument("--value-column", default="value", help="the values (long layout)")
+    imp.add_argument("--touchpoint-column", help="only rows of each KPI's touchpoint are used")
+    imp.add_argument("--period", choices=importers.PERIODS, default="month")
+    imp.add_argument("--aggregation", choices=importers.AGGREGATIONS, default="mean")
+    imp.add_argument("--table", help="SQL table, or Excel sheet name")
+    imp.add_argument("--query", help="SQL SELECT to read instead of a table")
+    imp.add_argument("--skip-bad-rows", action="store_true", help="leave out unreadable rows (counted)")
+    imp.add_argument("--replace", action="store_true", help="drop observations the source does not have")
+    imp.set_defaults(func=cmd_import)
+
+    ref = commands.add_parser("refresh", help="re-import every remembered source (no questions; for cron)")
+    ref.add_argument("map", type=Path, metavar="MAP")
+    ref.add_argument("--skip-bad-rows", action="store_true")
+    ref.set_defaults(func=cmd_refresh)
+
+    status = commands.add_parser(
+        "status",
+        help="print KPI status and warnings; exit 1 when a KPI is bad",
+        description="Print every KPI's status and trend and the warnings list. Exit 0: no KPI is bad; "
+        "1: at least one KPI is bad; 2: a problem you can fix.",
+    )
+    status.add_argument("map", type=Path, metavar="MAP")
+    status.add_argument("--tickets", type=Path, help="tickets CSV, to judge the handoffs")
+    status.add_argument("--contacts", type=Path, help="care contacts CSV (with --tickets)")
+    status.add_argument("--survey", type=Path, help="survey CSV (default: the map's own feedback)")
+    status.set_defaults(func=cmd_status)
+
+    add = commands.add_parser("add", help="add a KPI from the library to a touchpoint")
+    add.add_argument("map", type=Path, metavar="MAP")
+    add.add_argument("definition", metavar="LIBRARY_ID")
+    add.add_argument("--touchpoint", help="touchpoint id (default: the whole journey)")
+    add.add_argument("--id", dest="kpi_id", help="the new KPI's id")
+    add.add_argument("--target", type=float)
+    add.add_argument("--warning", type=float)
+    add.set_defaults(func=cmd_add)
+
+    lib = commands.add_parser("library", help="list the KPI library")
+    lib.add_argument("--map", type=Path, help="also read kpi_library.json beside this map")
+    lib.set_defaults(func=cmd_library)
+
+
+def parse_kpis(specs: list[str]) -> dict[str, str]:
+    """``["csat", "nps=NPS score"]`` → ``{"csat": "csat", "nps": "NPS score"}``."""
+    mapping: dict[str, str] = {}
+    for spec in specs:
+        kpi_id, _, key = spec.partition("=")
+        if not kpi_id.strip():
+            raise CjmError(f"--kpi {spec!r}: give a KPI id, e.g. --kpi csat or --kpi csat=CSAT")
+        mapping[kpi_id.strip()] = key.strip() or kpi_id.strip()
+    return mapping
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """``cjmkit kpi import``."""
+    if bool(args.file) == bool(args.url):
+        raise CjmError("give either FILE or --url")
+    map_dir = args.map.resolve().parent
+    if args.url:
+        location, kind = args.url, "sql"
+    else:
+        kind = args.kind or importers.kind_of(args.file)
+        path = Path(args.file)
+        if not path.exists():
+            raise CjmError(f"cannot read {path}: no such file")
+        location = f"sqlite:///{path.resolve()}" if kind == "sql" else str(path.resolve())
+    wide = args.layout == "wide"
+    source = KpiSource(
+        kind=kind,
+        location=importers.location_for(location, map_dir),
+        table=args.table,
+        query=args.query,
+        layout=args.layout,
+        period_column=args.period_column,
+        kpi_column=None if wide else args.kpi_column,
+        value_column=None if wide else args.value_column,
+        touchpoint_column=args.touchpoint_column,
+        period=args.period,
+        aggregation=args.aggregation,
+    )
+    with store.open_map(args.map) as session:
+        report = importers.import_kpis(
+            session.editor,
+            source,
+            parse_kpis(args.kpi),
+            map_dir=map_dir,
+            skip_bad_rows=args.skip_bad_rows,
+            replace=args.replace,
+        )
+    print(f"Imported into {args.map}: {report.summary()}.")
+    for line in [*report.skipped, *report.notes]:
+        print(f"  - {line}")
+    return EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """``cjmkit kpi refresh``."""
+    with store.open_map(args.map) as session:
+        if not any(k.source for k in session.journey.kpis):
+            print(f"{args.map}: no KPI has a source to refresh (import one with 'cjmkit kpi import').")
+            return EXIT_OK
+        report = importers.refresh(
+            session.editor, args.map.resolve().parent, skip_bad_rows=args.skip_bad_rows
+        )
+    print(f"Refreshed {args.map}: {report.summary()}.")
+    for line in [*report.skipped, *report.notes]:
+        print(f"  - {line}")
+    return EXIT_OK
+
+
+def _status_table(status: pd.DataFrame) -> str:
+    rows = [("KPI", "STATUS", "LATEST", "TARGET", "TREND", "PERIOD")]
+    for _, row in status.iterrows():
+        target = row["target"]
+        sign = "≥" if row["direction"] == "higher" else "≤"
+        rows.append(
+            (
+                str(row["name"]),
+                str(row["status_text"]).upper(),
+                monitoring.format_value(row["latest"], row["unit"]),
+                f"{sign} {monitoring.format_value(target, row['unit'])}" if np.isfinite(target) else "–",
+                str(row["trend"] or "–") + (" (worse)" if row["worsened"] else ""),
+                row["latest_period"].strftime("%Y-%m-%d") if pd.notna(row["latest_period"]) else "–",
+            )
+        )
+    widths = [min(40, max(len(r[i]) for r in rows)) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell[:40].ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """``cjmkit kpi status``: the table, the warnings; exit 1 when any KPI is bad."""
+    journey = store.load(args.map)
+    status = monitoring.kpi_status(journey)
+    health = None
+    if args.tickets or args.contacts:
+        if not (args.tickets and args.contacts):
+            raise CjmError("--tickets and --contacts go together")
+        survey = satisfaction.read_survey(args.survey) if args.survey else None
+        health = handoff.handoff_health(
+            journey, handoff.read_tickets(args.tickets), handoff.read_care_contacts(args.contacts), survey
+        )
+    responses = satisfaction.read_survey(args.survey) if args.survey else satisfaction.feedback_frame(journey)
+    stages = satisfaction.stage_scores(responses, journey)
+    listed = monitoring.warnings(journey, handoffs=health, stages=stages, status=status)
+    print(f"{journey.title}: {len(status)} KPIs")
+    if len(status):
+        print(_status_table(status))
+    print()
+    if listed.empty:
+        print("Nothing needs attention.")
+    else:
+        print(f"Needs attention ({len(listed)}, most urgent first):")
+        for _, row in listed.iterrows():
+            print(f"  {row['severity'].upper():8} {row['message']}")
+    bad = int((status["status"] == "bad").sum()) if len(status) else 0
+    if bad:
+        print(f"\n{bad} KPI{'s are' if bad != 1 else ' is'} bad.", file=sys.stderr)
+        return EXIT_BAD_KPI
+    return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """``cjmkit kpi add``."""
+    overrides = {k: v for k, v in (("target", args.target), ("warning", args.warning)) if v is not None}
+    definitions = library.load_library(args.map.resolve().parent)
+    with store.open_map(args.map) as session:
+        kpi = library.attach(
+            session.editor,
+            args.definition,
+            args.touchpoint,
+            kpi_id=args.kpi_id,
+            library=definitions,
+            **overrides,
+        )
+    print(f"Added KPI {kpi.id!r} ({kpi.name}) to {args.map}.")
+    return EXIT_OK
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    """``cjmkit kpi library``."""
+    definitions = library.load_library(args.map.resolve().parent if args.map else None)
+    for d in definitions.values():
+        better = "higher" if d.direction == "higher" else "lower"
+        thresholds = (
+            f"target {d.target:g}, warning {d.warning:g}"
+            if d.target is not None and d.warning is not None
+            else ""
+        )
+        print(f"{d.id:26} {d.name} [{d.unit}, {better} is better; {thresholds}]")
+    return EXIT_OK
