@@ -39,7 +39,7 @@ class HandoffEditor(Subscribed, w.VBox):
     def __init__(self, editor: Editor) -> None:
         self.editor = editor
         self._loaded: Handoff | None = None
-        self.picker = w.Dropdown(description="Handoff", layout=w.Layout(width="470px"))
+        self.picker = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.any_lane = w.Checkbox(
             value=False, description="Any lane (not only support → care)", indent=False
         )
@@ -63,7 +63,7 @@ class HandoffEditor(Subscribed, w.VBox):
         m = self.messages
         super().__init__(
             [
-                self.picker,
+                row("Handoff", self.picker),
                 self.any_lane,
                 row("From (support)", self.from_touchpoint, m["from_touchpoint"]),
                 row("To (care)", self.to_touchpoint, m["to_touchpoint"]),
@@ -93,7 +93,7 @@ class HandoffEditor(Subscribed, w.VBox):
             for h in journey.handoffs
         }
         before = self.picker.value
-        set_options(self.picker, [("➕ New handoff", NEW), *((labels[h.id], h.id) for h in journey.handoffs)])
+        set_options(self.picker, [("+ New handoff", NEW), *((labels[h.id], h.id) for h in journey.handoffs)])
         every = touchpoint_options(journey)
         froms = every if self.any_lane.value else touchpoint_options(journey, ["support"]) or every
         tos = every if self.any_lane.value else touchpoint_options(journey, ["care"]) or every

@@ -7,6 +7,7 @@ import ipywidgets as w
 from cjmkit.edits import Editor
 from cjmkit.model import Persona
 from cjmkit.widgets._common import (
+    FIELD_WIDTH,
     NEW,
     FieldMessages,
     Subscribed,
@@ -39,7 +40,7 @@ class PersonaEditor(Subscribed, w.VBox):
     def __init__(self, editor: Editor) -> None:
         self.editor = editor
         self._loaded: Persona | None = None
-        self.picker = w.Dropdown(description="Persona", layout=w.Layout(width="470px"))
+        self.picker = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.name = text("e.g. Maya, small-business owner")
         self.role = text("role or segment")
         self.goals = lines_area("one goal per line")
@@ -57,7 +58,7 @@ class PersonaEditor(Subscribed, w.VBox):
         m = self.messages
         super().__init__(
             [
-                self.picker,
+                row("Persona", self.picker),
                 row("Name", self.name, m["name"]),
                 row("Role", self.role, m["role"]),
                 row("Goals", self.goals, m["goals"]),
@@ -82,7 +83,7 @@ class PersonaEditor(Subscribed, w.VBox):
 
     def refresh(self) -> None:
         """Bring the persona list (and the open persona's fields) up to date with the journey."""
-        options = [("➕ New persona", NEW)] + [(p.name, p.id) for p in self.editor.journey.personas]
+        options = [("+ New persona", NEW)] + [(p.name, p.id) for p in self.editor.journey.personas]
         before = self.picker.value
         set_options(self.picker, options)
         # Reload the fields only when the open persona itself changed (an undo, another

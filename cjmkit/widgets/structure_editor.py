@@ -233,14 +233,14 @@ class CollectionEditor(Subscribed, w.VBox):
         attempt(self.messages, lambda: self.editor.remove(self.collection, item_id, cascade=True))
 
 
-class StructureEditor(w.HBox):
-    """Stages and lanes side by side: ``.stages`` and ``.lanes`` are their editors."""
+class StructureEditor(w.VBox):
+    """Stages, then lanes: ``.stages`` and ``.lanes`` are their editors."""
 
     def __init__(self, editor: Editor) -> None:
         self.stages = CollectionEditor(editor, "stages")
         self.lanes = CollectionEditor(editor, "lanes")
-        self.lanes.layout.margin = "0 0 0 32px"
-        super().__init__([self.stages, self.lanes], layout=w.Layout(flex_flow="row wrap"))
+        self.lanes.layout.margin = "18px 0 0 0"
+        super().__init__([self.stages, self.lanes])
 
     def close(self) -> None:
         """Stop listening to the editor and close both parts."""

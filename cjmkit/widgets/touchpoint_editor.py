@@ -47,7 +47,7 @@ class TouchpointEditor(Subscribed, w.VBox):
         self._loaded: Touchpoint | None = None
         self._loading = False
         self._touched: set[str] = set()
-        self.picker = w.Dropdown(description="Touchpoint", layout=w.Layout(width="470px"))
+        self.picker = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.stage = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.lane = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.name = text("e.g. Live chat with support")
@@ -85,7 +85,7 @@ class TouchpointEditor(Subscribed, w.VBox):
             ]
         super().__init__(
             [
-                self.picker,
+                row("Touchpoint", self.picker),
                 row("Stage", self.stage, m["stage"]),
                 row("Lane", self.lane, m["lane"]),
                 row("Name", self.name, m["name"]),
@@ -115,7 +115,7 @@ class TouchpointEditor(Subscribed, w.VBox):
         """Bring pickers, persona sliders and the open touchpoint up to date with the journey."""
         journey = self.editor.journey
         before = self.picker.value
-        set_options(self.picker, [("➕ New touchpoint", NEW), *touchpoint_options(journey)])
+        set_options(self.picker, [("+ New touchpoint", NEW), *touchpoint_options(journey)])
         set_options(self.stage, stage_options(journey))
         set_options(self.lane, lane_options(journey))
         channels = sorted({tp.channel for tp in journey.touchpoints if tp.channel})

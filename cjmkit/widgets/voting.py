@@ -45,21 +45,19 @@ class DotVoting(Subscribed, w.VBox):
         self.kind = w.ToggleButtons(
             options=(("All", ALL), ("Pain points", "pain_points"), ("Opportunities", "opportunities")),
             value=ALL,
-            style={"button_width": "100px"},
+            style={"button_width": "110px"},
         )
         self.order = w.ToggleButtons(
             options=(("Map order", "map"), ("Most votes", "votes")),
             value="map",
-            style={"button_width": "100px"},
+            style={"button_width": "110px"},
         )
         self.leaders = w.HTML()
         self.list = w.VBox([], layout=w.Layout(max_height="520px", overflow="auto"))
         self.messages = FieldMessages([])
         for control in (self.stage, self.kind, self.order):
             control.observe(lambda _c: self.refresh(), "value")
-        super().__init__(
-            [w.HBox([self.stage, self.kind]), self.order, self.leaders, self.messages.form, self.list]
-        )
+        super().__init__([self.stage, self.kind, self.order, self.leaders, self.messages.form, self.list])
         self.add_class("cjm-dot-voting")
         self.refresh()
         self._subscribe(editor)
@@ -100,9 +98,10 @@ class DotVoting(Subscribed, w.VBox):
             row = self.rows.get(key) or self._make_row(key)
             label, color = _BADGES[kind]
             content = (
+                "<div style='line-height:1.3'>"
                 f"<span style='background:{color};color:white;border-radius:3px;padding:0 4px;"
                 f"font-size:0.85em'>{label}</span> {html.escape(text)} "
-                f"<span style='color:#666'>· {html.escape(names.get(tp_id, ''))}</span>"
+                f"<span style='color:#666'>· {html.escape(names.get(tp_id, ''))}</span></div>"
             )
             if row.text.value != content:
                 row.text.value = content
@@ -111,31 +110,36 @@ class DotVoting(Subscribed, w.VBox):
                 row.tally.value = tally
             row.minus.disabled = votes == 0
             children.append(row.box)
-        for key in set(self.rows) - {(n[0], n[1], n[2]) for n in shown}:
-            if self.editor.journey.touchpoint(key[0]) is None or not self._exists(key):
+        hidden = set(self.rows) - {(n[0], n[1], n[2]) for n in shown}
+        if hidden:
+            live = {
+                (tp.id, kind, note.id)
+                for tp in journey.touchpoints
+                for kind in _BADGES
+                for note in getattr(tp, kind)
+            }
+            for key in hidden - live:
                 self.rows.pop(key).box.close()
         if tuple(self.list.children) != tuple(children):
             self.list.children = children
         top = sorted((n for n in shown if n[4] > 0), key=lambda n: -n[4])[:3]
         self.leaders.value = (
-            "<b>Most votes:</b> "
+            "<div style='line-height:1.35'><b>Most votes:</b> "
             + "; ".join(f"{html.escape(n[3])} · {html.escape(names.get(n[0], ''))} ({n[4]})" for n in top)
+            + "</div>"
             if top
             else "<span style='color:#666'>No votes yet: click + to give a dot.</span>"
         )
 
-    def _exists(self, key: tuple[str, str, str]) -> bool:
-        tp = self.editor.journey.touchpoint(key[0])
-        return tp is not None and any(n.id == key[2] for n in getattr(tp, key[1]))
-
     def _make_row(self, key: tuple[str, str, str]) -> _Row:
-        text = w.HTML(layout=w.Layout(width="360px"))
+        text = w.HTML(layout=w.Layout(width="370px", margin="0 0 0 8px"))
         tally = w.HTML(layout=w.Layout(width="36px", justify_content="center"))
         minus = button("−", tooltip="Take a dot back", width="36px")
         plus = button("+", "info", tooltip="Give a dot", width="36px")
         minus.on_click(lambda _b: self.vote(*key, -1))
         plus.on_click(lambda _b: self.vote(*key, +1))
-        box = w.HBox([minus, tally, plus, text], layout=w.Layout(align_items="center"))
+        # rows keep their height: in a scrolling column, flex would squeeze them together
+        box = w.HBox([minus, tally, plus, text], layout=w.Layout(align_items="center", flex="0 0 auto"))
         row = _Row(box, text, tally, minus, plus)
         self.rows[key] = row
         return row
