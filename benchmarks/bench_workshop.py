@@ -7,11 +7,11 @@ place. The browser's redraw is not included (it happens on another machine, in p
 
 Three kinds of edit are timed, as they happen in a room: a touchpoint dropped with quick
 capture, an emotion slider moved, a dot vote. Each figure is also split into its parts
-(edit + save without the board, map update alone) so a slow one shows where the time goes.
+(edit + save without the board, the map patch alone) so a slow one shows where the time goes.
 
 Target: the median edit under 100 ms at 1,000 touchpoints, so the map keeps up with typing.
 
-Run: ``.venv/bin/python benchmarks/bench_workshop.py [--edits 30] [--dir FOLDER]``
+Run: ``.venv/bin/python benchmarks/bench_workshop.py [--edits 30] [--dir FOLDER]`` on a quiet machine\n(the CPU medians printed beside the wall-clock figures show how much a busy machine inflates them).
 """
 
 from __future__ import annotations
@@ -23,29 +23,41 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from jupyter_bokeh.widgets import BokehModel
+
 from cjmkit.render import JourneyMapView
 from cjmkit.store import open_map, save
 from cjmkit.synthetic import synthetic_journey
 from cjmkit.widgets import WorkshopBoard
+from cjmkit.widgets._live import patch_view
 
 TARGET_MEDIAN_MS = 100.0
 SIZES = (200, 1000)
 
 
+CPU_MS: list[float] = []
+
+
 def timed(action: Callable[[int], object], runs: int) -> list[float]:
-    """Run ``action(i)`` ``runs`` times; return the durations in milliseconds."""
+    """Run ``action(i)`` ``runs`` times; return the wall-clock durations in milliseconds.
+
+    The CPU time of the runs goes to ``CPU_MS`` (on a busy machine wall clock and CPU differ).
+    """
     durations = []
+    CPU_MS.clear()
     for i in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         action(i)
         durations.append((time.perf_counter() - start) * 1000)
+        CPU_MS.append((time.process_time() - start_cpu) * 1000)
     return durations
 
 
 def summary(durations: list[float]) -> str:
     ordered = sorted(durations)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   max {ordered[-1]:7.1f} ms"
+    cpu = f"   (CPU median {statistics.median(CPU_MS):6.1f} ms)" if len(CPU_MS) == len(durations) else ""
+    return f"median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   max {ordered[-1]:7.1f} ms{cpu}"
 
 
 def bench_size(size: int, edits: int, folder: Path) -> float:
@@ -90,11 +102,18 @@ def bench_size(size: int, edits: int, folder: Path) -> float:
     with open_map(path) as session:
         bare = timed(lambda i: session.editor.add("touchpoints", _card(i, stages)), edits)
         print(f"  edit + save only            {summary(bare)}")
-        # ... and the map update alone.
+        # ... and the live map's patch alone (a view inside its jupyter_bokeh widget, as on the board).
         view = JourneyMapView(session.journey)
-        session.editor.add("touchpoints", _card(-1, stages))
-        patch = timed(lambda i: view.update(session.journey), edits)
-        print(f"  map update alone            {summary(patch)}")
+        BokehModel(view.layout)
+        patches = []
+        CPU_MS.clear()
+        for i in range(edits):
+            session.editor.add("touchpoints", _card(edits + i, stages))
+            start, start_cpu = time.perf_counter(), time.process_time()
+            patch_view(view, session.journey, touchpoints_only=True)
+            patches.append((time.perf_counter() - start) * 1000)
+            CPU_MS.append((time.process_time() - start_cpu) * 1000)
+        print(f"  map patch only              {summary(patches)}")
 
     worst = max(statistics.median(d) for d in results.values())
     return worst

@@ -51,3 +51,25 @@ def test_a_vote_patches_one_card_instead_of_resending_the_map():
     expected = map_data(journey, None, view.metrics).columns
     for name, source in view.sources.items():
         assert {k: list(v) for k, v in source.data.items()} == expected[name], name
+
+
+def test_touchpoint_edits_leave_the_map_exactly_as_a_full_redraw_would():
+    journey = synthetic_journey(40)
+    editor = Editor(journey)
+    view = JourneyMapView(journey)
+    tp = journey.touchpoints[3]
+    editor.update("touchpoints", tp.id, name="A much longer name " * 6, emotions={"persona-1": -2})
+    patch_view(view, journey, touchpoints_only=True)
+    editor.add("touchpoints", {"name": "Extra", "stage": "s8", "lane": "care"})
+    patch_view(view, journey, touchpoints_only=True)
+    patched = {name: {k: list(v) for k, v in s.data.items()} for name, s in view.sources.items()}
+    texts = (view.header.text, view.legend.text, view.figure.frame_width, view.figure.frame_height)
+
+    fresh = JourneyMapView(journey)
+    assert patched == {name: {k: list(v) for k, v in s.data.items()} for name, s in fresh.sources.items()}
+    assert texts == (
+        fresh.header.text,
+        fresh.legend.text,
+        fresh.figure.frame_width,
+        fresh.figure.frame_height,
+    )

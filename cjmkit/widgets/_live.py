@@ -55,11 +55,23 @@ def patch_source(source: Any, new: dict[str, list[Any]]) -> str:
     return "patch" if patches or new_rows > old_rows else "same"
 
 
-def patch_view(view: JourneyMapView, journey: Journey) -> None:
-    """Redraw ``view`` for ``journey``, sending only what changed to the browser."""
+def patch_view(view: JourneyMapView, journey: Journey, touchpoints_only: bool = False) -> None:
+    """Redraw ``view`` for ``journey``, sending only what changed to the browser.
+
+    Parameters
+    ----------
+    touchpoints_only
+        The edit changed touchpoints only (their fields, notes, votes, emotions). The map's
+        header and legend do not show touchpoints, so when the figure keeps its size the
+        patched sources are all there is to redraw, and the view's own full update is skipped.
+    """
     persona = view.persona if view.persona is not None and journey.persona(view.persona) else None
     data = map_data(journey, persona, getattr(view, "metrics", None))
     for name, source in view.sources.items():
         if name in data.columns:
             patch_source(source, data.columns[name])
+    figure = view.figure
+    same_size = (figure.frame_width, figure.frame_height) == (data.width, data.height)
+    if touchpoints_only and same_size and view.journey is journey and view.persona == persona:
+        return
     view.update(journey)

@@ -173,7 +173,7 @@ class WorkshopBoard(w.VBox):
     # -- reacting to edits ----------------------------------------------------------------------
 
     def _changed(self, journey: Journey, change: Change) -> None:
-        patch_view(self.view, journey)
+        patch_view(self.view, journey, touchpoints_only=change.collection == "touchpoints")
         self._update_title()
         self._update_personas()
         self._update_history()
