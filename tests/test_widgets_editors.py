@@ -427,3 +427,24 @@ def test_dot_voting_shows_new_notes_live(editor):
     voting.stage.value = "buy"
     assert len(voting.list.children) == 1
     assert "Hidden fees" in message_text(voting.rows[("order", "pain_points", "hidden-fees")].text)
+
+
+def test_a_map_without_stages_says_what_to_add_first():
+    editor = Editor(Journey(id="empty", title="Empty"))
+    capture, form = QuickCapture(editor), TouchpointEditor(editor)
+    capture.text.value = "First idea"
+    capture.drop_button.click()
+    form.name.value = "First touchpoint"
+    form.save_button.click()
+    assert editor.journey.touchpoints == []
+    for messages in (capture.messages, form.messages):
+        assert "add them under Stages & lanes first" in messages.texts()[""]
+    structure = StructureEditor(editor)
+    structure.stages.name.value = "Aware"
+    structure.stages.add_button.click()
+    structure.lanes.name.value = "Customer"
+    structure.lanes.add_button.click()
+    capture.drop_button.click()  # the pickers now offer them, the typed text is still there
+    assert [(tp.name, tp.stage, tp.lane) for tp in editor.journey.touchpoints] == [
+        ("First idea", "aware", "customer")
+    ]

@@ -106,6 +106,9 @@ class QuickCapture(Subscribed, w.VBox):
             self.messages.show("type something first", "text")
             return None
         kind = self.kind.value
+        if self.stage.value is None or self.lane.value is None:
+            self.messages.show("the map has no stage or no lane yet: add them under Stages & lanes first")
+            return None
         if kind == "touchpoint":
             added = attempt(
                 self.messages,

@@ -215,6 +215,9 @@ class TouchpointEditor(Subscribed, w.VBox):
         """Add the touchpoint in the form, or save the changes to the open one."""
         tp = self.selected
         values = self._values()
+        if values["stage"] is None or values["lane"] is None:
+            self.messages.show("the map has no stage or no lane yet: add them under Stages & lanes first")
+            return None
         if tp is None:
             values["emotions"] = {pid: self.emotion_sliders[pid].value for pid in self._touched}
             added = attempt(self.messages, lambda: self.editor.add("touchpoints", values))
