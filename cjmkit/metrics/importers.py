@@ -143,6 +143,11 @@ def resolve_location(location: str, map_dir: str | Path | None) -> str:
     return str(path)
 
 
+def _as_url(location: str, kind: str) -> str:
+    """A SQL source given as a plain file path is a SQLite database."""
+    return f"sqlite:///{location}" if kind == "sql" and "://" not in location else location
+
+
 def _display(location: str) -> str:
     if "://" in location:
         try:
@@ -415,7 +420,7 @@ def read_kpi_values(
     _check_source(source)
     if source.layout == "wide" and not (keys or source.key):
         raise ImportProblem("a wide-format source needs the KPI columns to read (keys)")
-    target = resolve_location(source.location, map_dir)
+    target = resolve_location(_as_url(source.location, source.kind), map_dir)
     report = progress or (lambda fraction, message: None)
     report(0.0, f"Reading {_display(target)}")
     if source.kind == "sql":
@@ -1059,3 +1064,92 @@ def refresh(
 def observations_of(kpi: Kpi) -> list[tuple[date, float]]:
     """A KPI's observations as ``(period, value)`` pairs, oldest first."""
     return sorted((o.period, o.value) for o in kpi.observations)
+
+
+# -- previews (for the import wizard) ----------------------------------------------------------
+
+
+def preview(
+    location: str,
+    kind: str | None = None,
+    map_dir: str | Path | None = None,
+    *,
+    table: str | None = None,
+    query: str | None = None,
+    rows: int = 10,
+) -> pd.DataFrame:
+    """The first rows of a source as they are (text), with its header, to map columns.
+
+    Raises
+    ------
+    ImportProblem
+        When the source cannot be read.
+    """
+    kind = kind or kind_of(location)
+    target = resolve_location(_as_url(location, kind), map_dir)
+    if kind == "csv":
+        layout = sniff_csv(target)
+        frame = next(
+            iter(read_csv_chunks(layout, None, chunk_rows=rows * 3 + 20)),
+            pd.DataFrame(columns=layout.columns),
+        )
+        keep = ~(blank_rows(frame) | comment_rows(frame) | header_rows(frame))
+        return frame[keep].head(rows).reset_index(drop=True)
+    if kind == "excel":
+        try:
+            raw = pd.read_excel(target, sheet_name=table or 0, header=None, dtype=object, nrows=rows + 200)
+        except Exception as error:  # broken workbooks raise many kinds of errors; one sentence for all
+            raise ImportProblem(
+                f"cannot read {Path(target).name} as an Excel workbook: {error}", path=target
+            ) from None
+        if raw.empty:
+            return pd.DataFrame()
+        header = _find_header(raw, ())
+        frame = raw.iloc[header + 1 : header + 1 + rows].copy()
+        frame.columns = [
+            ("" if pd.isna(c) else str(c).strip()) or f"column {i + 1}"
+            for i, c in enumerate(raw.iloc[header])
+        ]
+        return frame.astype(str).reset_index(drop=True)
+    if kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            batch = next(pq.ParquetFile(target).iter_batches(batch_size=rows), None)
+        except (pa.ArrowException, OSError, ValueError) as error:
+            raise ImportProblem(f"cannot read {Path(target).name} as Parquet: {error}", path=target) from None
+        return batch.to_pandas() if batch is not None else pd.DataFrame()
+    import sqlalchemy as sa
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not table and not query:
+        raise ImportProblem(f"{_display(target)}: say which table or query to read", path=target)
+    try:
+        engine = sa.create_engine(target)
+        with engine.connect() as connection:
+            if query:
+                statement = (
+                    sa.select(sa.text("*")).select_from(sa.text(f"({query}) AS cjm_preview")).limit(rows)
+                )
+            else:
+                schema, _, name = table.rpartition(".")
+                statement = (
+                    sa.select(sa.text("*")).select_from(sa.table(name, schema=schema or None)).limit(rows)
+                )
+            return pd.DataFrame(connection.execute(statement).mappings().all())
+    except (SQLAlchemyError, ValueError) as error:
+        detail = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise ImportProblem(f"{_display(target)}: cannot read a preview: {detail}", path=target) from None
+
+
+def guess_columns(columns: Sequence[str]) -> dict[str, str | None]:
+    """Guess which column is the period, the KPI, the value and the touchpoint (None: none found)."""
+    by_norm = {normalise_name(c): c for c in reversed(list(columns))}
+    guessed: dict[str, str | None] = {}
+    for role in ("period", "kpi", "value", "touchpoint"):
+        names = (role, *ALIASES.get(role, ()))
+        guessed[role] = next(
+            (by_norm[normalise_name(n)] for n in names if normalise_name(n) in by_norm), None
+        )
+    return guessed

@@ -1,0 +1,121 @@
+"""The import wizard, driven the way a user does: values, clicks, an upload."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cjmkit import store
+from cjmkit.edits import Editor
+from cjmkit.model import Journey, Kpi, Lane, Stage, Touchpoint
+from cjmkit.widgets.import_wizard import SKIP, ImportWizard
+
+CSV = "Date;KPI;Value\n2024-01-03;csat;80,5\n2024-01-20;csat;90\n2024-02-01;nps;12\n"
+
+
+def journey() -> Journey:
+    return Journey(
+        id="j",
+        title="Wizard",
+        stages=[Stage(id="help", name="Help")],
+        lanes=[Lane(id="support", name="Support", kind="support")],
+        touchpoints=[Touchpoint(id="chat", stage="help", lane="support", name="Chat")],
+        kpis=[Kpi(id="csat", name="CSAT", touchpoint="chat"), Kpi(id="nps", name="NPS")],
+    )
+
+
+def upload(wizard: ImportWizard, name: str, content: bytes) -> None:
+    wizard.upload.value = (
+        {
+            "name": name,
+            "type": "text/csv",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime(2024, 1, 1, tzinfo=UTC),
+        },
+    )
+
+
+def test_upload_preview_map_check_apply_undo(tmp_path):
+    path = tmp_path / "wizard.cjm.json"
+    store.save(journey(), path)
+    with store.open_map(path) as session:
+        wizard = ImportWizard(session.editor, map_dir=tmp_path)
+        upload(wizard, "../../evil name.csv", CSV.encode())
+        saved = tmp_path / "data" / "evil_name.csv"
+        assert saved.read_text() == CSV  # kept beside the map, name made safe
+        assert "<th>Date</th>" in wizard.preview_html.value
+        assert (wizard.period_column.value, wizard.kpi_column.value, wizard.value_column.value) == (
+            "Date",
+            "KPI",
+            "Value",
+        )
+        assert wizard.kpi_keys["csat"].value == "csat" and wizard.kpi_keys["nps"].value == "nps"
+
+        wizard.kpi_keys["nps"].value = SKIP
+        wizard.check_button.click()
+        assert "3 rows read" in wizard.report.value and not wizard.apply_button.disabled
+        wizard.apply_button.click()
+        assert "Imported" in wizard.message.value
+        assert wizard.progress.value == 1.0
+
+    saved_map = store.load(path)  # the session saved it at once
+    csat = saved_map.kpis[0]
+    assert [(o.period, o.value) for o in csat.observations] == [(date(2024, 1, 1), 85.25)]
+    assert csat.source.location == "data/evil_name.csv" and saved_map.kpis[1].observations == []
+
+
+def test_bad_rows_block_apply_until_allowed(tmp_path):
+    (tmp_path / "k.csv").write_text("date,kpi,value\n2024-01-01,csat,80\n2024-01-02,csat,lots\n")
+    j = journey()
+    editor = Editor(j)
+    wizard = ImportWizard(editor, map_dir=tmp_path)
+    wizard.path.value = "k.csv"
+    wizard.preview_button.click()
+    wizard.check_button.click()
+    assert "1 row has a value that is not a number" in wizard.report.value and "line 3" in wizard.report.value
+    assert wizard.apply_button.disabled
+    wizard.skip_bad_rows.value = True
+    wizard.check_button.click()
+    assert not wizard.apply_button.disabled
+    wizard.apply_button.click()
+    assert [o.value for o in j.kpis[0].observations] == [80.0]
+    editor.undo()
+    assert j.kpis[0].observations == []
+
+
+def test_problems_are_sentences_and_the_map_stays(tmp_path):
+    j = journey()
+    before = j.model_dump()
+    wizard = ImportWizard(Editor(j), map_dir=tmp_path)
+    wizard.path.value = "missing.csv"
+    wizard.preview_button.click()
+    assert "missing.csv" in wizard.message.value and "⚠" in wizard.message.value
+    (tmp_path / "k.csv").write_text("when,what\n2024-01-01,x\n")
+    wizard.path.value = "k.csv"
+    wizard.preview_button.click()
+    wizard.check_button.click()
+    assert "choose the KPI column" in wizard.report.value or "choose the period column" in wizard.report.value
+    wizard.apply_button.click()
+    assert "⚠" in wizard.message.value
+    assert j.model_dump() == before
+
+
+@pytest.mark.parametrize("layout", ["wide"])
+def test_wide_layout_from_excel(tmp_path, layout):
+    import pandas as pd
+
+    pd.DataFrame({"month": ["2024-01-01", "2024-02-01"], "CSAT": [81, 79], "NPS": [10, 20]}).to_excel(
+        tmp_path / "w.xlsx", index=False
+    )
+    j = journey()
+    wizard = ImportWizard(Editor(j), map_dir=tmp_path)
+    wizard.path.value = "w.xlsx"
+    wizard.preview_button.click()
+    wizard.layout.value = layout
+    assert wizard.kpi_keys["csat"].value == "CSAT"
+    wizard.check_button.click()
+    wizard.apply_button.click()
+    assert [o.value for o in j.kpis[0].observations] == [81.0, 79.0]
+    assert [o.value for o in j.kpis[1].observations] == [10.0, 20.0]
