@@ -24,14 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from cjmkit.errors import CjmError
-from cjmkit.widgets.viewer import MAPS_DIR_ENV, list_maps, map_name_from_query, resolve_map
+from cjmkit.widgets.viewer import MAPS_DIR_ENV, list_maps
 
 DEFAULT_PORT = 8866
+DEFAULT_PREHEAT = 2
+"""Kernels started ahead of visitors: the first paint of a map takes about half as long
+(``benchmarks/bench_serve.py``), for about 150 MB of memory per waiting kernel."""
 TEMPLATE = "cjmkit"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 VIEWER_CELLS: tuple[str, ...] = (
-    "from cjmkit.widgets import viewer\n\nviewer.load_bokeh()",
+    "from cjmkit.widgets import viewer\n\nviewer.setup()",
     "viewer.from_request()",
 )
 """The code cells of the viewer notebook (``notebooks/viewer.ipynb`` holds the same cells)."""
@@ -109,36 +112,6 @@ def listening_message(host: str, port: int) -> str:
     return f"Listening on {url} (reachable by anyone who can reach this host; no login is asked)"
 
 
-def title_hook(maps_dir: Path) -> Callable[..., Any]:
-    """Return a Voila ``prelaunch_hook`` that sets the page title from the requested map.
-
-    It reads only the title of a map that :func:`resolve_map` accepts; anything else keeps a
-    neutral title. The kernel checks the name again on its own.
-    """
-
-    def hook(handler: Any, notebook: Any, cwd: str) -> Any:
-        title = "Journey maps · cjmkit"
-        name = map_name_from_query(getattr(handler.request, "query", ""))
-        if name is not None:
-            path = resolve_map(maps_dir, name)
-            title = "No such map · cjmkit"
-            if path is not None:
-                title = f"{_map_title(path) or name} · cjmkit"
-        notebook.metadata["title"] = title
-        return notebook
-
-    return hook
-
-
-def _map_title(path: Path) -> str:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            title = json.load(handle).get("title")
-    except (OSError, ValueError, AttributeError):
-        return ""
-    return title.strip()[:200] if isinstance(title, str) else ""
-
-
 def voila_argv(notebook: Path, host: str, port: int, private_dir: Path, *, preheat: int = 0) -> list[str]:
     """Return Voila's command line for serving ``notebook`` locked down."""
     argv = [
@@ -197,7 +170,7 @@ def serve(
     port: int = DEFAULT_PORT,
     host: str = "127.0.0.1",
     notebook: str | os.PathLike[str] | None = None,
-    preheat: int = 0,
+    preheat: int = DEFAULT_PREHEAT,
     print_fn: Callable[[str], None] = print,
 ) -> int:
     """Serve the read-only viewer for the maps of ``maps_dir`` until interrupted.
@@ -211,7 +184,8 @@ def serve(
     notebook
         Serve this notebook instead of the viewer, with the same settings (benchmarks, tests).
     preheat
-        Number of pre-started kernels (0: start one per visit). See ``benchmarks/bench_serve.py``.
+        Number of kernels started ahead of visitors, each having run the viewer's first cell
+        (imports, BokehJS); 0 starts one kernel per visit, after the request.
     print_fn
         Where the start message goes.
 
@@ -241,9 +215,6 @@ def serve(
     with _private_notebook(Path(notebook) if notebook else None) as (private, target):
         config = Config()
         config.Voila.tornado_settings = _tornado_settings()
-        if not preheat:
-            # preheated kernels run the notebook before the request exists: no hook then
-            config.VoilaConfiguration.prelaunch_hook = title_hook(folder)
         count = len(list_maps(folder))
         print_fn(listening_message(host, port))
         print_fn(f"Serving {count} map{'s' if count != 1 else ''} from {folder}; press Ctrl+C to stop.")

@@ -7,7 +7,7 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``serve`` to the command line."""
-    from cjmkit.serve import DEFAULT_PORT
+    from cjmkit.serve import DEFAULT_PORT, DEFAULT_PREHEAT
 
     serve = subparsers.add_parser(
         "serve",
@@ -24,7 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 shares it)"
     )
-    serve.add_argument("--preheat", type=int, default=0, help=argparse.SUPPRESS)
+    serve.add_argument(
+        "--preheat",
+        type=int,
+        default=DEFAULT_PREHEAT,
+        metavar="N",
+        help=f"kernels started ahead of visitors, for a faster first paint (default: {DEFAULT_PREHEAT}; 0: none)",
+    )
     serve.add_argument("--notebook", default=None, help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
@@ -36,4 +42,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise CjmError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.preheat < 0:
+        raise CjmError(f"--preheat must be 0 or more, got {args.preheat}")
     return serve(args.maps_dir, port=args.port, host=args.host, notebook=args.notebook, preheat=args.preheat)

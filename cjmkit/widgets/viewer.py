@@ -19,6 +19,7 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -33,7 +34,7 @@ SUFFIX = ".cjm.json"
 FEEDBACK_SHOWN = 5
 MAX_NAME = 200
 
-_CSS = """<style>
+PANEL_CSS = """<style>
 .cjm-viewer { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933; }
 .cjm-viewer h1 { font-size: 28px; margin: 4px 0 4px 0; }
 .cjm-viewer h2 { font-size: 19px; margin: 18px 0 6px 0; }
@@ -102,23 +103,106 @@ def map_name_from_query(query: str | None) -> str | None:
 # -- the viewer -----------------------------------------------------------------------------------
 
 
-def load_bokeh() -> None:
-    """Load BokehJS into the page from the Python package (no CDN); call once, early."""
-    from bokeh.io import output_notebook
-    from bokeh.resources import INLINE
+BOKEH_COMPONENTS = ["bokeh", "bokeh-widgets"]
+"""The BokehJS bundles the map needs (core, and widgets for its Divs): 1.6 MB instead of 3.9 MB
+(no GL, tables or MathJax), which the browser of every visitor must parse before the map shows."""
 
-    output_notebook(INLINE, hide_banner=True)
+TICKETS = "tickets.csv"
+CARE_CONTACTS = "care_contacts.csv"
+"""Raw data beside the maps from which handoff health is measured (the layout of sample_data/)."""
+
+
+def setup() -> None:
+    """Load BokehJS into the page (from the Python package, no CDN) and import what the viewer uses.
+
+    Call once, in the notebook's first cell: with preheated kernels this runs before anyone
+    asks for a page, so visitors do not wait for it.
+    """
+    from bokeh.io import output_notebook
+    from bokeh.resources import Resources
+
+    import cjmkit.metrics
+    import cjmkit.render.panels
+    import cjmkit.store  # noqa: F401
+
+    output_notebook(Resources(mode="inline", components=BOKEH_COMPONENTS), hide_banner=True)
+
+
+@dataclass
+class Measured:
+    """What the viewer shows beside the map.
+
+    Attributes
+    ----------
+    metrics
+        KPI status and handoff health for the map (the ``metrics`` of ``JourneyMapView``).
+    panels
+        Bokeh panels: KPI status, satisfaction by stage, handoff health (when measured).
+    notes
+        Plain sentences on what could not be measured, shown under the panels.
+    """
+
+    metrics: dict[str, Any] | None = None
+    panels: Any = None
+    notes: list[str] = field(default_factory=list)
+
+
+def measure(journey: Journey, folder: str | os.PathLike[str] | None = None) -> Measured:
+    """Compute the map's figures with :mod:`cjmkit.metrics` and draw them with :mod:`cjmkit.render.panels`.
+
+    Handoff health is measured when ``folder`` holds ``tickets.csv`` and ``care_contacts.csv``;
+    a file that cannot be read is reported in ``notes``, never raised.
+    """
+    from bokeh.layouts import column
+
+    from cjmkit import metrics as m
+    from cjmkit.render import panels as p
+
+    notes: list[str] = []
+    status = m.kpi_status(journey)
+    stages = m.stage_scores(m.feedback_frame(journey), journey) if journey.feedback else None
+    health = None
+    if folder is not None and journey.handoffs:
+        tickets, contacts = Path(folder) / TICKETS, Path(folder) / CARE_CONTACTS
+        if tickets.is_file() and contacts.is_file():
+            try:
+                health = m.handoff_health(journey, m.read_tickets(tickets), m.read_care_contacts(contacts))
+            except CjmError as error:
+                notes.append(f"Handoff health is not shown: {strip_folder(str(error), Path(folder))}")
+        else:
+            notes.append(f"Handoff health is not measured: no {TICKETS} and {CARE_CONTACTS} beside the map.")
+    parts = [p.kpi_panel(journey, status)] if journey.kpis else []
+    if stages is not None:
+        parts.append(p.satisfaction_panel(stages))
+    if health is not None and len(health):
+        parts.append(p.handoff_panel(health))
+    return Measured(
+        metrics=m.map_metrics(journey, status=status, handoffs=health),
+        panels=column(*parts, name="cjm-panels") if parts else None,
+        notes=notes,
+    )
+
+
+def strip_folder(sentence: str, folder: Path) -> str:
+    # viewers need the file's name, not where the server keeps it
+    for prefix in {str(folder) + os.sep, str(folder.resolve()) + os.sep}:
+        sentence = sentence.replace(prefix, "")
+    return sentence
 
 
 class MapViewer:
-    """A read-only view of one journey: header, personas, the map with a persona switcher, panels.
+    """A read-only view of one journey: the map with a persona switcher, then the metric panels.
+
+    The map (title, description, persona cards, emotion curve, lanes, handoffs, KPI badges) and
+    the panels (KPI status, satisfaction by stage, handoff health) are one Bokeh document in one
+    ``BokehModel``; the latest feedback is escaped HTML below it.
 
     Parameters
     ----------
     journey
         The map to show (the viewer never saves it).
-    metrics
-        Optional measured figures for the map (see :mod:`cjmkit.render`), e.g. KPI status.
+    measured
+        Its figures (:func:`measure`); None measures the map alone (no raw data).
 
     Attributes
     ----------
@@ -130,33 +214,39 @@ class MapViewer:
         The :class:`cjmkit.render.JourneyMapView` drawn in the page.
     """
 
-    def __init__(self, journey: Journey, metrics: Any = None) -> None:
+    def __init__(self, journey: Journey, measured: Measured | None = None) -> None:
+        from bokeh.layouts import column
         from jupyter_bokeh.widgets import BokehModel
 
         from cjmkit.render import JourneyMapView
 
+        measured = measured if measured is not None else measure(journey)
         self.journey = journey
         first = journey.personas[0].id if journey.personas else None
-        self.view = JourneyMapView(journey, persona=first, metrics=metrics)
+        self.view = JourneyMapView(journey, persona=first, metrics=measured.metrics)
         self.persona = w.Dropdown(
             options=[(p.name, p.id) for p in journey.personas],
             value=first,
             description="Persona",
-            layout=w.Layout(width="360px", display="" if journey.personas else "none"),
+            layout=w.Layout(width="320px", display="" if journey.personas else "none"),
         )
         self.persona.observe(self._on_persona, names="value")
-        self.map = BokehModel(self.view.layout)
-        self.header = w.HTML(_CSS + f'<div class="cjm-viewer">{header_html(journey)}</div>')
-        self.personas = w.HTML(f'<div class="cjm-viewer">{personas_html(journey)}</div>')
-        self.panels = w.HTML(f'<div class="cjm-viewer">{panels_html(journey, metrics)}</div>')
+        roots = [self.view.layout] + ([measured.panels] if measured.panels is not None else [])
+        self.map = BokehModel(column(*roots) if len(roots) > 1 else roots[0])
+        self.header = w.HTML(
+            _title(journey.title) + PANEL_CSS + f'<div class="cjm-viewer">{header_html(journey)}</div>'
+        )
+        notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in measured.notes)
+        self.feedback = w.HTML(f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>')
         self.widget = w.VBox(
-            [self.header, self.personas, self.persona, self.map, self.panels],
+            [w.HBox([self.persona, self.header]), self.map, self.feedback],
             layout=w.Layout(width="100%"),
         )
         self.widget.add_class("cjm-viewer-root")
 
     def _on_persona(self, change: Mapping[str, Any]) -> None:
-        if self.journey.persona(change["new"]) is not None:
+        # only ids of the map's personas reach the view; anything else a browser sends is ignored
+        if isinstance(change["new"], str) and self.journey.persona(change["new"]) is not None:
             self.view.set_persona(change["new"])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -203,20 +293,14 @@ def _viewer_for(path: Path, name: str) -> w.Widget:
     try:
         journey = load(path)
     except CjmError as error:
-        sentence = str(error).replace(str(path.parent) + os.sep, "").replace(str(path), path.name)
-        return message_page("This map cannot be shown", sentence, back=True)
+        return message_page("This map cannot be shown", strip_folder(str(error), path.parent), back=True)
     try:
-        return MapViewer(journey, metrics=map_metrics(journey)).widget
+        return MapViewer(journey, measure(journey, path.parent)).widget
     except Exception:
         _log_exception()
         return message_page(
             "This map cannot be shown", f"The map “{_short(name)}” could not be drawn.", back=True
         )
-
-
-def map_metrics(journey: Journey) -> Any:
-    """Return the measured figures to show on the map (None: the map's own stand-ins)."""
-    return None
 
 
 def _request_query() -> str:
@@ -244,7 +328,7 @@ def message_page(title: str, sentence: str, back: bool = False) -> w.HTML:
     """Return a friendly page: a heading, one sentence, and a link to the list of maps."""
     link = '<p><a href="?">See all maps</a></p>' if back else ""
     return w.HTML(
-        _CSS + f'<div class="cjm-viewer cjm-message"><h1>{html.escape(title)}</h1>'
+        _title(title) + PANEL_CSS + f'<div class="cjm-viewer cjm-message"><h1>{html.escape(title)}</h1>'
         f"<p>{html.escape(sentence)}</p>{link}</div>"
     )
 
@@ -266,7 +350,14 @@ def index_page(folder: str | os.PathLike[str]) -> w.HTML:
             f'<span class="cjm-muted">({html.escape(name)}, {html.escape(detail)})</span></li>'
         )
     items = "".join(rows) or "<li>No maps in this folder yet.</li>"
-    return w.HTML(_CSS + f'<div class="cjm-viewer cjm-index"><h1>Journey maps</h1><ul>{items}</ul></div>')
+    return w.HTML(
+        PANEL_CSS + f'<div class="cjm-viewer cjm-index"><h1>Journey maps</h1><ul>{items}</ul></div>'
+    )
+
+
+def _title(text: str) -> str:
+    # the page's <head> has no title (see the cjmkit Voila template): this one becomes it
+    return f"<title>{html.escape(_short(text))} · cjmkit</title>"
 
 
 def _quote(name: str) -> str:
@@ -276,144 +367,10 @@ def _quote(name: str) -> str:
 
 
 def header_html(journey: Journey) -> str:
-    """The map's title, description and last update, escaped."""
-    description = f"<p>{html.escape(journey.description)}</p>" if journey.description else ""
+    """The map's revision and last update, and a link to the list of maps (the map shows the title)."""
     return (
-        f"<h1>{html.escape(journey.title)}</h1>{description}"
-        f'<p class="cjm-muted">Revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC · '
-        f'<a href="?">all maps</a></p>'
-    )
-
-
-def personas_html(journey: Journey) -> str:
-    """One card per persona: name, role, quote, goals and frustrations, escaped."""
-    if not journey.personas:
-        return ""
-    cards = []
-    for p in journey.personas:
-        role = f'<div class="cjm-muted">{html.escape(p.role)}</div>' if p.role else ""
-        quote = f"<blockquote>“{html.escape(p.quote)}”</blockquote>" if p.quote else ""
-        goals = f"<div><b>Goals:</b> {html.escape('; '.join(p.goals))}</div>" if p.goals else ""
-        pains = (
-            f"<div><b>Frustrations:</b> {html.escape('; '.join(p.frustrations))}</div>"
-            if p.frustrations
-            else ""
-        )
-        cards.append(f'<div class="cjm-card"><b>{html.escape(p.name)}</b>{role}{quote}{goals}{pains}</div>')
-    return f'<h2>Personas</h2><div class="cjm-cards">{"".join(cards)}</div>'
-
-
-def panels_html(journey: Journey, metrics: Any = None) -> str:
-    """KPI status, satisfaction by stage, handoff health and latest feedback, escaped."""
-    return "".join(
-        [
-            kpi_status_html(journey, metrics),
-            satisfaction_html(journey),
-            handoffs_html(journey, metrics),
-            feedback_html(journey),
-        ]
-    )
-
-
-def kpi_status_html(journey: Journey, metrics: Any = None) -> str:
-    """A table of the KPIs with their traffic light in words (not colour only)."""
-    if not journey.kpis:
-        return ""
-    from cjmkit.render.metrics_input import as_map_metrics, simple_kpi_status
-
-    given = as_map_metrics(metrics).kpi_status
-    rows = []
-    for kpi in journey.kpis:
-        status = given.get(kpi.id) or simple_kpi_status(kpi)
-        value = "–" if status.value is None else f"{status.value:g}{html.escape(kpi.unit)}"
-        target = "–" if kpi.target is None else f"{kpi.target:g}{html.escape(kpi.unit)}"
-        where = journey.touchpoint(kpi.touchpoint) if kpi.touchpoint else None
-        rows.append(
-            f"<tr><td>{html.escape(kpi.name)}</td><td>{html.escape(where.name if where else 'whole journey')}</td>"
-            f"<td>{value}</td><td>{target}</td>"
-            f'<td class="cjm-{status.status}">{html.escape(status.label or _STATUS_TEXT[status.status])}</td></tr>'
-        )
-    return (
-        "<h2>KPI status</h2><table><tr><th>KPI</th><th>Touchpoint</th><th>Latest</th><th>Target</th>"
-        f"<th>Status</th></tr>{''.join(rows)}</table>"
-    )
-
-
-def satisfaction_html(journey: Journey) -> str:
-    """CSAT (mean, 1–5), NPS (promoters − detractors) and CES (mean, 1–7) per stage."""
-    if not journey.feedback:
-        return ""
-    by_stage: dict[str, list[Any]] = {stage.id: [] for stage in journey.stages}
-    for item in journey.feedback:
-        stage = item.stage
-        if stage is None and item.touchpoint:
-            tp = journey.touchpoint(item.touchpoint)
-            stage = tp.stage if tp else None
-        if stage in by_stage:
-            by_stage[stage].append(item)
-    rows = []
-    for stage in journey.stages:
-        items = by_stage[stage.id]
-        if not items:
-            continue
-        csat = [i.csat for i in items if i.csat is not None]
-        nps = [i.nps for i in items if i.nps is not None]
-        ces = [i.ces for i in items if i.ces is not None]
-        nps_value = (
-            f"{round(100 * (sum(n >= 9 for n in nps) - sum(n <= 6 for n in nps)) / len(nps)):+d}"
-            if nps
-            else "–"
-        )
-        rows.append(
-            f"<tr><td>{html.escape(stage.name)}</td><td>{len(items)}</td>"
-            f"<td>{_mean(csat)}</td><td>{nps_value}</td><td>{_mean(ces)}</td></tr>"
-        )
-    if not rows:
-        return ""
-    return (
-        "<h2>Satisfaction by stage</h2><table><tr><th>Stage</th><th>Responses</th><th>CSAT (1–5)</th>"
-        f"<th>NPS</th><th>CES (1–7)</th></tr>{''.join(rows)}</table>"
-    )
-
-
-def _mean(values: list[int]) -> str:
-    return f"{sum(values) / len(values):.1f}" if values else "–"
-
-
-def handoffs_html(journey: Journey, metrics: Any = None) -> str:
-    """Each handoff (from → to, SLA, owners) with its health when it is measured."""
-    if not journey.handoffs:
-        return ""
-    from cjmkit.render.metrics_input import as_map_metrics
-
-    health = as_map_metrics(metrics).handoff_health
-    rows = []
-    for handoff in journey.handoffs:
-        source, target = (
-            journey.touchpoint(handoff.from_touchpoint),
-            journey.touchpoint(handoff.to_touchpoint),
-        )
-        sla = f"{handoff.sla_hours:g} h" if handoff.sla_hours else "–"
-        owners = " → ".join(x for x in (handoff.from_owner, handoff.to_owner) if x) or "–"
-        measured = health.get(handoff.id)
-        if measured is None:
-            state = "not measured"
-        elif measured.label:
-            state = measured.label
-        elif measured.within_sla_share is not None:
-            state = f"{measured.within_sla_share:.0%} within SLA"
-        else:
-            state = "weak" if measured.weak else "ok"
-        css = "cjm-bad" if measured is not None and measured.weak else ""
-        rows.append(
-            f"<tr><td>{html.escape(source.name if source else handoff.from_touchpoint)} → "
-            f"{html.escape(target.name if target else handoff.to_touchpoint)}</td>"
-            f"<td>{html.escape(handoff.trigger or '–')}</td><td>{sla}</td><td>{html.escape(owners)}</td>"
-            f'<td class="{css}">{html.escape(state)}{" ⚠" if css else ""}</td></tr>'
-        )
-    return (
-        "<h2>Handoff health</h2><table><tr><th>Handoff</th><th>Trigger</th><th>SLA</th><th>Owners</th>"
-        f"<th>Health</th></tr>{''.join(rows)}</table>"
+        f'<span class="cjm-muted">Revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC · '
+        f'<a href="?">all maps</a></span>'
     )
 
 

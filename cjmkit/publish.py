@@ -1,0 +1,212 @@
+"""Publish a folder of maps as a static site: no server, no kernel, any number of viewers.
+
+:func:`publish` writes ``SITE/index.html`` (title, last update, personas and KPI summary of
+each map, all escaped) and one self-contained page per map, ``SITE/NAME.html``: BokehJS is
+inlined (no CDN), tooltips are Bokeh's own, and persona switching is a row of Bokeh tabs, one
+map per persona, so it works from ``file://`` and from any static web server. Every file is
+written atomically (temp file, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from cjmkit.errors import CjmError, StorageError
+from cjmkit.model import Journey
+from cjmkit.widgets.viewer import PANEL_CSS, feedback_html, list_maps, measure, strip_folder
+
+ALL_PERSONAS = "All personas"
+
+
+@dataclass
+class PublishedSite:
+    """What :func:`publish` wrote.
+
+    Attributes
+    ----------
+    index
+        The index page.
+    pages
+        Map name → its page.
+    skipped
+        One sentence per map that could not be read (it is listed, unlinked, on the index).
+    """
+
+    index: Path
+    pages: dict[str, Path] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def publish(maps_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> PublishedSite:
+    """Write the static site of the maps (``*.cjm.json``) of ``maps_dir`` into ``out``.
+
+    Parameters
+    ----------
+    maps_dir
+        The folder of maps.
+    out
+        The site's folder (created if need be; existing pages of the same names are replaced).
+
+    Returns
+    -------
+    PublishedSite
+        The paths written and the maps skipped.
+
+    Raises
+    ------
+    CjmError
+        When ``maps_dir`` is not a folder or ``out`` cannot be written.
+    """
+    from cjmkit.store import load
+
+    folder = Path(maps_dir)
+    if not folder.is_dir():
+        raise CjmError(f"{folder}: no such folder of maps")
+    site = Path(out)
+    if site.exists() and not site.is_dir():
+        raise StorageError(f"{site} exists and is not a folder: choose another --out")
+    try:
+        site.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(f"cannot create the site folder {site} ({error.strerror or error})") from None
+    result = PublishedSite(index=site / "index.html")
+    entries: list[tuple[str, Journey | None, str]] = []
+    for name, path in list_maps(folder).items():
+        try:
+            journey = load(path)
+        except CjmError as error:
+            result.skipped.append(str(error))
+            entries.append((name, None, strip_folder(str(error), folder)))
+            continue
+        page = site / f"{name}.html"
+        _write(page, map_page_html(journey, folder))
+        result.pages[name] = page
+        entries.append((name, journey, ""))
+    _write(result.index, index_html(entries))
+    return result
+
+
+def map_page_html(journey: Journey, data_dir: str | os.PathLike[str] | None = None) -> str:
+    """Return one map as a self-contained interactive page: BokehJS inline, one tab per persona.
+
+    ``data_dir`` is where raw data for handoff health is looked for (see
+    :func:`cjmkit.widgets.viewer.measure`).
+    """
+    from bokeh.layouts import column
+    from bokeh.models import Div, TabPanel, Tabs
+
+    from cjmkit.render import html_page, journey_map
+
+    measured = measure(journey, data_dir)
+    top = Div(
+        text=f'<div style="font:14px system-ui,sans-serif"><a href="index.html">← All maps</a> · '
+        f"revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC</div>",
+        disable_math=True,
+    )
+    if journey.personas:
+        panels = [
+            TabPanel(child=journey_map(journey, persona=p.id, metrics=measured.metrics), title=p.name)
+            for p in journey.personas
+        ]
+        if len(journey.personas) > 1:
+            panels.append(TabPanel(child=journey_map(journey, metrics=measured.metrics), title=ALL_PERSONAS))
+        body = Tabs(tabs=panels, name="cjm-personas")
+    else:
+        body = journey_map(journey, metrics=measured.metrics)
+    notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in measured.notes)
+    bottom = Div(
+        text=PANEL_CSS + f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>',
+        disable_math=True,
+        name="cjm-feedback",
+    )
+    parts = [top, body] + ([measured.panels] if measured.panels is not None else []) + [bottom]
+    return html_page(column(*parts), title=f"{journey.title} · cjmkit")
+
+
+def index_html(entries: list[tuple[str, Journey | None, str]]) -> str:
+    """Return the site's index: one row per map (title, last update, personas, KPI summary)."""
+    rows = []
+    for name, journey, problem in entries:
+        if journey is None:
+            rows.append(
+                f"<tr><td>{html.escape(name)}</td><td colspan=3>cannot be shown: {html.escape(problem)}</td></tr>"
+            )
+            continue
+        href = html.escape(quote(name, safe="") + ".html", quote=True)
+        personas = ", ".join(p.name for p in journey.personas) or "–"
+        rows.append(
+            f'<tr><td><a href="{href}">{html.escape(journey.title)}</a></td>'
+            f"<td>{journey.updated:%Y-%m-%d}</td><td>{html.escape(personas)}</td>"
+            f"<td>{html.escape(kpi_summary(journey))}</td></tr>"
+        )
+    table = "".join(rows) or '<tr><td colspan="4">No maps in this folder.</td></tr>'
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Journey maps · cjmkit</title>
+<link rel="icon" href="data:,">
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933;
+       margin: 0; background: #f5f7fa; }}
+header {{ background: #1f3a5f; color: #fff; padding: 12px 24px; font-size: 18px; font-weight: bold; }}
+main {{ padding: 16px 24px; }}
+table {{ border-collapse: collapse; background: #fff; font-size: 15px; }}
+th, td {{ text-align: left; padding: 8px 16px 8px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }}
+footer {{ padding: 12px 24px; color: #52606d; font-size: 12px; }}
+</style>
+</head>
+<body>
+<header>cjmkit · journey maps</header>
+<main>
+<h1>Journey maps</h1>
+<table>
+<tr><th>Map</th><th>Last update</th><th>Personas</th><th>KPIs</th></tr>
+{table}
+</table>
+</main>
+<footer>Published {stamp} with cjmkit. Static pages: nothing here talks to a server.</footer>
+</body>
+</html>
+"""
+
+
+def kpi_summary(journey: Journey) -> str:
+    """Return e.g. ``"5 KPIs: 3 on target, 1 warning, 1 off target"`` from the latest observations."""
+    if not journey.kpis:
+        return "no KPIs"
+    from cjmkit.render.metrics_input import simple_kpi_status
+
+    counts = Counter(simple_kpi_status(kpi).status for kpi in journey.kpis)
+    words = [
+        ("ok", "on target"),
+        ("warning", "warning"),
+        ("bad", "off target"),
+        ("none", "no target or data"),
+    ]
+    parts = [f"{counts[key]} {word}" for key, word in words if counts[key]]
+    total = len(journey.kpis)
+    return f"{total} KPI{'s' if total != 1 else ''}: " + ", ".join(parts)
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # a static web server usually runs as another user
+        os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"cannot write {path} ({error.strerror or error})") from None
