@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from bokeh.models import ColumnDataSource, Div
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
@@ -446,3 +448,61 @@ def test_exported_page_escapes_the_title(tmp_path) -> None:
     assert re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=", markup) == []  # all inline
     assert "<img" not in markup
     assert not list(tmp_path.glob(".map.html.*"))  # no temporary file left behind
+
+
+# -- incremental updates give exactly the full picture ----------------------------------------
+
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["rename", "long name", "emotion", "note", "vote", "stage", "add", "remove", "kpi", "persona"]
+        ),
+        st.integers(min_value=0, max_value=10_000),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def apply_edit(view: JourneyMapView, editor: Editor, kind: str, n: int) -> None:
+    journey = editor.journey
+    tp = journey.touchpoints[n % len(journey.touchpoints)]
+    if kind == "rename":
+        editor.update("touchpoints", tp.id, name=f"Step {n}")
+    elif kind == "long name":
+        editor.update("touchpoints", tp.id, name="A much longer touchpoint name that wraps " * (1 + n % 3))
+    elif kind == "emotion":
+        editor.update("touchpoints", tp.id, emotions={**tp.emotions, "persona-1": n % 5 - 2})
+    elif kind == "note":
+        editor.add_note(tp.id, "pain_points", f"Pain {n}")
+    elif kind == "vote" and tp.pain_points:
+        editor.vote(tp.id, "pain_points", tp.pain_points[0].id)
+    elif kind == "stage":
+        editor.update("stages", journey.stages[n % len(journey.stages)].id, name=f"Stage {n}")
+    elif kind == "add":
+        editor.add(
+            "touchpoints",
+            {"stage": tp.stage, "lane": tp.lane, "name": f"New {n}", "emotions": {"persona-1": 0}},
+        )
+    elif kind == "remove" and len(journey.touchpoints) > 3:
+        editor.remove("touchpoints", tp.id, cascade=True)
+    elif kind == "kpi" and journey.kpis:
+        editor.update("kpis", journey.kpis[n % len(journey.kpis)].id, target=float(70 + n % 30))
+    elif kind == "persona":
+        view.set_persona(None if view.persona else "persona-2")
+        return
+    view.update(journey)
+
+
+@settings(max_examples=25, deadline=None)
+@given(edits=EDITS)
+def test_update_after_any_edits_equals_a_fresh_map(edits: list[tuple[str, int]]) -> None:
+    journey = synthetic_journey(24, seed=5)
+    view = JourneyMapView(journey, persona="persona-1")
+    editor = Editor(journey)
+    for kind, n in edits:
+        apply_edit(view, editor, kind, n)
+        fresh = map_data(journey, view.persona, view.metrics)
+        for name, source in view.sources.items():
+            assert dict(source.data) == fresh.columns[name], (kind, name)
+        assert (view.figure.frame_width, view.figure.frame_height) == (fresh.width, fresh.height)

@@ -21,7 +21,7 @@ from cjmkit.errors import CjmError
 from cjmkit.model import Journey
 from cjmkit.render import style as S
 from cjmkit.render.escape import html_text
-from cjmkit.render.layout import SOURCE_NAMES, MapData, map_data
+from cjmkit.render.layout import SOURCE_NAMES, LayoutCache, MapData, map_data
 from cjmkit.render.metrics_input import MapMetrics, as_map_metrics
 
 SelectCallback = Callable[[str], Any]
@@ -78,7 +78,8 @@ class JourneyMapView:
         self.persona = persona
         self.metrics = as_map_metrics(metrics)
         self._callbacks: list[SelectCallback] = []
-        data = map_data(journey, persona, self.metrics)
+        self._cache = LayoutCache()
+        data = map_data(journey, persona, self.metrics, self._cache)
         self.sources: dict[str, ColumnDataSource] = {
             name: ColumnDataSource(data=data.columns[name], name=f"cjm-{name}") for name in SOURCE_NAMES
         }
@@ -92,17 +93,22 @@ class JourneyMapView:
 
     # -- public API -----------------------------------------------------------------------
 
-    def update(self, journey: Journey | None = None) -> None:
+    def update(self, journey: Journey | None = None, *, full: bool = False) -> None:
         """Redraw for ``journey`` (or the same journey after it was edited in place).
 
         The figure, glyphs and sources stay the same objects; each source whose columns
-        changed gets its new data, and the plot is resized to fit.
+        changed gets its new data, and the plot is resized to fit. Cards whose touchpoint
+        (stage, lane, KPIs, personas) did not change are reused from the last update; edits
+        made through the :class:`~cjmkit.edits.Editor` or by assigning fields are noticed.
+        Pass ``full=True`` after changing nested values in place (e.g. a note's votes).
         """
+        if full:
+            self._cache.clear()
         if journey is not None:
             self.journey = journey
         if self.persona is not None and self.journey.persona(self.persona) is None:
             self.persona = None  # the persona was removed: show everyone
-        data = map_data(self.journey, self.persona, self.metrics)
+        data = map_data(self.journey, self.persona, self.metrics, self._cache)
         for name, source in self.sources.items():
             new = data.columns[name]
             if source.data != new:

@@ -52,6 +52,30 @@ class MapData:
     persona_ids: list[str] = field(default_factory=list)
 
 
+class LayoutCache:
+    """What :func:`map_data` computed per touchpoint last time, to reuse while it still holds.
+
+    A card's contents (wrapped name, badges, tooltip texts) are recomputed only when the
+    touchpoint, its stage, its lane, its KPIs (or their status), the personas or the card width
+    changed. Changes are noticed by identity: the :class:`~cjmkit.edits.Editor` replaces every
+    entity it edits, and assigning a field replaces that field's value. After changing nested
+    values in place (``tp.pain_points[0].votes += 1``), call :meth:`clear`.
+    """
+
+    def __init__(self) -> None:
+        self.cards: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        self.kpis: dict[str, tuple[tuple[Any, ...], KpiStatus]] = {}
+        self.handoffs: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self.previous: tuple[Any, ...] | None = None
+
+    def clear(self) -> None:
+        """Forget everything: the next map is computed from scratch."""
+        self.cards.clear()
+        self.kpis.clear()
+        self.handoffs.clear()
+        self.previous = None
+
+
 # -- text fitting --------------------------------------------------------------------------
 
 
@@ -103,7 +127,12 @@ def sla_text(hours: float | None) -> str:
 # -- the map -------------------------------------------------------------------------------
 
 
-def map_data(journey: Journey, persona: str | None = None, metrics: MapMetrics | None = None) -> MapData:
+def map_data(
+    journey: Journey,
+    persona: str | None = None,
+    metrics: MapMetrics | None = None,
+    cache: LayoutCache | None = None,
+) -> MapData:
     """Compute the size of the map and the columns of every source.
 
     Parameters
@@ -116,6 +145,9 @@ def map_data(journey: Journey, persona: str | None = None, metrics: MapMetrics |
     metrics
         Measured KPI status and handoff health; missing figures are computed simply from the
         journey (KPIs) or left out (handoff health).
+    cache
+        Reuse the card contents of the previous call where nothing they depend on changed
+        (what :meth:`JourneyMapView.update` does); None computes everything.
 
     Raises
     ------
@@ -123,6 +155,7 @@ def map_data(journey: Journey, persona: str | None = None, metrics: MapMetrics |
         When ``persona`` names no persona of the journey.
     """
     metrics = metrics or MapMetrics()
+    cache = cache if cache is not None else LayoutCache()
     if persona is not None and journey.persona(persona) is None:
         known = ", ".join(p.id for p in journey.personas) or "none"
         raise CjmError(f"no persona has the id {persona!r} (personas of this map: {known})")
@@ -150,21 +183,14 @@ def map_data(journey: Journey, persona: str | None = None, metrics: MapMetrics |
     lane_ids = {lane.id for lane in journey.lanes}
     placed = [tp for tp in journey.touchpoints if tp.stage in stage_left and tp.lane in lane_ids]
 
+    statuses = _statuses(journey, metrics, cache)
     # Card contents and heights first; then the rows can be sized.
-    contents = {tp.id: _card_content(tp, journey, name_chars, small_chars) for tp in placed}
+    contents = _contents(journey, placed, kpis_of, statuses, name_chars, small_chars, cache)
     cells: dict[tuple[str, str], list[Touchpoint]] = {}
     for tp in placed:
         cells.setdefault((tp.stage, tp.lane), []).append(tp)
 
-    def card_height(tp: Touchpoint) -> float:
-        content = contents[tp.id]
-        height = 2 * S.CARD_PAD + len(content["name_lines"]) * S.NAME_LINE + S.SMALL_LINE
-        height += S.TAG_LINE if content["tag"] else 0
-        height += S.SMALL_LINE * len(content["notes"])
-        height += len(kpis_of.get(tp.id, ())) * S.KPI_LINE
-        return height
-
-    heights = {tp.id: card_height(tp) for tp in placed}
+    heights = {tp.id: contents[tp.id]["height"] for tp in placed}
     lane_top: dict[str, float] = {}
     lane_height: dict[str, float] = {}
     y = lanes_top
@@ -180,11 +206,6 @@ def map_data(journey: Journey, persona: str | None = None, metrics: MapMetrics |
         y -= h
     height = int(-y + 10)
 
-    columns: dict[str, Columns] = {}
-    columns["stages"] = _stage_columns(journey, stage_left, stage_w, header_top)
-    columns["grid"] = _grid_columns(journey, stage_left, stage_w, header_top, y, width)
-    columns["lanes"] = _lane_columns(journey, lane_top, lane_height, width)
-
     boxes: dict[str, tuple[float, float, float, float]] = {}  # id -> left, top, width, height
     for (stage_id, lane_id), stack in cells.items():
         top = lane_top[lane_id] - S.LANE_PAD
@@ -192,33 +213,194 @@ def map_data(journey: Journey, persona: str | None = None, metrics: MapMetrics |
         for tp in stack:
             boxes[tp.id] = (left, top, card_w, heights[tp.id])
             top -= heights[tp.id] + S.CARD_GAP
-    statuses = {kpi.id: metrics.kpi_status.get(kpi.id) or simple_kpi_status(kpi) for kpi in journey.kpis}
-    columns["cards"] = _card_columns(journey, placed, contents, boxes, kpis_of, statuses)
-    columns["kpis"] = _kpi_columns(placed, boxes, contents, kpis_of, statuses, small_chars)
     column_of = {tp.id: stage_index[tp.stage] for tp in placed}
-    columns["handoffs"] = _handoff_columns(journey, boxes, metrics, column_of, stage_w)
-
-    slot_x = _emotion_slots(placed, stage_left, stage_index, stage_w)
     persona_ids = [persona] if persona is not None else [p.id for p in journey.personas]
-    columns.update(_emotion_columns(journey, placed, slot_x, persona_ids, persona is not None, width))
-    _mark_low_cards(columns["cards"], columns["emotion"])
+
+    def emotion_columns() -> dict[str, Columns]:
+        slot_x = _emotion_slots(placed, stage_left, stage_index, stage_w)
+        return _emotion_columns(journey, placed, slot_x, persona_ids, persona is not None, width)
+
+    # When only card contents changed and every card kept its place (the usual single edit),
+    # patch the previous columns instead of building them all again.
+    signature = (persona, metrics, width, height, *stages, *journey.lanes, *journey.personas)
+    signature += (*journey.handoffs, *journey.kpis)
+    placed_ids = [tp.id for tp in placed]
+    previous = cache.previous
+    if (
+        previous is not None
+        and previous[0] == signature
+        and previous[1] == placed_ids
+        and previous[2] == boxes
+    ):
+        old_contents, old_columns = previous[3], previous[4]
+        changed = [i for i, tp in enumerate(placed) if contents[tp.id] is not old_contents[tp.id]]
+        columns = dict(old_columns)
+        if changed:
+            columns["cards"] = _patch_cards(old_columns["cards"], placed, contents, changed)
+            columns["kpis"] = _kpi_columns(placed, boxes, contents, kpis_of)
+            columns["handoffs"] = _handoff_columns(journey, boxes, metrics, column_of, stage_w, cache)
+            ids = {placed[i].id for i in changed}
+            if all(contents[i]["emotion_key"] == old_contents[i]["emotion_key"] for i in ids):
+                for name in ("emotion", "emotion_to_be"):
+                    columns[name] = _patch_names(
+                        old_columns[name], {i: contents[i]["static"]["t_name"] for i in ids}
+                    )
+            else:
+                columns.update(emotion_columns())
+                _mark_low_cards(columns["cards"], columns["emotion"])
+    else:
+        columns = {
+            "stages": _stage_columns(journey, stage_left, stage_w, header_top),
+            "grid": _grid_columns(journey, stage_left, stage_w, header_top, y, width),
+            "lanes": _lane_columns(journey, lane_top, lane_height, width),
+            "cards": _card_columns(placed, contents, boxes),
+            "kpis": _kpi_columns(placed, boxes, contents, kpis_of),
+            "handoffs": _handoff_columns(journey, boxes, metrics, column_of, stage_w, cache),
+            **emotion_columns(),
+        }
+        _mark_low_cards(columns["cards"], columns["emotion"])
+    cache.previous = (signature, placed_ids, boxes, contents, columns)
     return MapData(
         width=width, height=height, columns=columns, emotion_bottom=emotion_bottom, persona_ids=persona_ids
     )
 
 
-def _card_content(tp: Touchpoint, journey: Journey, name_chars: int, small_chars: int) -> dict[str, Any]:
+def _statuses(journey: Journey, metrics: MapMetrics, cache: LayoutCache) -> dict[str, KpiStatus]:
+    statuses: dict[str, KpiStatus] = {}
+    for kpi in journey.kpis:
+        given = metrics.kpi_status.get(kpi.id)
+        if given is not None:
+            statuses[kpi.id] = given
+            continue
+        key = (kpi, *kpi.__dict__.values())
+        hit = cache.kpis.get(kpi.id)
+        if hit is None or hit[0] != key:
+            hit = (key, simple_kpi_status(kpi))
+            cache.kpis[kpi.id] = hit
+        statuses[kpi.id] = hit[1]
+    return statuses
+
+
+def _contents(
+    journey: Journey,
+    placed: list[Touchpoint],
+    kpis_of: dict[str, list[Kpi]],
+    statuses: dict[str, KpiStatus],
+    name_chars: int,
+    small_chars: int,
+    cache: LayoutCache,
+) -> dict[str, dict[str, Any]]:
+    stages = {s.id: s for s in journey.stages}
+    lanes = {lane.id: lane for lane in journey.lanes}
+    personas = tuple(journey.personas)
+    contents: dict[str, dict[str, Any]] = {}
+    for tp in placed:
+        kpis = kpis_of.get(tp.id, ())
+        key = (
+            tp,
+            *tp.__dict__.values(),
+            stages[tp.stage],
+            lanes[tp.lane],
+            *kpis,
+            *(statuses[k.id] for k in kpis),
+            *personas,
+        )
+        hit = cache.cards.get(tp.id)
+        # tuple == checks identity first: cheap while nothing changed
+        if hit is None or hit[1]["chars"] != (name_chars, small_chars) or hit[0] != key:
+            content = _card_content(tp, journey, kpis, statuses, name_chars, small_chars)
+            hit = (key, content)
+            cache.cards[tp.id] = hit
+        contents[tp.id] = hit[1]
+    if len(cache.cards) > 2 * len(placed) + 100:  # forget touchpoints that were removed
+        for tp_id in set(cache.cards) - set(contents):
+            del cache.cards[tp_id]
+    return contents
+
+
+def _card_content(
+    tp: Touchpoint,
+    journey: Journey,
+    kpis: list[Kpi] | tuple[()],
+    statuses: dict[str, KpiStatus],
+    name_chars: int,
+    small_chars: int,
+) -> dict[str, Any]:
+    """Everything on a card that does not depend on where the card is."""
     lane = journey.lane(tp.lane)
+    stage = journey.stage(tp.stage)
     kind = lane.kind if lane is not None else "other"
     style = S.KIND_STYLES.get(kind, S.KIND_STYLES["other"])
     meta = " · ".join(part for part in (tp.channel, tp.owner) if part) or " "
+    name_lines = wrap(tp.name, name_chars, S.MAX_NAME_LINES)
+    notes = _notes_text(tp, small_chars)
+    tag = f"{style.symbol} {style.label}" if style.tag else ""
+    height = 2 * S.CARD_PAD + len(name_lines) * S.NAME_LINE + S.SMALL_LINE
+    height += (S.TAG_LINE if tag else 0) + S.SMALL_LINE * len(notes) + len(kpis) * S.KPI_LINE
+    persona_names = {p.id: p.name for p in journey.personas}
+    feelings = [
+        f"{persona_names.get(p, p)}: {S.EMOTION_WORDS.get(v, v)}"
+        + (f" → {S.EMOTION_WORDS.get(tp.emotions_to_be[p])}" if p in tp.emotions_to_be else "")
+        for p, v in tp.emotions.items()
+    ]
+    kpi_texts = [
+        f"{k.name}: {number(statuses[k.id].value, k.unit)} ({S.STATUS_STYLES[statuses[k.id].status][0]})"
+        for k in kpis
+    ]
+    kpi_rows = []
+    for kpi in kpis:
+        status = statuses[kpi.id]
+        word, _symbol, colour, fill = S.STATUS_STYLES[status.status]
+        direction = "higher is better" if kpi.direction == "higher" else "lower is better"
+        target = number(kpi.target, kpi.unit) if kpi.target is not None else "none"
+        warning = number(kpi.warning, kpi.unit) if kpi.warning is not None else "none"
+        kpi_rows.append(
+            {
+                "kpi_id": kpi.id,
+                "text": kpi_badge_text(kpi, status, small_chars - 1),
+                "status": status.status,
+                "word": word,
+                "colour": colour,
+                "fill": fill,
+                "t_name": kpi.name,
+                "t_value": number(status.value, kpi.unit),
+                "t_target": f"{target} (warning at {warning}; {direction})",
+            }
+        )
     return {
+        "emotion_key": (tp.emotions, tp.emotions_to_be, tp.personas),
+        "kpi_rows": kpi_rows,
+        "chars": (name_chars, small_chars),
         "kind": kind,
         "style": style,
-        "tag": f"{style.symbol} {style.label}" if style.tag else "",
-        "name_lines": wrap(tp.name, name_chars, S.MAX_NAME_LINES),
+        "tag": tag,
+        "name_lines": name_lines,
         "meta": clip(meta, small_chars),
-        "notes": _notes_text(tp, small_chars),
+        "notes": notes,
+        "height": height,
+        "static": {
+            "fill": style.fill,
+            "accent": style.accent,
+            "kind": kind,
+            "tag": tag,
+            "name": "\n".join(name_lines),
+            "meta": clip(meta, small_chars),
+            "notes": "\n".join(notes),
+            "notes_colour": "#a23b00" if tp.pain_points else S.MUTED,
+            "t_name": tp.name,
+            "t_where": f"{stage.name if stage else tp.stage} · {lane.name if lane else tp.lane}",
+            "t_channel": tp.channel or "–",
+            "t_owner": tp.owner or "–",
+            "t_description": tp.description or "–",
+            "t_pains": "; ".join(f"{n.text} ({n.votes})" for n in tp.pain_points) or "–",
+            "t_ideas": "; ".join(f"{n.text} ({n.votes})" for n in tp.opportunities) or "–",
+            "t_emotions": "; ".join(feelings) or "–",
+            "t_kpis": "; ".join(kpi_texts) or "–",
+            "pain_count": len(tp.pain_points),
+            "pain_votes": sum(n.votes for n in tp.pain_points),
+            "idea_count": len(tp.opportunities),
+            "idea_votes": sum(n.votes for n in tp.opportunities),
+        },
     }
 
 
@@ -354,76 +536,67 @@ _CARD_KEYS = (
     "idea_count",
     "idea_votes",
 )
+_DYNAMIC_KEYS = {"tp_id", "x", "y", "w", "h", "stripe_x", "text_x", "tag_y", "name_y", "meta_y", "notes_y"}
+_DYNAMIC_KEYS |= {"low", "line_colour", "line_width"}
+_STATIC_KEYS = tuple(k for k in _CARD_KEYS if k not in _DYNAMIC_KEYS)
+
+
+def _patch_cards(
+    old: Columns, placed: list[Touchpoint], contents: dict[str, dict[str, Any]], changed: list[int]
+) -> Columns:
+    """The cards columns with the rows ``changed`` refreshed (their places are unchanged)."""
+    cols = dict(old)
+    for key in _STATIC_KEYS:
+        values = list(old[key])
+        for i in changed:
+            values[i] = contents[placed[i].id]["static"][key]
+        cols[key] = values
+    return cols
+
+
+def _patch_names(old: Columns, names: dict[str, str]) -> Columns:
+    """Emotion point columns with new touchpoint names (when only names changed)."""
+    if not any(tp_id in names for tp_id in old["tp_id"]):
+        return old
+    cols = dict(old)
+    cols["tp_name"] = [
+        names.get(tp_id, name) for tp_id, name in zip(old["tp_id"], old["tp_name"], strict=True)
+    ]
+    return cols
 
 
 def _card_columns(
-    journey: Journey,
     placed: list[Touchpoint],
     contents: dict[str, dict[str, Any]],
     boxes: dict[str, tuple[float, float, float, float]],
-    kpis_of: dict[str, list[Kpi]],
-    statuses: dict[str, KpiStatus],
 ) -> Columns:
-    cols: Columns = {k: [] for k in _CARD_KEYS}
-    persona_names = {p.id: p.name for p in journey.personas}
-    stage_names = {s.id: s.name for s in journey.stages}
-    lane_names = {lane.id: lane.name for lane in journey.lanes}
-    for tp in placed:
-        content = contents[tp.id]
-        style: S.KindStyle = content["style"]
-        left, top, w, h = boxes[tp.id]
-        y = top - S.CARD_PAD
-        cols["tp_id"].append(tp.id)
-        cols["x"].append(left + w / 2)
-        cols["y"].append(top - h / 2)
-        cols["w"].append(w)
-        cols["h"].append(h)
-        cols["fill"].append(style.fill)
-        cols["accent"].append(style.accent)
-        cols["kind"].append(content["kind"])
-        cols["stripe_x"].append(left + 2.5)
-        cols["text_x"].append(left + S.CARD_PAD + 4)
-        cols["tag"].append(content["tag"])
-        cols["tag_y"].append(y)
-        if content["tag"]:
-            y -= S.TAG_LINE
-        cols["name"].append("\n".join(content["name_lines"]))
-        cols["name_y"].append(y)
-        y -= len(content["name_lines"]) * S.NAME_LINE
-        cols["meta"].append(content["meta"])
-        cols["meta_y"].append(y)
-        y -= S.SMALL_LINE
-        cols["notes"].append("\n".join(content["notes"]))
-        cols["notes_y"].append(y)
-        cols["low"].append(False)
-        cols["notes_colour"].append("#a23b00" if tp.pain_points else S.MUTED)
-        cols["line_colour"].append("#c3ccd5")
-        cols["line_width"].append(1.0)
-        cols["t_name"].append(tp.name)
-        cols["t_where"].append(f"{stage_names.get(tp.stage, tp.stage)} · {lane_names.get(tp.lane, tp.lane)}")
-        cols["t_channel"].append(tp.channel or "–")
-        cols["t_owner"].append(tp.owner or "–")
-        cols["t_description"].append(tp.description or "–")
-        cols["t_pains"].append("; ".join(f"{n.text} ({n.votes})" for n in tp.pain_points) or "–")
-        cols["t_ideas"].append("; ".join(f"{n.text} ({n.votes})" for n in tp.opportunities) or "–")
-        feelings = [
-            f"{persona_names.get(p, p)}: {S.EMOTION_WORDS.get(v, v)}"
-            + (f" → {S.EMOTION_WORDS.get(tp.emotions_to_be[p])}" if p in tp.emotions_to_be else "")
-            for p, v in tp.emotions.items()
-        ]
-        cols["t_emotions"].append("; ".join(feelings) or "–")
-        cols["t_kpis"].append(
-            "; ".join(
-                f"{k.name}: {number(statuses[k.id].value, k.unit)} ({S.STATUS_STYLES[statuses[k.id].status][0]})"
-                for k in kpis_of.get(tp.id, ())
-            )
-            or "–"
-        )
-        cols["pain_count"].append(len(tp.pain_points))
-        cols["pain_votes"].append(sum(n.votes for n in tp.pain_points))
-        cols["idea_count"].append(len(tp.opportunities))
-        cols["idea_votes"].append(sum(n.votes for n in tp.opportunities))
-    return cols
+    # Column by column: the cheapest way to build them in Python, and what update() repeats.
+    cards = [contents[tp.id] for tp in placed]
+    statics = [card["static"] for card in cards]
+    geometry = [boxes[tp.id] for tp in placed]
+    cols: Columns = {
+        "tp_id": [tp.id for tp in placed],
+        "x": [left + w / 2 for left, _top, w, _h in geometry],
+        "y": [top - h / 2 for _left, top, _w, h in geometry],
+        "w": [w for _left, _top, w, _h in geometry],
+        "h": [h for _left, _top, _w, h in geometry],
+        "stripe_x": [left + 2.5 for left, _top, _w, _h in geometry],
+        "text_x": [left + S.CARD_PAD + 4 for left, _top, _w, _h in geometry],
+        "tag_y": [top - S.CARD_PAD for _left, top, _w, _h in geometry],
+        "low": [False] * len(placed),
+        "line_colour": ["#c3ccd5"] * len(placed),
+        "line_width": [1.0] * len(placed),
+    }
+    cols["name_y"] = [
+        y - (S.TAG_LINE if card["tag"] else 0) for y, card in zip(cols["tag_y"], cards, strict=True)
+    ]
+    cols["meta_y"] = [
+        y - len(card["name_lines"]) * S.NAME_LINE for y, card in zip(cols["name_y"], cards, strict=True)
+    ]
+    cols["notes_y"] = [y - S.SMALL_LINE for y in cols["meta_y"]]
+    for key in _STATIC_KEYS:
+        cols[key] = [static[key] for static in statics]
+    return {key: cols[key] for key in _CARD_KEYS}
 
 
 def kpi_badge_text(kpi: Kpi, status: KpiStatus, chars: int) -> str:
@@ -444,8 +617,6 @@ def _kpi_columns(
     boxes: dict[str, tuple[float, float, float, float]],
     contents: dict[str, dict[str, Any]],
     kpis_of: dict[str, list[Kpi]],
-    statuses: dict[str, KpiStatus],
-    chars: int,
 ) -> Columns:
     cols: Columns = {
         k: []
@@ -477,36 +648,27 @@ def _kpi_columns(
             - len(content["name_lines"]) * S.NAME_LINE
         )
         y -= S.SMALL_LINE * (1 + len(content["notes"])) + 4
-        for kpi in kpis:
-            status = statuses[kpi.id]
-            word, _symbol, colour, fill = S.STATUS_STYLES[status.status]
-            cols["kpi_id"].append(kpi.id)
+        x = left + S.CARD_PAD + 4
+        for row in content["kpi_rows"]:
             cols["tp_id"].append(tp.id)
-            cols["x"].append(left + S.CARD_PAD + 4)
+            cols["x"].append(x)
             cols["y"].append(y)
-            cols["text"].append(kpi_badge_text(kpi, status, chars - 1))
-            cols["status"].append(status.status)
-            cols["word"].append(word)
-            cols["colour"].append(colour)
-            cols["fill"].append(fill)
-            cols["t_name"].append(kpi.name)
-            cols["t_value"].append(number(status.value, kpi.unit))
-            direction = "higher is better" if kpi.direction == "higher" else "lower is better"
-            target = number(kpi.target, kpi.unit) if kpi.target is not None else "none"
-            warning = number(kpi.warning, kpi.unit) if kpi.warning is not None else "none"
-            cols["t_target"].append(f"{target} (warning at {warning}; {direction})")
+            for key, value in row.items():
+                cols[key].append(value)
             y -= S.KPI_LINE
     return cols
 
 
 def _mark_low_cards(cards: Columns, points: Columns) -> None:
-    """Give the cards of low points on a drawn curve a strong border, so they stand out."""
+    """Give the cards of low points on a drawn curve a strong border, so they stand out.
+
+    Sets new lists (never changes the old ones in place: they may be a source's data).
+    """
     low_ids = {tp_id for tp_id, low in zip(points["tp_id"], points["low"], strict=True) if low}
-    for i, tp_id in enumerate(cards["tp_id"]):
-        if tp_id in low_ids:
-            cards["low"][i] = True
-            cards["line_colour"][i] = S.LOW_COLOUR
-            cards["line_width"][i] = 2.5
+    lows = [tp_id in low_ids for tp_id in cards["tp_id"]]
+    cards["low"] = lows
+    cards["line_colour"] = [S.LOW_COLOUR if low else "#c3ccd5" for low in lows]
+    cards["line_width"] = [2.5 if low else 1.0 for low in lows]
 
 
 def handoff_path(
@@ -534,6 +696,7 @@ def _handoff_columns(
     metrics: MapMetrics,
     column_of: dict[str, int],
     stage_w: float,
+    cache: LayoutCache,
 ) -> Columns:
     cols: Columns = {
         k: []
@@ -568,41 +731,69 @@ def _handoff_columns(
         ca, cb = column_of[handoff.from_touchpoint], column_of[handoff.to_touchpoint]
         gutter = cb if cb > ca else cb + 1  # the boundary left of a later target, else right of it
         routes.append((handoff, a, b, gutter, cb >= ca))
-    in_gutter: dict[int, list[str]] = {}
-    for handoff, _a, _b, gutter, _fwd in routes:
-        in_gutter.setdefault(gutter, []).append(handoff.id)
-    for handoff, a, b, gutter, forward in routes:
-        sharing = in_gutter[gutter]
-        k, n = sharing.index(handoff.id), len(sharing)
+    in_gutter: dict[int, int] = {}
+    place: list[int] = []
+    for _handoff, _a, _b, gutter, _fwd in routes:
+        place.append(in_gutter.get(gutter, 0))
+        in_gutter[gutter] = place[-1] + 1
+    keys = list(cols)
+    rows = []
+    for (handoff, a, b, gutter, forward), k in zip(routes, place, strict=True):
+        n = in_gutter[gutter]
         gutter_x = S.LABEL_WIDTH + gutter * stage_w + (k - (n - 1) / 2) * 5
-        xs, ys = handoff_path(a, b, gutter_x, forward)
         health = metrics.handoff_health.get(handoff.id)
-        weak = bool(health and health.weak)
-        cols["handoff_id"].append(handoff.id)
-        cols["xs"].append(xs)
-        cols["ys"].append(ys)
-        cols["x1"].append(xs[-1])
-        cols["y1"].append(ys[-1])
-        cols["angle"].append(math.atan2(ys[-1] - ys[-2], xs[-1] - xs[-2]) - math.pi / 2)
-        if len(xs) == 4:
-            cols["label_x"].append(gutter_x)
-            cols["label_y"].append(ys[1] + (ys[2] - ys[1]) * (k + 1) / (n + 1))
-        else:
-            cols["label_x"].append((xs[0] + xs[-1]) / 2)
-            cols["label_y"].append(ys[0])
-        cols["label"].append(handoff_label(handoff, health))
-        cols["colour"].append(S.WEAK_HANDOFF_COLOUR if weak else S.HANDOFF_COLOUR)
-        cols["line_width"].append(4.0 if weak else 2.5)
-        cols["dash"].append("dashed" if weak else "solid")
-        cols["weak"].append(weak)
-        cols["t_from"].append(names.get(handoff.from_touchpoint, handoff.from_touchpoint))
-        cols["t_to"].append(names.get(handoff.to_touchpoint, handoff.to_touchpoint))
-        cols["t_trigger"].append(handoff.trigger or "–")
-        cols["t_sla"].append(sla_text(handoff.sla_hours) or "no SLA")
-        owners = " → ".join(o or "?" for o in (handoff.from_owner, handoff.to_owner))
-        cols["t_owners"].append(owners if handoff.from_owner or handoff.to_owner else "–")
-        cols["t_health"].append(_health_text(health))
-    return cols
+        key = (handoff, *handoff.__dict__.values(), a, b, gutter_x, forward, k, n, health)
+        key += (names.get(handoff.from_touchpoint), names.get(handoff.to_touchpoint))
+        hit = cache.handoffs.get(handoff.id)
+        if hit is None or hit[0] != key:
+            hit = (key, _handoff_row(handoff, a, b, gutter_x, forward, k, n, health, names))
+            cache.handoffs[handoff.id] = hit
+        rows.append(hit[1])
+    if not rows:
+        return cols
+    return {key: list(values) for key, values in zip(keys, zip(*rows, strict=True), strict=True)}
+
+
+def _handoff_row(
+    handoff: Handoff,
+    a: tuple[float, float, float, float],
+    b: tuple[float, float, float, float],
+    gutter_x: float,
+    forward: bool,
+    k: int,
+    n: int,
+    health: Any,
+    names: dict[str, str],
+) -> tuple[Any, ...]:
+    """One row of the handoffs source, in the order of its columns."""
+    xs, ys = handoff_path(a, b, gutter_x, forward)
+    weak = bool(health and health.weak)
+    if len(xs) == 4:
+        label_x, label_y = gutter_x, ys[1] + (ys[2] - ys[1]) * (k + 1) / (n + 1)
+    else:
+        label_x, label_y = (xs[0] + xs[-1]) / 2, ys[0]
+    owners = " → ".join(o or "?" for o in (handoff.from_owner, handoff.to_owner))
+    return (
+        handoff.id,
+        xs,
+        ys,
+        xs[-1],
+        ys[-1],
+        math.atan2(ys[-1] - ys[-2], xs[-1] - xs[-2]) - math.pi / 2,
+        label_x,
+        label_y,
+        handoff_label(handoff, health),
+        S.WEAK_HANDOFF_COLOUR if weak else S.HANDOFF_COLOUR,
+        4.0 if weak else 2.5,
+        "dashed" if weak else "solid",
+        weak,
+        names.get(handoff.from_touchpoint, handoff.from_touchpoint),
+        names.get(handoff.to_touchpoint, handoff.to_touchpoint),
+        handoff.trigger or "–",
+        sla_text(handoff.sla_hours) or "no SLA",
+        owners if handoff.from_owner or handoff.to_owner else "–",
+        _health_text(health),
+    )
 
 
 def _health_text(health: Any) -> str:
@@ -696,12 +887,15 @@ def _emotion_columns(
         ]
         values = [v for _tp, v in curve]
         lowest = min(values) if values else 0
+        lows_here = [
+            v <= -1
+            and v <= (values[i - 1] if i > 0 else math.inf)
+            and v <= (values[i + 1] if i + 1 < len(values) else math.inf)
+            for i, v in enumerate(values)
+        ]
+        _add_points(points, curve, persona_id, name, slot_x, colour, marker, lows_here)
         for i, (tp, value) in enumerate(curve):
-            before = values[i - 1] if i > 0 else math.inf
-            after = values[i + 1] if i + 1 < len(values) else math.inf
-            low = value <= -1 and value <= before and value <= after
-            _add_point(points, tp, persona_id, name, slot_x[tp.id], value, colour, marker, low)
-            if low and value == lowest and before != value:  # once per run of equal lows
+            if lows_here[i] and value == lowest and (i == 0 or values[i - 1] != value):  # once per run
                 lows["tp_id"].append(tp.id)
                 lows["persona"].append(persona_id)
                 lows["x"].append(slot_x[tp.id])
@@ -712,7 +906,7 @@ def _emotion_columns(
             lines["persona"].append(persona_id)
             lines["persona_name"].append(name)
             lines["xs"].append([slot_x[tp.id] for tp, _v in curve])
-            lines["ys"].append([emotion_y(v) for v in values])
+            lines["ys"].append([_Y_OF[v] for v in values])
             lines["colour"].append(colour)
         if single:
             future = [
@@ -720,13 +914,14 @@ def _emotion_columns(
                 for tp in ordered
                 if persona_id in tp.emotions_to_be and (not tp.personas or persona_id in tp.personas)
             ]
-            for tp, value in future:
-                _add_point(to_be, tp, persona_id, name, slot_x[tp.id], value, S.TO_BE_COLOUR, "circle", False)
+            _add_points(
+                to_be, future, persona_id, name, slot_x, S.TO_BE_COLOUR, "circle", [False] * len(future)
+            )
             if future:
                 to_be_lines["persona"].append(persona_id)
                 to_be_lines["persona_name"].append(name)
                 to_be_lines["xs"].append([slot_x[tp.id] for tp, _v in future])
-                to_be_lines["ys"].append([emotion_y(v) for _tp, v in future])
+                to_be_lines["ys"].append([_Y_OF[v] for _tp, v in future])
                 to_be_lines["colour"].append(S.TO_BE_COLOUR)
     scale: Columns = {"value": [], "y": [], "text": [], "x0": [], "x1": [], "x": []}
     for value in (2, 1, 0, -1, -2):
@@ -746,25 +941,28 @@ def _emotion_columns(
     }
 
 
-def _add_point(
+_Y_OF = {v: -(S.EMOTION_TOP + (2 - v) * S.EMOTION_STEP) for v in range(-2, 3)}
+
+
+def _add_points(
     cols: Columns,
-    tp: Touchpoint,
+    curve: list[tuple[Touchpoint, int]],
     persona_id: str,
     persona_name: str,
-    x: float,
-    value: int,
+    slot_x: dict[str, float],
     colour: str,
     marker: str,
-    low: bool,
+    lows: list[bool],
 ) -> None:
-    cols["tp_id"].append(tp.id)
-    cols["persona"].append(persona_id)
-    cols["persona_name"].append(persona_name)
-    cols["x"].append(x)
-    cols["y"].append(emotion_y(value))
-    cols["value"].append(value)
-    cols["word"].append(S.EMOTION_WORDS.get(value, str(value)))
-    cols["tp_name"].append(tp.name)
-    cols["colour"].append(S.LOW_COLOUR if low else colour)
-    cols["marker"].append("inverted_triangle" if low else marker)
-    cols["low"].append(low)
+    n = len(curve)
+    cols["tp_id"] += [tp.id for tp, _v in curve]
+    cols["persona"] += [persona_id] * n
+    cols["persona_name"] += [persona_name] * n
+    cols["x"] += [slot_x[tp.id] for tp, _v in curve]
+    cols["y"] += [_Y_OF[v] for _tp, v in curve]
+    cols["value"] += [v for _tp, v in curve]
+    cols["word"] += [S.EMOTION_WORDS[v] for _tp, v in curve]
+    cols["tp_name"] += [tp.name for tp, _v in curve]
+    cols["colour"] += [S.LOW_COLOUR if low else colour for low in lows]
+    cols["marker"] += ["inverted_triangle" if low else marker for low in lows]
+    cols["low"] += lows
