@@ -90,4 +90,6 @@ def cmd_workshop(args: argparse.Namespace) -> int:
         print(line, flush=True)
 
     with workshop_notebook() as notebook:
-        return serve(path.parent, port=args.port, host=args.host, notebook=notebook, print_fn=say)
+        # No pre-heated kernels: one started before the page is asked for would hold the map as it
+        # was then, and a reload would show (and then save over) an old version.
+        return serve(path.parent, port=args.port, host=args.host, notebook=notebook, preheat=0, print_fn=say)
