@@ -17,6 +17,18 @@ HAS_CARD = """(name) => {
   return false;
 }"""
 
+# What a tap on a card does in BokehJS: select its row of the card source.
+TAP_CARD = """(name) => {
+  for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
+    const cards = doc.get_model_by_name('cjm-cards');
+    if (!cards) continue;
+    const names = Array.from(cards.data.get ? cards.data.get('t_name') : cards.data['t_name']);
+    cards.selected.indices = [names.indexOf(name)];
+    return true;
+  }
+  return false;
+}"""
+
 
 @pytest.mark.browser
 @pytest.mark.slow
@@ -43,3 +55,11 @@ def test_touchpoint_added_with_the_form_shows_on_the_map_and_survives_a_reload(p
 
         page.reload()
         page.wait_for_function(HAS_CARD, arg=name, timeout=90_000)
+
+        # tapping a card on the map opens it in the touchpoint editor
+        other = journey.touchpoints[2]
+        assert page.evaluate(TAP_CARD, other.name)
+        name_field = page.locator(".cjm-touchpoint-editor input[placeholder='e.g. Live chat with support']")
+        page.wait_for_function(
+            "([el, want]) => el.value === want", arg=[name_field.element_handle(), other.name], timeout=30_000
+        )
