@@ -458,3 +458,30 @@ def test_progress_is_reported(tmp_path):
         progress=lambda fraction, message: seen.append(fraction),
     )  # fmt: skip
     assert seen[0] == 0.0 and seen[-1] == 1.0
+
+
+@pytest.mark.parametrize("aggregation", ["mean", "sum", "count", "min", "max", "rate"])
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_fast_and_careful_paths_agree(tmp_path, monkeypatch, aggregation, period):
+    import numpy as np
+
+    from cjmkit.metrics import importers
+
+    rng = np.random.default_rng(3)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, 500), unit="D")
+    frame = pd.DataFrame(
+        {"date": days.strftime("%Y-%m-%d"), "kpi": rng.choice(["a", "b", ""], 500),
+         "tp": rng.choice(["x", "y", ""], 500), "value": rng.integers(0, 2, 500).astype(float)}
+    )  # fmt: skip
+    frame.loc[::17, "value"] = np.nan
+    path = tmp_path / "k.csv"
+    frame.to_csv(path, index=False)
+    source = KpiSource(
+        kind="csv", location=str(path), touchpoint_column="tp", period=period, aggregation=aggregation
+    )
+    fast = read_kpi_values(source)
+    monkeypatch.setattr(importers, "_read_csv_arrow", lambda *args: None)
+    careful = read_kpi_values(source)
+    for touchpoint in (None, "x", ""):
+        pd.testing.assert_frame_equal(fast.values("a", touchpoint), careful.values("a", touchpoint))
+    assert fast.keys == careful.keys == ["a", "b"]

@@ -95,17 +95,25 @@ def follow_ups(tickets: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
     )
     contacted = pd.to_datetime(contacts["contacted_at"]).astype("datetime64[ns]")
 
-    linked = pd.DataFrame({"ticket_id": contact_ticket, "contacted_at": contacted})[contact_ticket != ""]
-    linked = linked.merge(resolved[["ticket_id", "resolved_at"]], on="ticket_id", how="inner")
+    # positions, not string indexes: ticket i of ``resolved`` is row i
+    resolved["row"] = np.arange(len(resolved))
+    never = np.datetime64("NaT", "ns")
+    linked = pd.DataFrame({"ticket_id": contact_ticket, "contacted_at": contacted})[
+        (contact_ticket != "").to_numpy()
+    ]
+    linked = linked.merge(resolved[["ticket_id", "resolved_at", "row"]], on="ticket_id", how="inner")
     linked = linked[linked["contacted_at"] >= linked["resolved_at"]]
-    by_ticket = linked.groupby("ticket_id")["contacted_at"].min()
+    by_ticket = linked.groupby("row")["contacted_at"].min()
+    first = np.full(len(resolved), never, dtype="datetime64[ns]")
+    first[by_ticket.index.to_numpy()] = by_ticket.to_numpy(dtype="datetime64[ns]")
 
     unlinked = pd.DataFrame({"customer_id": _text(contacts["customer_id"]), "contacted_at": contacted})[
         (contact_ticket == "").to_numpy()
     ]
     unlinked = unlinked.sort_values("contacted_at", kind="stable")
-    left = resolved[["ticket_id", "customer_id", "resolved_at"]].sort_values("resolved_at", kind="stable")
-    if len(unlinked) and len(left):
+    second = np.full(len(resolved), never, dtype="datetime64[ns]")
+    if len(unlinked) and len(resolved):
+        left = resolved[["row", "customer_id", "resolved_at"]].sort_values("resolved_at", kind="stable")
         matched = pd.merge_asof(
             left,
             unlinked,
@@ -114,15 +122,11 @@ def follow_ups(tickets: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
             by="customer_id",
             direction="forward",
             allow_exact_matches=True,
-        ).set_index("ticket_id")["contacted_at"]
-        matched = matched[~matched.index.duplicated()]
-    else:
-        matched = pd.Series(dtype="datetime64[ns]")
-    ids = resolved["ticket_id"]
-    first = pd.Series(by_ticket.reindex(ids).to_numpy(dtype="datetime64[ns]"), index=resolved.index)
-    second = pd.Series(matched.reindex(ids).to_numpy(dtype="datetime64[ns]"), index=resolved.index)
-    followed = first.where(first.notna() & ((first <= second) | second.isna()), second)
-    resolved["followed_at"] = followed.astype("datetime64[ns]")
+        )
+        second[matched["row"].to_numpy()] = matched["contacted_at"].to_numpy(dtype="datetime64[ns]")
+    followed = np.where(np.isnat(first) | (~np.isnat(second) & (second < first)), second, first)
+    resolved["followed_at"] = pd.Series(followed, index=resolved.index, dtype="datetime64[ns]")
+    resolved = resolved.drop(columns="row")
     resolved["hours"] = (resolved["followed_at"] - resolved["resolved_at"]).dt.total_seconds() / 3600.0
     return resolved
 
@@ -246,7 +250,8 @@ def handoff_health(
             }
         )
     frame = pd.DataFrame(rows, columns=_COLUMNS)
-    frame.attrs["unmatched_tickets"] = int(len(ups) - ups["touchpoint"].isin(matched["touchpoint"]).sum())
+    starts = sorted({h.from_touchpoint for h in journey.handoffs})
+    frame.attrs["unmatched_tickets"] = int(len(ups) - ups["touchpoint"].isin(starts).sum())
     return frame
 
 

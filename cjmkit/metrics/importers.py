@@ -283,7 +283,7 @@ class ImportResult:
                 "key": combined["key"].to_numpy(),
                 "period": combined["period"].to_numpy(),
                 "value": value,
-                "n": combined["count"].to_numpy(),
+                "n": combined["count"].to_numpy(dtype="float64").astype("int64"),
             }
         )
         return out.sort_values(["key", "period"], ignore_index=True)
@@ -615,7 +615,7 @@ def _read_csv_arrow(
     keys: Sequence[str] | None,
     report: Progress,
 ) -> ImportResult | None:
-    """The fast path for clean files: Arrow's streaming CSV reader and hash aggregation.
+    """The fast path for clean files: Arrow's multi-threaded CSV parser and integer group codes.
 
     Returns None whenever anything looks unusual, so that the careful pandas path reads the file
     and reports bad rows precisely.
@@ -623,7 +623,6 @@ def _read_csv_arrow(
     import re
 
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     if layout.encoding not in ("utf-8", "utf-8-sig") or layout.decimal != "." or source.aggregation == "last":
@@ -637,24 +636,24 @@ def _read_csv_arrow(
         return None
     names = [f"c{i}" for i in range(len(layout.columns))]
     alias = {role: f"c{index[col]}" for role, col in columns.items()}
-    types: dict[str, Any] = {alias["period"]: pa.timestamp("s")}
+    text = pa.dictionary(pa.int32(), pa.string())
+    # dates are read as dictionary-encoded text: a year of daily rows has 365 distinct dates, so
+    # parsing the distinct ones only is much cheaper than parsing every row
+    types: dict[str, Any] = {alias["period"]: text}
     for role, name in alias.items():
         if role == "value" or role.startswith("key:"):
             types[name] = pa.float64()
         elif role in ("kpi", "touchpoint"):
-            types[name] = pa.string()
-    unit = {"day": "day", "week": "week", "month": "month"}[source.period]
+            types[name] = text
+    read_options = pacsv.ReadOptions(skip_rows=layout.header_line + 1, column_names=names, block_size=8 << 20)
+    parse_options = pacsv.ParseOptions(delimiter=layout.delimiter)
+    convert_options = pacsv.ConvertOptions(
+        include_columns=list(dict.fromkeys(alias.values())), column_types=types
+    )
     parts: list[pd.DataFrame] = []
     rows = 0
     estimate = max(1.0, layout.size / layout.bytes_per_line)
     try:
-        read_options = pacsv.ReadOptions(
-            skip_rows=layout.header_line + 1, column_names=names, block_size=8 << 20
-        )
-        parse_options = pacsv.ParseOptions(delimiter=layout.delimiter)
-        convert_options = pacsv.ConvertOptions(
-            include_columns=list(dict.fromkeys(alias.values())), column_types=types
-        )
         if layout.size <= WHOLE_FILE_BYTES:
             whole = pacsv.read_csv(
                 layout.path,
@@ -662,7 +661,7 @@ def _read_csv_arrow(
                 parse_options=parse_options,
                 convert_options=convert_options,
             )
-            reader: Any = whole.to_batches(max_chunksize=max(whole.num_rows, 1))
+            tables: Iterable[Any] = [whole.unify_dictionaries().combine_chunks()]
         else:
             reader = pacsv.open_csv(
                 layout.path,
@@ -670,43 +669,12 @@ def _read_csv_arrow(
                 parse_options=parse_options,
                 convert_options=convert_options,
             )
-        for batch in reader:
-            rows += batch.num_rows
-            table = pa.Table.from_batches([batch])
-            period = table[alias["period"]]
-            if period.null_count:
+            tables = (pa.Table.from_batches([batch]) for batch in reader)
+        for table in tables:
+            rows += table.num_rows
+            part = _arrow_partials(source, table, alias, keys)
+            if part is None:
                 return None
-            start = pc.floor_temporal(period, unit=unit, week_starts_monday=True)
-            tp = (
-                table[alias["touchpoint"]] if "touchpoint" in alias else pa.nulls(table.num_rows, pa.string())
-            )
-            if source.layout == "long":
-                key = table[alias["kpi"]]
-                value = table[alias["value"]] if "value" in alias else pa.array(np.ones(table.num_rows))
-                long = pa.table({"key": key, "touchpoint": tp, "period": start, "v": value})
-                if keys:
-                    long = long.filter(pc.is_in(long["key"], value_set=pa.array(list(keys), pa.string())))
-                else:
-                    long = long.filter(pc.invert(pc.equal(pc.utf8_trim_whitespace(long["key"]), "")))
-            else:
-                pieces = [
-                    pa.table(
-                        {
-                            "key": pa.array([role[4:]] * table.num_rows, pa.string()),
-                            "touchpoint": tp,
-                            "period": start,
-                            "v": table[name],
-                        }
-                    )
-                    for role, name in alias.items()
-                    if role.startswith("key:")
-                ]
-                long = pa.concat_tables(pieces)
-            grouped = long.group_by(["key", "touchpoint", "period"]).aggregate(
-                [("v", "sum"), ("v", "count"), ("v", "min"), ("v", "max")]
-            )
-            part = grouped.to_pandas()
-            part.columns = [c.removeprefix("v_") for c in part.columns]
             parts.append(part)
             report(min(0.99, rows / estimate), f"Read {rows:,} rows of {layout.name}")
     except (pa.ArrowException, UnicodeDecodeError, ValueError, OSError):
@@ -718,16 +686,100 @@ def _read_csv_arrow(
         and ((partials["min"] < 0).any() or (partials["max"] > 1).any())
     ):
         return None
-    partials["touchpoint"] = partials["touchpoint"].fillna("").astype(object)
-    partials["key"] = partials["key"].astype(object)
-    partials["last"] = np.nan
-    partials = partials[partials["count"] > 0] if source.layout == "wide" else partials
     return ImportResult(
         source=_resolved_source(source, columns),
         partials=_combine(partials[_PARTIAL_COLUMNS]),
         rows_read=rows,
         path=layout.path,
     )
+
+
+def _codes(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for null) and the distinct values of a dictionary-encoded Arrow column."""
+    import pyarrow as pa
+
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if array.num_chunks if isinstance(array, pa.ChunkedArray) else False:  # pragma: no cover
+        array = array.chunk(0)
+    codes = array.indices.to_numpy(zero_copy_only=False)
+    codes = (
+        np.where(np.isnan(codes), -1, codes).astype(np.int64)
+        if codes.dtype.kind == "f"
+        else codes.astype(np.int64)
+    )
+    values = np.asarray(
+        [("" if v is None else str(v).strip()) for v in array.dictionary.to_pylist()], dtype=object
+    )
+    return codes, values
+
+
+def _arrow_partials(
+    source: KpiSource, table: Any, alias: Mapping[str, str], keys: Sequence[str] | None
+) -> pd.DataFrame | None:
+    """Partial aggregates of one Arrow table, grouped with integer codes and ``np.bincount``."""
+    if table.num_rows == 0:
+        return _empty_partials()
+    period_codes_raw, period_texts = _codes(table[alias["period"]])
+    if (period_codes_raw < 0).any():
+        return None
+    parsed = pd.to_datetime(pd.Series(period_texts, dtype=object), format="ISO8601", errors="coerce")
+    if parsed.isna().any() or getattr(parsed.dt, "tz", None) is not None:
+        return None
+    starts = period_start(parsed.to_numpy(), source.period).astype("datetime64[D]").astype(np.int64)
+    day_numbers = starts[period_codes_raw]
+    first = int(day_numbers.min())
+    period_codes = day_numbers - first
+    periods = int(period_codes.max()) + 1
+    if "touchpoint" in alias:
+        tp_codes, tp_values = _codes(table[alias["touchpoint"]])
+        tp_codes = np.where(tp_codes < 0, len(tp_values), tp_codes)
+        tp_values = np.append(tp_values, "")
+    else:
+        tp_codes, tp_values = np.zeros(table.num_rows, dtype=np.int64), np.asarray([""], dtype=object)
+    if source.layout == "long":
+        key_codes, key_values = _codes(table[alias["kpi"]])
+        wanted = np.asarray([(v in set(keys)) if keys else v != "" for v in key_values], dtype=bool)
+        use = (key_codes >= 0) & wanted[np.clip(key_codes, 0, None)]
+        value = table[alias["value"]].to_numpy() if "value" in alias else np.ones(table.num_rows)
+        streams = [(key_codes, key_values, value, use)]
+    else:
+        streams = []
+        for role, name in alias.items():
+            if role.startswith("key:"):
+                value = table[name].to_numpy()
+                codes = np.zeros(table.num_rows, dtype=np.int64)
+                streams.append(
+                    (codes, np.asarray([role[4:]], dtype=object), value, np.ones(table.num_rows, dtype=bool))
+                )
+    frames = []
+    for key_codes, key_values, value, use in streams:
+        present = use & ~np.isnan(value)
+        group = (key_codes * len(tp_values) + tp_codes) * periods + period_codes
+        group, weights = group[present], value[present]
+        size = len(key_values) * len(tp_values) * periods
+        count = np.bincount(group, minlength=size)
+        found = np.flatnonzero(count)
+        total = np.bincount(group, weights=weights, minlength=size)[found]
+        if source.aggregation in ("min", "max", "rate"):
+            extremes = pd.Series(weights).groupby(group).agg(["min", "max"]).reindex(found)
+            low, high = extremes["min"].to_numpy(), extremes["max"].to_numpy()
+        else:
+            low = high = np.full(len(found), np.nan)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "key": key_values[found // (len(tp_values) * periods)],
+                    "touchpoint": tp_values[(found // periods) % len(tp_values)],
+                    "period": (first + found % periods).astype("datetime64[D]").astype("datetime64[s]"),
+                    "sum": total,
+                    "count": count[found].astype("float64"),
+                    "min": low,
+                    "max": high,
+                    "last": np.nan,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else _empty_partials()
 
 
 def _find_header(frame: pd.DataFrame, expected: Sequence[str]) -> int:
