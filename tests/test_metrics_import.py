@@ -485,3 +485,60 @@ def test_fast_and_careful_paths_agree(tmp_path, monkeypatch, aggregation, period
     for touchpoint in (None, "x", ""):
         pd.testing.assert_frame_equal(fast.values("a", touchpoint), careful.values("a", touchpoint))
     assert fast.keys == careful.keys == ["a", "b"]
+
+
+def test_streaming_path_for_large_files_gives_the_same_result(tmp_path, monkeypatch):
+    from cjmkit.metrics import importers
+
+    rows = "".join(f"2024-{1 + i % 4:02d}-{1 + i % 28:02d},k{i % 3},{i % 7}\n" for i in range(3000))
+    path = write(tmp_path / "k.csv", "date,kpi,value\n" + rows)
+    source = KpiSource(kind="csv", location=str(path), aggregation="sum", period="week")
+    whole = read_kpi_values(source).values()
+    monkeypatch.setattr(importers, "WHOLE_FILE_BYTES", 0)
+    monkeypatch.setattr(importers, "ARROW_BLOCK_BYTES", 4096)  # many small batches
+    batches = []
+    original = importers._arrow_partials
+    monkeypatch.setattr(importers, "_arrow_partials", lambda *args: batches.append(1) or original(*args))
+    streamed = read_kpi_values(source).values()
+    pd.testing.assert_frame_equal(whole, streamed)
+    assert len(batches) > 5
+
+
+def test_sql_query_for_other_dialects_uses_date_trunc():
+    from sqlalchemy.dialects import postgresql
+
+    from cjmkit.metrics.sql import build_query
+
+    source = KpiSource(kind="sql", location="postgresql://x/y", table="events", period="week")
+    query = build_query(source, "postgresql", {"period": "day", "kpi": "metric", "value": "value"}, ["csat"])
+    text = str(query.compile(dialect=postgresql.dialect()))
+    assert "date_trunc('week', events.day)" in text and "GROUP BY" in text
+
+
+def test_sql_wide_layout(database):
+    with sqlite3.connect(database) as connection:
+        connection.execute("create table wide (month text, csat real, nps real)")
+        connection.executemany(
+            "insert into wide values (?, ?, ?)", [("2024-01-01", 80, 1), ("2024-01-09", 90, None)]
+        )
+    source = KpiSource(
+        kind="sql", location=f"sqlite:///{database}", table="wide", layout="wide", period_column="month",
+        kpi_column=None, value_column=None,
+    )  # fmt: skip
+    result = read_kpi_values(source, keys=["csat", "nps"])
+    assert values(result, "csat") == {"2024-01-01": 85.0} and values(result, "nps") == {"2024-01-01": 1.0}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200).map(lambda b: b"response_id,csat,nps,submitted_at\n" + b))
+def test_any_bytes_after_a_survey_header_give_data_or_our_error(tmp_path, content):
+    from cjmkit.metrics import read_survey
+
+    path = tmp_path / "survey.csv"
+    path.write_bytes(content)
+    try:
+        frame = read_survey(path)
+    except CjmError as error:
+        assert str(error)
+    else:
+        assert "csat" in frame.columns

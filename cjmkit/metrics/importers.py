@@ -22,7 +22,9 @@ min / max  the smallest / largest value
 ========== =========================================================================
 
 Files are read in chunks, so memory stays bounded for files larger than memory (CSV through a
-streaming Arrow reader or pandas chunks, Parquet by row groups). For SQL sources the bucketing
+streaming Arrow reader or pandas chunks, Parquet by row groups; CSV files up to
+``WHOLE_FILE_BYTES``, 256 MB, are parsed at once on all cores). Excel workbooks are read whole:
+they hold at most about a million rows. For SQL sources the bucketing
 and aggregation run **in the database**: only one row per period and KPI comes back. Period
 truncation uses ``strftime``/``date`` on SQLite, ``date_format``/``subdate`` on MySQL/MariaDB and
 ``date_trunc`` on every other dialect (PostgreSQL, DuckDB, Snowflake, Redshift, ...); dates in
@@ -89,6 +91,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 CHUNK_ROWS = 250_000
 WHOLE_FILE_BYTES = 256 << 20
 """Clean CSV files up to this size are parsed at once with all cores; larger ones are streamed."""
+ARROW_BLOCK_BYTES = 8 << 20
+"""Size of the blocks the streaming Arrow reader parses at a time (memory stays near this)."""
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
 _PARTIAL_COLUMNS = ["key", "touchpoint", "period", "sum", "count", "min", "max", "last"]
 
@@ -645,7 +649,9 @@ def _read_csv_arrow(
             types[name] = pa.float64()
         elif role in ("kpi", "touchpoint"):
             types[name] = text
-    read_options = pacsv.ReadOptions(skip_rows=layout.header_line + 1, column_names=names, block_size=8 << 20)
+    read_options = pacsv.ReadOptions(
+        skip_rows=layout.header_line + 1, column_names=names, block_size=ARROW_BLOCK_BYTES
+    )
     parse_options = pacsv.ParseOptions(delimiter=layout.delimiter)
     convert_options = pacsv.ConvertOptions(
         include_columns=list(dict.fromkeys(alias.values())), column_types=types
