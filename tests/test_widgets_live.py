@@ -73,3 +73,11 @@ def test_touchpoint_edits_leave_the_map_exactly_as_a_full_redraw_would():
         fresh.figure.frame_width,
         fresh.figure.frame_height,
     )
+
+
+def test_patching_never_changes_lists_someone_else_handed_to_the_source():
+    baseline = {"a": [1, 2, 3], "b": ["x", "y", "z"]}
+    source = ColumnDataSource(data=baseline)  # Bokeh keeps these very lists
+    assert patch_source(source, {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}) == "patch"
+    assert baseline == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
+    assert dict(source.data) == {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}

@@ -180,3 +180,25 @@ def test_workshop_notebook_is_found_from_the_repository():
     notebook = find_notebook()
     assert notebook is not None and notebook.name == "workshop.ipynb"
     assert "workshop_app()" in notebook.read_text(encoding="utf-8")
+
+
+def _code_lines(source: str) -> list[str]:
+    return [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_installed_copies_without_the_notebook_write_the_same_cells(monkeypatch):
+    import json
+
+    from cjmkit.commands import workshop
+
+    repo_cells = [
+        _code_lines("".join(cell["source"]))
+        for cell in json.loads(find_notebook().read_text(encoding="utf-8"))["cells"]
+        if cell["cell_type"] == "code"
+    ]
+    assert repo_cells == [_code_lines(cell) for cell in workshop.WORKSHOP_CELLS]
+    monkeypatch.setattr(workshop, "find_notebook", lambda: None)
+    with workshop.workshop_notebook() as generated:
+        cells = json.loads(generated.read_text(encoding="utf-8"))["cells"]
+        assert [_code_lines(cell["source"]) for cell in cells] == repo_cells
+    assert not generated.exists()

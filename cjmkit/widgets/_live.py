@@ -48,6 +48,12 @@ def patch_source(source: Any, new: dict[str, list[Any]]) -> str:
     if changed > REPLACE_RATIO * total:
         source.data = new
         return "replace"
+    # patch() and stream() change the source's lists in place, and those lists may be the very
+    # lists the view keeps as its own baseline: give the source private copies first. Setting
+    # them through dict.__setitem__ tells no one, as nothing the browser sees changes.
+    touched = set(patches) | (set(new) if new_rows > old_rows else set())
+    for key in touched:
+        dict.__setitem__(old, key, list(old[key]))
     if patches:
         source.patch(patches)
     if new_rows > old_rows:
