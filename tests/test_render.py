@@ -262,7 +262,7 @@ def test_kpi_badges_sit_on_their_card_and_spell_the_status() -> None:
     for badge in badges.values():
         assert inside(badge["x"], badge["y"], cards[badge["tp_id"]])
     assert badges["csat"]["status"] == "warning" and badges["csat"]["text"].startswith("! Warning · CSAT")
-    assert "75% vs target 80%" in badges["csat"]["text"]
+    assert "75% (target 80%)" in badges["csat"]["text"]
     assert badges["ttr"]["status"] == "bad" and "Bad" in badges["ttr"]["text"]
     assert badges["nps"]["status"] == "ok" and badges["nps"]["text"].startswith("✓ OK")
     assert badges["csat"]["y"] > badges["ttr"]["y"]  # stacked on the card, in document order

@@ -268,6 +268,26 @@ class JourneyMapView:
         )
 
         # emotion band
+        fig.quad(
+            left="left",
+            right="right",
+            top="top",
+            bottom="bottom",
+            source=src["emotion_zones"],
+            fill_color="fill",
+            line_color=None,
+        )
+        fig.text(
+            "x",
+            "y",
+            "text",
+            source=src["captions"],
+            text_font_size="13px",
+            text_font_style="bold",
+            text_baseline="top",
+            text_color=S.MUTED,
+            text_font=FONT,
+        )
         fig.segment(
             "x0",
             "y",

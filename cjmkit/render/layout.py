@@ -12,7 +12,6 @@ Horizontally: the lane labels on the left, then one column per stage.
 from __future__ import annotations
 
 import math
-import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -23,6 +22,7 @@ from cjmkit.render import style as S
 from cjmkit.render.metrics_input import KpiStatus, MapMetrics, simple_kpi_status
 
 Columns = dict[str, list[Any]]
+LANE_FIT = (S.LABEL_WIDTH - 24, 14, True)
 
 SOURCE_NAMES = (
     "stages",
@@ -31,7 +31,9 @@ SOURCE_NAMES = (
     "cards",
     "kpis",
     "handoffs",
+    "emotion_zones",
     "emotion_scale",
+    "captions",
     "emotion_lines",
     "emotion",
     "emotion_to_be_lines",
@@ -79,28 +81,59 @@ class LayoutCache:
 # -- text fitting --------------------------------------------------------------------------
 
 
-def chars_that_fit(width: float, size: float, bold: bool = False) -> int:
-    """How many characters of a sans-serif font of ``size`` px fit in ``width`` px (estimate)."""
-    return max(4, int(width / (size * (0.59 if bold else 0.5))))
+Fit = tuple[float, float, bool]
+"""Room for a text: (width in px, font size in px, bold)."""
 
 
-@lru_cache(maxsize=20000)
-def wrap(text: str, chars: int, max_lines: int) -> tuple[str, ...]:
-    """Wrap ``text`` into at most ``max_lines`` lines of ``chars``; mark a cut with "…"."""
-    text = " ".join(text.split())
-    lines = textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=True) or [""]
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in px of ``text`` set in the map's font (Liberation Sans / Arial metrics)."""
+    table = S.WIDTHS_BOLD if bold else S.WIDTHS_REGULAR
+    total = 0
+    for char in text:
+        code = ord(char) - 32
+        total += table[code] if 0 <= code < 95 else S.OTHER_WIDTH
+    return total * size / 1000
+
+
+@lru_cache(maxsize=50000)
+def wrap(text: str, fit: Fit, max_lines: int) -> tuple[str, ...]:
+    """Wrap ``text`` into at most ``max_lines`` lines that fit; mark a cut with "…"."""
+    width, size, bold = fit
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size, bold) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while text_width(word, size, bold) > width and len(word) > 1:  # break a word too long for a line
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut] + "-", size, bold) > width:
+                cut -= 1
+            lines.append(word[:cut] + "-")
+            word = word[cut:]
+        line = word
+    lines.append(line)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
-        lines[-1] = clip(lines[-1] + " " + "…", chars)
-        if not lines[-1].endswith("…"):
-            lines[-1] = lines[-1][: chars - 1].rstrip() + "…"
+        last = lines[-1]
+        while last and text_width(last + "…", size, bold) > width:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + "…"
     return tuple(lines)
 
 
-def clip(text: str, chars: int) -> str:
-    """Cut ``text`` to ``chars`` characters, ending in "…" when cut."""
+def clip(text: str, fit: Fit) -> str:
+    """Cut ``text`` so that it fits, ending in "…" when cut."""
+    width, size, bold = fit
     text = " ".join(text.split())
-    return text if len(text) <= chars else text[: max(chars - 1, 1)].rstrip() + "…"
+    if text_width(text, size, bold) <= width:
+        return text
+    while text and text_width(text + "…", size, bold) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def number(value: float | None, unit: str = "") -> str:
@@ -173,8 +206,9 @@ def map_data(
     lanes_top = header_top - S.STAGE_HEADER - 6
 
     card_w = stage_w - 2 * S.CARD_GAP
-    name_chars = chars_that_fit(card_w - 2 * S.CARD_PAD - 4, S.NAME_SIZE, bold=True)
-    small_chars = chars_that_fit(card_w - 2 * S.CARD_PAD - 4, S.SMALL_SIZE)
+    text_w = card_w - 2 * S.CARD_PAD - 6
+    name_chars: Fit = (text_w, S.NAME_SIZE, True)
+    small_chars: Fit = (text_w, S.SMALL_SIZE, False)
 
     kpis_of: dict[str, list[Kpi]] = {}
     for kpi in journey.kpis:
@@ -199,7 +233,7 @@ def map_data(
         for stage in stages:
             stack = cells.get((stage.id, lane.id), [])
             tallest = max(tallest, sum(heights[tp.id] for tp in stack) + S.CARD_GAP * max(len(stack) - 1, 0))
-        label_lines = len(wrap(lane.name, chars_that_fit(S.LABEL_WIDTH - 26, 14, True), 3))
+        label_lines = len(wrap(lane.name, LANE_FIT, 3))
         h = max(tallest + 2 * S.LANE_PAD, 30 + label_lines * 18 + 10, 76)
         lane_top[lane.id] = y
         lane_height[lane.id] = h
@@ -214,6 +248,7 @@ def map_data(
             boxes[tp.id] = (left, top, card_w, heights[tp.id])
             top -= heights[tp.id] + S.CARD_GAP
     column_of = {tp.id: stage_index[tp.stage] for tp in placed}
+    lane_of = {tp.id: (lane_top[tp.lane], lane_top[tp.lane] - lane_height[tp.lane]) for tp in placed}
     persona_ids = [persona] if persona is not None else [p.id for p in journey.personas]
 
     def emotion_columns() -> dict[str, Columns]:
@@ -238,7 +273,9 @@ def map_data(
         if changed:
             columns["cards"] = _patch_cards(old_columns["cards"], placed, contents, changed)
             columns["kpis"] = _kpi_columns(placed, boxes, contents, kpis_of)
-            columns["handoffs"] = _handoff_columns(journey, boxes, metrics, column_of, stage_w, cache)
+            columns["handoffs"] = _handoff_columns(
+                journey, boxes, metrics, column_of, stage_w, cache, lane_of
+            )
             ids = {placed[i].id for i in changed}
             if all(contents[i]["emotion_key"] == old_contents[i]["emotion_key"] for i in ids):
                 for name in ("emotion", "emotion_to_be"):
@@ -255,7 +292,7 @@ def map_data(
             "lanes": _lane_columns(journey, lane_top, lane_height, width),
             "cards": _card_columns(placed, contents, boxes),
             "kpis": _kpi_columns(placed, boxes, contents, kpis_of),
-            "handoffs": _handoff_columns(journey, boxes, metrics, column_of, stage_w, cache),
+            "handoffs": _handoff_columns(journey, boxes, metrics, column_of, stage_w, cache, lane_of),
             **emotion_columns(),
         }
         _mark_low_cards(columns["cards"], columns["emotion"])
@@ -286,8 +323,8 @@ def _contents(
     placed: list[Touchpoint],
     kpis_of: dict[str, list[Kpi]],
     statuses: dict[str, KpiStatus],
-    name_chars: int,
-    small_chars: int,
+    name_chars: Fit,
+    small_chars: Fit,
     cache: LayoutCache,
 ) -> dict[str, dict[str, Any]]:
     stages = {s.id: s for s in journey.stages}
@@ -323,8 +360,8 @@ def _card_content(
     journey: Journey,
     kpis: list[Kpi] | tuple[()],
     statuses: dict[str, KpiStatus],
-    name_chars: int,
-    small_chars: int,
+    name_chars: Fit,
+    small_chars: Fit,
 ) -> dict[str, Any]:
     """Everything on a card that does not depend on where the card is."""
     lane = journey.lane(tp.lane)
@@ -357,7 +394,7 @@ def _card_content(
         kpi_rows.append(
             {
                 "kpi_id": kpi.id,
-                "text": kpi_badge_text(kpi, status, small_chars - 1),
+                "text": kpi_badge_text(kpi, status, (small_chars[0] - 8, 11, True)),
                 "status": status.status,
                 "word": word,
                 "colour": colour,
@@ -404,7 +441,7 @@ def _card_content(
     }
 
 
-def _notes_text(tp: Touchpoint, chars: int) -> tuple[str, ...]:
+def _notes_text(tp: Touchpoint, chars: Fit) -> tuple[str, ...]:
     """The pain point / opportunity line(s) of a card: one line when both fit, else two."""
     pains, ideas = tp.pain_points, tp.opportunities
     if not pains and not ideas:
@@ -421,7 +458,7 @@ def _notes_text(tp: Touchpoint, chars: int) -> tuple[str, ...]:
         short_parts.append(f"✦ {len(ideas)} {word} ({i_votes})")
     for parts in (long_parts, short_parts):
         text = "   ".join(parts)
-        if len(text) <= chars:
+        if text_width(text, chars[1], chars[2]) <= chars[0]:
             return (text,)
     return tuple(clip(part, chars) for part in long_parts)
 
@@ -430,7 +467,7 @@ def _stage_columns(journey: Journey, stage_left: dict[str, float], stage_w: floa
     cols: Columns = {
         k: [] for k in ("stage_id", "x", "y", "w", "h", "left", "phase", "phase_y", "name", "name_y", "goal")
     }
-    name_chars = chars_that_fit(stage_w - 24, 16, bold=True)
+    name_fit: Fit = (stage_w - 26, 16, True)
     for stage in journey.stages:
         left = stage_left[stage.id]
         cols["stage_id"].append(stage.id)
@@ -439,9 +476,9 @@ def _stage_columns(journey: Journey, stage_left: dict[str, float], stage_w: floa
         cols["w"].append(stage_w - 6)
         cols["h"].append(S.STAGE_HEADER)
         cols["left"].append(left + 12)
-        cols["phase"].append(clip((stage.phase or "").upper(), name_chars + 4))
+        cols["phase"].append(clip((stage.phase or "").upper(), (stage_w - 26, 11, True)))
         cols["phase_y"].append(top - 10)
-        lines = wrap(stage.name, name_chars, 2)
+        lines = wrap(stage.name, name_fit, 2)
         cols["name"].append("\n".join(lines))
         two = len(lines) > 1
         cols["name_y"].append(top - (26 if stage.phase else (12 if two else 24)))
@@ -478,7 +515,6 @@ def _lane_columns(
             "kind_y",
         )
     }
-    chars = chars_that_fit(S.LABEL_WIDTH - 26, 14, True)
     for i, lane in enumerate(journey.lanes):
         style = S.KIND_STYLES.get(lane.kind, S.KIND_STYLES["other"])
         top, h = lane_top[lane.id], lane_height[lane.id]
@@ -494,7 +530,7 @@ def _lane_columns(
         cols["kind"].append(lane.kind)
         cols["kind_label"].append(f"{style.symbol} {style.label}")
         cols["kind_y"].append(top - 12)
-        cols["name"].append("\n".join(wrap(lane.name, chars, 3)))
+        cols["name"].append("\n".join(wrap(lane.name, LANE_FIT, 3)))
         cols["name_y"].append(top - 32)
     return cols
 
@@ -599,7 +635,7 @@ def _card_columns(
     return {key: cols[key] for key in _CARD_KEYS}
 
 
-def kpi_badge_text(kpi: Kpi, status: KpiStatus, chars: int) -> str:
+def kpi_badge_text(kpi: Kpi, status: KpiStatus, chars: Fit) -> str:
     """The two lines of a KPI badge: status word and KPI name, then value vs target."""
     word, symbol, _colour, _fill = S.STATUS_STYLES[status.status]
     if status.status == "none" and not status.label:
@@ -608,8 +644,9 @@ def kpi_badge_text(kpi: Kpi, status: KpiStatus, chars: int) -> str:
     first = clip(f"{symbol} {word} · {kpi.name}", chars)
     if status.label:
         return f"{first}\n{clip(status.label, chars)}"
-    target = f" vs target {number(kpi.target, kpi.unit)}" if kpi.target is not None else ""
-    return f"{first}\n{clip(number(status.value, kpi.unit) + target, chars)}"
+    unit = kpi.unit if len(kpi.unit) <= 3 else ""  # "score (1–5)" stays in the tooltip
+    target = f" (target {number(kpi.target, unit)})" if kpi.target is not None else ""
+    return f"{first}\n{clip(number(status.value, unit) + target, chars)}"
 
 
 def _kpi_columns(
@@ -697,6 +734,7 @@ def _handoff_columns(
     column_of: dict[str, int],
     stage_w: float,
     cache: LayoutCache,
+    lane_of: dict[str, tuple[float, float]],
 ) -> Columns:
     cols: Columns = {
         k: []
@@ -738,15 +776,31 @@ def _handoff_columns(
         in_gutter[gutter] = place[-1] + 1
     keys = list(cols)
     rows = []
+    in_band: dict[tuple[int, float], int] = {}  # labels already put in a gutter x lane-gap band
     for (handoff, a, b, gutter, forward), k in zip(routes, place, strict=True):
         n = in_gutter[gutter]
-        gutter_x = S.LABEL_WIDTH + gutter * stage_w + (k - (n - 1) / 2) * 5
+        centre = S.LABEL_WIDTH + gutter * stage_w
+        gutter_x = centre + (k - (n - 1) / 2) * 5
         health = metrics.handoff_health.get(handoff.id)
-        key = (handoff, *handoff.__dict__.values(), a, b, gutter_x, forward, k, n, health)
+        label = handoff_label(handoff, health)
+        # The label sits in the free gap between the lanes the arrow crosses, just before the
+        # target lane, so it never covers a card; labels sharing a gap line up to the left.
+        target_top, target_bottom = lane_of[handoff.to_touchpoint]
+        ya = a[1] - a[3] / 2
+        band = target_top if ya > target_top else target_bottom if ya < target_bottom else None
+        if band is None:
+            ys = (ya, b[1] - b[3] / 2)
+            label_at = (gutter_x, (ys[0] + ys[1]) / 2)
+        else:
+            j = in_band.get((gutter, band), 0)
+            in_band[(gutter, band)] = j + 1
+            step = text_width("≤ 24 h", 12, True) + 16
+            label_at = (centre - j * step, band)
+        key = (handoff, *handoff.__dict__.values(), a, b, gutter_x, forward, health, label, label_at)
         key += (names.get(handoff.from_touchpoint), names.get(handoff.to_touchpoint))
         hit = cache.handoffs.get(handoff.id)
         if hit is None or hit[0] != key:
-            hit = (key, _handoff_row(handoff, a, b, gutter_x, forward, k, n, health, names))
+            hit = (key, _handoff_row(handoff, a, b, gutter_x, forward, label_at, label, health, names))
             cache.handoffs[handoff.id] = hit
         rows.append(hit[1])
     if not rows:
@@ -760,18 +814,15 @@ def _handoff_row(
     b: tuple[float, float, float, float],
     gutter_x: float,
     forward: bool,
-    k: int,
-    n: int,
+    label_at: tuple[float, float],
+    label: str,
     health: Any,
     names: dict[str, str],
 ) -> tuple[Any, ...]:
     """One row of the handoffs source, in the order of its columns."""
     xs, ys = handoff_path(a, b, gutter_x, forward)
     weak = bool(health and health.weak)
-    if len(xs) == 4:
-        label_x, label_y = gutter_x, ys[1] + (ys[2] - ys[1]) * (k + 1) / (n + 1)
-    else:
-        label_x, label_y = (xs[0] + xs[-1]) / 2, ys[0]
+    label_x, label_y = label_at if len(xs) == 4 else ((xs[0] + xs[-1]) / 2, ys[0])
     owners = " → ".join(o or "?" for o in (handoff.from_owner, handoff.to_owner))
     return (
         handoff.id,
@@ -782,7 +833,7 @@ def _handoff_row(
         math.atan2(ys[-1] - ys[-2], xs[-1] - xs[-2]) - math.pi / 2,
         label_x,
         label_y,
-        handoff_label(handoff, health),
+        label,
         S.WEAK_HANDOFF_COLOUR if weak else S.HANDOFF_COLOUR,
         4.0 if weak else 2.5,
         "dashed" if weak else "solid",
@@ -931,7 +982,27 @@ def _emotion_columns(
         scale["x0"].append(float(S.LABEL_WIDTH))
         scale["x1"].append(float(width - 8))
         scale["x"].append(float(S.LABEL_WIDTH - 10))
+    names = [persona_names.get(p, p) for p in persona_ids]
+    if single:
+        caption = f"How {names[0]} feels at each touchpoint: as-is (solid) and to-be (dashed)"
+    else:
+        caption = "How each persona feels at each touchpoint"
+    top, zero, bottom = emotion_y(2) + 14, emotion_y(0), emotion_y(-2) - 14
+    zones: Columns = {
+        "left": [float(S.LABEL_WIDTH)] * 2,
+        "right": [float(width - 8)] * 2,
+        "top": [top, zero - S.EMOTION_STEP / 2],
+        "bottom": [zero + S.EMOTION_STEP / 2, bottom],
+        "fill": ["#eef7f2", "#fcf0ea"],
+    }
+    captions: Columns = {
+        "x": [float(S.LABEL_WIDTH)],
+        "y": [-6.0],
+        "text": [clip(caption, (width - S.LABEL_WIDTH, 13, True))],
+    }
     return {
+        "emotion_zones": zones,
+        "captions": captions,
         "emotion_scale": scale,
         "emotion_lines": lines,
         "emotion": points,

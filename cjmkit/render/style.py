@@ -75,7 +75,7 @@ EMOTION_FACES = {2: "☺☺", 1: "☺", 0: "–", -1: "☹", -2: "☹☹"}
 AS_IS_COLOUR = INK
 TO_BE_COLOUR = GREEN
 LOW_COLOUR = VERMILLION
-PERSONA_COLOURS = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, "#444444"]
+PERSONA_COLOURS = [BLUE, "#AA3377", "#228833", "#555555", SKY, PURPLE, "#997700"]
 """Curve colours when every persona is drawn at once."""
 
 STATUS_STYLES: dict[str, tuple[str, str, str, str]] = {
@@ -107,3 +107,22 @@ SMALL_LINE = 16
 TAG_LINE = 17
 KPI_LINE = 40
 MAX_NAME_LINES = 3
+
+# Advance widths of ASCII 32…126 in 1/1000 em for Liberation Sans (the metrics of Arial and
+# Helvetica), so that text is wrapped to the pixel without a font library.
+WIDTHS_REGULAR = (
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556,
+    556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778,
+    722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278,
+    278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+)  # fmt: skip
+WIDTHS_BOLD = (
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556,
+    556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778,
+    722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333,
+    278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,
+    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
+)  # fmt: skip
+OTHER_WIDTH = 700
+"""Width assumed for characters outside ASCII (accents, symbols, CJK are wider or narrower)."""
