@@ -71,8 +71,9 @@ def test_bad_rows_block_apply_until_allowed(tmp_path):
     j = journey()
     editor = Editor(j)
     wizard = ImportWizard(editor, map_dir=tmp_path)
-    wizard.path.value = "k.csv"
-    wizard.preview_button.click()
+    assert "k.csv" in [value for _, value in wizard.files.options]
+    wizard.files.value = "k.csv"  # picking a file previews it
+    assert wizard.path.value == "k.csv" and "<th>kpi</th>" in wizard.preview_html.value
     wizard.check_button.click()
     assert "1 row has a value that is not a number" in wizard.report.value and "line 3" in wizard.report.value
     assert wizard.apply_button.disabled

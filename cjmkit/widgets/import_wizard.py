@@ -36,6 +36,8 @@ from cjmkit.metrics import importers
 from cjmkit.model import KpiSource
 
 NONE = "(none)"
+PICK = "(a data file beside the map)"
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".db", ".sqlite", ".sqlite3")
 SKIP = "(do not import)"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -96,6 +98,13 @@ class ImportWizard:
         self.upload = w.FileUpload(
             accept=".csv,.tsv,.txt,.xlsx,.parquet,.db,.sqlite", multiple=False, description="Upload"
         )
+        self.files = w.Dropdown(
+            description="Or pick",
+            options=[(PICK, "")] + [(f, f) for f in self._data_files()],
+            value="",
+            style=style,
+            layout=wide,
+        )
         self.path = w.Text(
             description="File or URL", placeholder="kpis.csv or sqlite:///kpis.db", style=style, layout=wide
         )
@@ -139,6 +148,7 @@ class ImportWizard:
         self.message = w.HTML()
 
         self.upload.observe(self._on_upload, names="value")
+        self.files.observe(self._on_pick, names="value")
         self.preview_button.on_click(lambda _: self.load_preview())
         self.check_button.on_click(lambda _: self.check())
         self.apply_button.on_click(lambda _: self.apply())
@@ -150,6 +160,7 @@ class ImportWizard:
             [
                 w.HTML("<b>1. Source</b>"),
                 w.HBox([self.upload, self.preview_button]),
+                self.files,
                 self.path,
                 self.table,
                 self.query,
@@ -196,6 +207,21 @@ class ImportWizard:
             return
         self.path.value = str(target)
         self.load_preview()
+
+    def _data_files(self) -> list[str]:
+        """Data files beside the map (and in its upload folder), relative to the map's folder."""
+        found: list[str] = []
+        for folder in dict.fromkeys([self.map_dir, self.upload_dir]):
+            if folder.is_dir():
+                for path in sorted(folder.iterdir()):
+                    if path.is_file() and path.suffix.lower() in DATA_SUFFIXES:
+                        found.append(importers.location_for(path, self.map_dir))
+        return found
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.path.value = change["new"]
+            self.load_preview()
 
     def _kind(self) -> str:
         return importers.kind_of(self.path.value.strip())
