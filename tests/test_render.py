@@ -506,3 +506,26 @@ def test_update_after_any_edits_equals_a_fresh_map(edits: list[tuple[str, int]])
         for name, source in view.sources.items():
             assert dict(source.data) == fresh.columns[name], (kind, name)
         assert (view.figure.frame_width, view.figure.frame_height) == (fresh.width, fresh.height)
+
+
+def test_exported_files_are_readable_by_others(tmp_path) -> None:
+    import os
+    import stat
+
+    from cjmkit.render import save_html
+
+    umask = os.umask(0o022)
+    try:
+        path = save_html(JourneyMapView(small_journey()), tmp_path / "map.html")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_data_for_gives_what_update_sets() -> None:
+    journey = small_journey()
+    view = JourneyMapView(journey)
+    Editor(journey).update("touchpoints", "call", name="Thank-you call")
+    data = view.data_for(journey)
+    view.update(journey)
+    assert all(dict(source.data) == data.columns[name] for name, source in view.sources.items())

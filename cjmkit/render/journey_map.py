@@ -121,6 +121,16 @@ class JourneyMapView:
         if self.legend.text != legend:
             self.legend.text = legend
 
+    def data_for(self, journey: Journey | None = None) -> MapData:
+        """The size and columns :meth:`update` would give the map, using the view's cache.
+
+        For callers that hand the sources their new data themselves (e.g. as ``source.patch``
+        calls, which send fewer bytes to the browser); call :meth:`update` afterwards.
+        """
+        journey = journey if journey is not None else self.journey
+        persona = self.persona if self.persona is not None and journey.persona(self.persona) else None
+        return map_data(journey, persona, self.metrics, self._cache)
+
     def set_persona(self, persona_id: str | None) -> None:
         """Show the emotion curves of one persona (None: every persona's as-is curve).
 
