@@ -11,9 +11,15 @@ legend): it finds the sources already up to date and leaves them alone.
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from cjmkit.model import Journey
 from cjmkit.render import JourneyMapView, map_data
+from cjmkit.render.layout import LayoutCache
+
+# Our own layout cache per view (the view keeps its own for its full updates): card contents
+# are computed again only for the touchpoints an edit replaced.
+_caches: WeakKeyDictionary[JourneyMapView, LayoutCache] = WeakKeyDictionary()
 
 REPLACE_RATIO = 0.4
 """When more than this share of a source's cells changed, replacing it is cheaper."""
@@ -72,7 +78,10 @@ def patch_view(view: JourneyMapView, journey: Journey, touchpoints_only: bool = 
         patched sources are all there is to redraw, and the view's own full update is skipped.
     """
     persona = view.persona if view.persona is not None and journey.persona(view.persona) else None
-    data = map_data(journey, persona, getattr(view, "metrics", None))
+    cache = _caches.get(view)
+    if cache is None:
+        cache = _caches[view] = LayoutCache()
+    data = map_data(journey, persona, getattr(view, "metrics", None), cache)
     for name, source in view.sources.items():
         if name in data.columns:
             patch_source(source, data.columns[name])
