@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cjmkit.edits import Editor
 from cjmkit.render import JourneyMapView, map_data
@@ -81,3 +83,52 @@ def test_patching_never_changes_lists_someone_else_handed_to_the_source():
     assert patch_source(source, {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}) == "patch"
     assert baseline == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
     assert dict(source.data) == {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "rename", "emotion", "vote", "remove", "stage", "undo"]),
+        st.integers(min_value=0, max_value=10_000),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(OPERATIONS)
+def test_any_edit_sequence_leaves_the_map_as_a_fresh_one(operations):
+    journey = synthetic_journey(12, seed=3)
+    editor = Editor(journey)
+    view = JourneyMapView(journey)
+    editor.subscribe(
+        lambda j, change: patch_view(view, j, touchpoints_only=change.collection == "touchpoints")
+    )
+    for op, n in operations:
+        tps = editor.journey.touchpoints
+        tp = tps[n % len(tps)] if tps else None
+        if op == "add":
+            stage = editor.journey.stages[n % len(editor.journey.stages)].id
+            editor.add("touchpoints", {"name": f"New {n}", "stage": stage, "lane": "care"})
+        elif op == "rename" and tp:
+            editor.update("touchpoints", tp.id, name=f"Renamed {n} " * (n % 4 + 1))
+        elif op == "emotion" and tp:
+            editor.update("touchpoints", tp.id, emotions={"persona-1": n % 5 - 2})
+        elif op == "vote" and tp and tp.pain_points:
+            editor.vote(tp.id, "pain_points", tp.pain_points[0].id, +1)
+        elif op == "remove" and tp:
+            editor.remove("touchpoints", tp.id, cascade=True)
+        elif op == "stage":
+            editor.add("stages", {"name": f"Stage {n}"}, index=n % 3)
+        elif op == "undo" and editor.can_undo:
+            editor.undo()
+    fresh = JourneyMapView(editor.journey)
+    for name, source in view.sources.items():
+        assert {k: list(v) for k, v in source.data.items()} == {
+            k: list(v) for k, v in fresh.sources[name].data.items()
+        }, name
+    assert (view.figure.frame_width, view.figure.frame_height) == (
+        fresh.figure.frame_width,
+        fresh.figure.frame_height,
+    )
+    assert view.header.text == fresh.header.text
