@@ -59,6 +59,8 @@ import pandas as pd
 from cjmkit.edits import Editor
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.textfiles import (
+    EARLIEST,
+    LATEST,
     CsvLayout,
     SkippedLines,
     blank_rows,
@@ -730,6 +732,8 @@ def _arrow_partials(
         return None
     parsed = pd.to_datetime(pd.Series(period_texts, dtype=object), format="ISO8601", errors="coerce")
     if parsed.isna().any() or getattr(parsed.dt, "tz", None) is not None:
+        return None
+    if ((parsed < EARLIEST) | (parsed > LATEST)).any():
         return None
     starts = period_start(parsed.to_numpy(), source.period).astype("datetime64[D]").astype(np.int64)
     day_numbers = starts[period_codes_raw]

@@ -43,6 +43,8 @@ DATE_FORMATS = (
     "%m/%d/%Y %H:%M:%S",
     "%Y%m%d",
 )
+EARLIEST, LATEST = pd.Timestamp("1700-01-01"), pd.Timestamp("2200-12-31")
+"""Dates outside this span are treated as unreadable (typos), not as periods."""
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d{1,3}(?:\.\d{3})*,\d+\s*%?\s*$|^\s*[-+]?\d+,\d+\s*%?\s*$")
 _THOUSANDS_COMMA = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
@@ -443,13 +445,15 @@ def parse_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:
             result = pd.Series([_one_date(v, fmt) for v in texts], index=values.index, dtype="datetime64[ns]")
     if getattr(result.dt, "tz", None) is not None:
         result = result.dt.tz_localize(None)
+    # years such as 0000 or 9999 parse, but are typos, not periods (and beyond pandas' ns range)
+    result = result.where((result >= EARLIEST) & (result <= LATEST))
     return result.astype("datetime64[ns]")
 
 
 def _one_date(value: object, fmt: str | None) -> pd.Timestamp:
     try:
         stamp = pd.to_datetime(value, format=fmt)
-    except (ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
         return pd.NaT
     if isinstance(stamp, pd.Timestamp) and stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
