@@ -20,6 +20,18 @@ from cjmkit.render.metrics_input import (
     simple_kpi_status,
 )
 
+_PANELS = ("handoff_panel", "kpi_panel", "metrics_dashboard", "satisfaction_panel", "warnings_panel")
+
+
+def __getattr__(name: str) -> object:
+    # The metric panels (cjmkit.render.panels) need pandas: import them on first use only.
+    if name in _PANELS:
+        from cjmkit.render import panels
+
+        return getattr(panels, name)
+    raise AttributeError(f"module 'cjmkit.render' has no attribute {name!r}")
+
+
 __all__ = [
     "SOURCE_NAMES",
     "HandoffHealth",
@@ -28,10 +40,15 @@ __all__ = [
     "MapMetrics",
     "as_map_metrics",
     "find_chromium",
+    "handoff_panel",
     "html_page",
     "journey_map",
+    "kpi_panel",
     "map_data",
+    "metrics_dashboard",
+    "satisfaction_panel",
     "save_html",
     "save_png",
     "simple_kpi_status",
+    "warnings_panel",
 ]

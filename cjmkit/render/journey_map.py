@@ -36,7 +36,8 @@ def _tooltip(title_field: str, rows: list[tuple[str, str]], width: int = 320) ->
         for label, field in rows
     )
     return (
-        f'<div style="max-width:{width}px;font:13px {html.escape(S.FONT)};color:{S.INK};white-space:normal">'
+        f'<div style="max-width:{width}px;font:13px {html.escape(S.FONT)};color:{S.INK};white-space:normal;'
+        f'background:{S.PAPER};padding:6px 8px;margin:-4px;border-radius:4px">'
         f'<div style="font-weight:bold;font-size:14px">@{{{title_field}}}</div>{body}</div>'
     )
 
@@ -439,7 +440,7 @@ class JourneyMapView:
             text_font=FONT,
             text_line_height=LINE,
         )
-        kpis = fig.text(
+        fig.text(
             "x",
             "y",
             "text",
@@ -470,12 +471,6 @@ class JourneyMapView:
                         ("Opportunities", "t_ideas"),
                         ("KPIs", "t_kpis"),
                     ],
-                ),
-            ),
-            HoverTool(
-                renderers=[kpis],
-                tooltips=_tooltip(
-                    "t_name", [("Status", "word"), ("Latest", "t_value"), ("Target", "t_target")]
                 ),
             ),
         )

@@ -380,10 +380,12 @@ def _card_content(
         + (f" → {S.EMOTION_WORDS.get(tp.emotions_to_be[p])}" if p in tp.emotions_to_be else "")
         for p, v in tp.emotions.items()
     ]
-    kpi_texts = [
-        f"{k.name}: {number(statuses[k.id].value, k.unit)} ({S.STATUS_STYLES[statuses[k.id].status][0]})"
-        for k in kpis
-    ]
+    kpi_texts = []
+    for k in kpis:
+        status = statuses[k.id]
+        target = f", target {number(k.target, k.unit)}" if k.target is not None else ""
+        detail = status.label or f"{number(status.value, k.unit)}{target}"
+        kpi_texts.append(f"{k.name}: {S.STATUS_STYLES[status.status][0]} ({detail})")
     kpi_rows = []
     for kpi in kpis:
         status = statuses[kpi.id]
