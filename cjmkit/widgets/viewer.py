@@ -351,7 +351,9 @@ def index_page(folder: str | os.PathLike[str]) -> w.HTML:
         )
     items = "".join(rows) or "<li>No maps in this folder yet.</li>"
     return w.HTML(
-        PANEL_CSS + f'<div class="cjm-viewer cjm-index"><h1>Journey maps</h1><ul>{items}</ul></div>'
+        _title("Journey maps")
+        + PANEL_CSS
+        + f'<div class="cjm-viewer cjm-index"><h1>Journey maps</h1><ul>{items}</ul></div>'
     )
 
 

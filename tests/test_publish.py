@@ -1,0 +1,97 @@
+"""``cjmkit publish``: a static site that works from file:// with no network at all."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from support import SAMPLE_MAP, cjmkit_command
+
+from cjmkit.publish import kpi_summary, publish
+from cjmkit.store import load, save
+
+EVIL = "<img src=x onerror=alert(1)>"
+PAINTED = """() => window.Bokeh && Object.keys(Bokeh.index).length > 0
+    && Object.values(Bokeh.index).every(view => view.has_finished())"""
+ACTIVE_TAB = """() => {
+    for (const view of Object.values(Bokeh.index)) {
+        const tabs = view.model.document.get_model_by_name('cjm-personas');
+        if (tabs) return tabs.active;
+    }
+    return null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("publish")
+    maps = root / "maps"
+    maps.mkdir()
+    shutil.copyfile(SAMPLE_MAP, maps / "acme.cjm.json")
+    evil = load(SAMPLE_MAP)
+    evil.title = f"Evil {EVIL}"
+    evil.personas[0].name = f"Maya {EVIL}"
+    save(evil, maps / "evil.cjm.json", force=True)
+    (maps / "broken.cjm.json").write_text("{", encoding="utf-8")
+    result = subprocess.run(
+        cjmkit_command("publish", str(maps), "--out", str(root / "site")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Wrote 2 map pages" in result.stdout and "broken.cjm.json" in result.stdout
+    return maps, root / "site"
+
+
+def test_site_has_an_index_and_one_page_per_readable_map(site: tuple[Path, Path]) -> None:
+    maps, out = site
+    assert sorted(p.name for p in out.iterdir()) == ["acme.html", "evil.html", "index.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="acme.html">Acme Cloud' in index
+    assert "Maya Okafor, Daniel Weber" in index
+    assert kpi_summary(load(maps / "acme.cjm.json")) in index and "10 KPIs:" in index
+    assert "2026-12-03" in index
+    assert EVIL not in index and "Evil &lt;img src=x onerror=alert(1)&gt;" in index
+    assert "broken" in index and "cannot be shown" in index and str(maps) not in index
+    for page in ("index.html", "acme.html"):  # BokehJS inline: no script or stylesheet from elsewhere
+        text = (out / page).read_text(encoding="utf-8")
+        assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']?(https?:)?//", text)
+
+
+def test_publish_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    from cjmkit.errors import CjmError
+
+    with pytest.raises(CjmError, match="no such folder"):
+        publish(tmp_path / "missing", tmp_path / "site")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(CjmError, match="not a folder"):
+        publish(tmp_path, tmp_path / "file")
+    result = subprocess.run(cjmkit_command("publish", str(tmp_path / "missing"), "--out", str(tmp_path / "s")),
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.browser
+def test_site_works_from_file_urls_with_no_network_and_personas_switch(page, site: tuple[Path, Path]) -> None:
+    _, out = site
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto((out / "index.html").as_uri())
+    links = page.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")
+    assert links == ["acme.html", "evil.html"]
+    assert page.locator("img").count() == 0
+    for name, title in (("acme", "Acme Cloud"), ("evil", "Evil <img")):
+        page.goto((out / "index.html").as_uri())
+        page.click(f'a[href="{name}.html"]')
+        page.wait_for_function(PAINTED, timeout=60_000)
+        assert page.title().startswith(title)
+        assert page.evaluate(ACTIVE_TAB) == 0
+        page.get_by_text("Daniel Weber", exact=True).first.click()
+        page.wait_for_function(f"() => ({ACTIVE_TAB})() === 1", timeout=30_000)
+        assert page.locator(".bk-Canvas >> visible=true").count() >= 1
+    assert page.locator("img").count() == 0
+    assert [url for url in requests if not url.startswith(("file://", "data:", "blob:"))] == []
