@@ -27,14 +27,16 @@ _PLACE = re.compile(r"^(?:\d+ problems: )?([A-Za-z0-9_.\[\]-]+):")
 
 def message_widget() -> w.HTML:
     """Return an empty inline message (shown in red when it holds text)."""
-    return w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
+    return w.HTML("", layout=w.Layout(margin="0 0 0 8px", display="none"))
 
 
 def set_message(widget: w.HTML, text: str, kind: str = "error") -> None:
     """Show ``text`` (escaped) in a message widget; an empty text hides it."""
     if not text:
         widget.value = ""
+        widget.layout.display = "none"  # an empty HTML widget would still take a line
         return
+    widget.layout.display = None
     color = {"error": "#b3261e", "ok": "#1b6e3a", "info": "#555"}[kind]
     icon = {"error": "⚠ ", "ok": "✓ ", "info": ""}[kind]
     widget.value = f'<span style="color:{color}">{icon}{html.escape(text)}</span>'
@@ -98,11 +100,22 @@ def attempt(messages: FieldMessages, action: Callable[[], Any], field: str | Non
     return result
 
 
-def row(label: str, field: w.Widget, message: w.Widget | None = None) -> w.HBox:
-    """A labelled form row: ``label  [field]  message``."""
+def row(label: str, field: w.Widget, message: w.Widget | None = None, beside: bool = False) -> w.HBox:
+    """A labelled form row: ``label  [field]`` with the field's message right under the field.
+
+    ``beside=True`` puts the extra widget to the right of the field instead (e.g. the word of
+    an emotion slider).
+    """
     caption = w.Label(label, layout=w.Layout(width=LABEL_WIDTH, flex="0 0 auto"))
-    parts = [caption, field] if message is None else [caption, field, message]
-    return w.HBox(parts, layout=w.Layout(align_items="center"))
+    field.layout.flex = "0 0 auto"
+    if message is None:
+        parts = [caption, field]
+    elif beside:
+        parts = [caption, field, message]
+    else:
+        message.layout.margin = "0"
+        parts = [caption, w.VBox([field, message], layout=w.Layout(flex="1 1 auto"))]
+    return w.HBox(parts, layout=w.Layout(align_items="flex-start" if message and not beside else "center"))
 
 
 def text(placeholder: str = "", width: str = FIELD_WIDTH) -> w.Text:

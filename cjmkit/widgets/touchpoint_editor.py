@@ -153,7 +153,7 @@ class TouchpointEditor(Subscribed, w.VBox):
             slider.observe(lambda change, pid=persona.id: self._slider_moved(pid, change["new"]), "value")
             self.emotion_sliders[persona.id] = slider
             self.emotion_words[persona.id] = word
-            rows.append(row(persona.name, slider, word))
+            rows.append(row(persona.name, slider, word, beside=True))
         if not rows:
             rows = [w.HTML("<i>Add a persona to rate emotions.</i>")]
         self.emotions_box.children = rows
