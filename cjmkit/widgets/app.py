@@ -19,7 +19,7 @@ from cjmkit.model import slugify
 from cjmkit.store import SUFFIX, open_map
 from cjmkit.templates import list_templates, new_journey
 from cjmkit.widgets._common import FieldMessages, attempt, button, row, set_options, text
-from cjmkit.widgets.board import WorkshopBoard, load_bokeh
+from cjmkit.widgets.board import WorkshopBoard, load_bokeh, show_with_bokeh
 
 MAP_ENV = "CJMKIT_MAP"
 """Environment variable naming the map the workshop app opens."""
@@ -83,6 +83,9 @@ class MapPicker(w.VBox):
         self.add_class("cjm-map-picker")
         self._describe()
         self.refresh()
+
+    def _ipython_display_(self) -> None:
+        show_with_bokeh(self)  # the board it opens later draws its map with BokehJS
 
     def refresh(self) -> None:
         """List the maps of the folder again."""

@@ -53,6 +53,14 @@ def load_bokeh(force: bool = False) -> None:
     _bokeh_loaded = True
 
 
+def show_with_bokeh(widget: w.Widget) -> None:
+    """Display ``widget`` in the notebook after loading BokehJS (once)."""
+    from IPython.display import display
+
+    load_bokeh()
+    display(widget._repr_mimebundle_(), raw=True)
+
+
 class WorkshopBoard(w.VBox):
     """The editors, the live journey map, undo / redo, a persona switcher and the save status.
 
@@ -160,10 +168,11 @@ class WorkshopBoard(w.VBox):
 
     def show(self) -> None:
         """Load BokehJS (once) and display the board in the notebook."""
-        from IPython.display import display
+        show_with_bokeh(self)
 
-        load_bokeh()
-        display(self)
+    def _ipython_display_(self) -> None:
+        # A board left as a cell's last expression loads BokehJS first, or its map stays blank.
+        show_with_bokeh(self)
 
     @property
     def journey(self) -> Journey:
