@@ -8,7 +8,7 @@ In one run, with headless Chromium (median of 5 loads, each in a fresh browser c
 - static: the page ``cjmkit publish`` writes for the sample map, opened from file://.
 
 Prints the three medians and viewer/floor (target ≤ 1.5). ``--preheat N`` serves both with N
-pre-started kernels (what ``cjmkit serve`` would do if preheating paid off).
+pre-started kernels (default: what ``cjmkit serve`` does); ``--preheat 0`` shows what they save.
 
 Run: ``.venv/bin/python benchmarks/bench_serve.py [--preheat N] [--runs 5]``
 """
@@ -28,6 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from support import CHROMIUM, CHROMIUM_ARGS, SAMPLE_MAP, cjmkit_command, free_port, running_server  # noqa: E402
+
+from cjmkit.serve import DEFAULT_PREHEAT  # noqa: E402
 
 TARGET = 1.5
 FLOOR_CELL = "import ipywidgets\n\nipywidgets.Label('floor ready')"
@@ -68,7 +70,9 @@ def _time_loads(browser, url: str, selector: str, runs: int) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--preheat", type=int, default=0, help="pre-started kernels for both servers")
+    parser.add_argument(
+        "--preheat", type=int, default=DEFAULT_PREHEAT, help="pre-started kernels for both servers (0: none)"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -82,7 +86,7 @@ def main() -> int:
         floor = _floor_notebook(folder)
         site = publish(maps, folder / "site")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        extra = ["--preheat", str(args.preheat)] if args.preheat else []
+        extra = ["--preheat", str(args.preheat)]
         port_v, port_f = free_port(), free_port()
         viewer_cmd = cjmkit_command("serve", str(maps), "--port", str(port_v), *extra)
         floor_cmd = cjmkit_command(

@@ -1,0 +1,80 @@
+"""``cjmkit serve`` without a browser: its settings, its start message, its refusals."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from support import cjmkit_command
+
+from cjmkit.errors import CjmError
+from cjmkit.serve import check_port, listening_message, template_roots, voila_argv
+
+
+def test_voila_runs_locked_down(tmp_path: Path) -> None:
+    argv = voila_argv(tmp_path / "viewer.ipynb", "127.0.0.1", 8866, tmp_path, preheat=2)
+    for setting in (
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        f"--Voila.root_dir={tmp_path}",
+        f"--Voila.config_file_paths={tmp_path}",
+        "--VoilaConfiguration.template=cjmkit",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.file_denylist=.*",
+        "--MappingKernelManager.cull_idle_timeout=600",
+        "--VoilaConfiguration.preheat_kernel=True",
+        "--VoilaConfiguration.default_pool_size=2",
+    ):
+        assert setting in argv
+    assert not any("debug" in arg or "show_tracebacks=True" in arg for arg in argv)
+    assert "--VoilaConfiguration.preheat_kernel=True" not in voila_argv(tmp_path, "127.0.0.1", 1, tmp_path)
+
+
+def test_the_template_ships_without_outside_requests() -> None:
+    (root,) = template_roots()
+    folder = root / "voila" / "templates" / "cjmkit"
+    page = (folder / "index.html.j2").read_text(encoding="utf-8")
+    assert '"base_template": "lab"' in (folder / "conf.json").read_text(encoding="utf-8")
+    assert "http" not in page.replace("http-equiv", "")
+    for block in ("html_head", "body_header", "body_footer"):
+        assert f"block {block}" in page
+
+
+def test_start_message_says_who_can_reach_it() -> None:
+    assert listening_message("127.0.0.1", 8866) == (
+        "Listening on http://127.0.0.1:8866/ (local only; use --host to share)"
+    )
+    assert "reachable by anyone" in listening_message("0.0.0.0", 80)
+    assert listening_message("::1", 9).startswith("Listening on http://[::1]:9/")
+
+
+def test_a_busy_port_is_one_sentence() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(CjmError, match=f"cannot listen on 127.0.0.1:{port}"):
+            check_port("127.0.0.1", port)
+
+
+@pytest.mark.parametrize(
+    ("args", "sentence"),
+    [
+        (["missing-folder"], "no such folder of maps"),
+        ([".", "--port", "0"], "--port must be between 1 and 65535"),
+        ([".", "--preheat", "-1"], "--preheat must be 0 or more"),
+        ([".", "--notebook", "nope.ipynb"], "no such notebook"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path, args: list[str], sentence: str) -> None:
+    result = subprocess.run(
+        cjmkit_command("serve", *args), cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert sentence in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
