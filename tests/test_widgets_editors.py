@@ -448,3 +448,29 @@ def test_a_map_without_stages_says_what_to_add_first():
     assert [(tp.name, tp.stage, tp.lane) for tp in editor.journey.touchpoints] == [
         ("First idea", "aware", "customer")
     ]
+
+
+def test_moving_a_stages_touchpoints_moves_its_feedback_too(editor):
+    editor.add("feedback", {"id": "f1", "stage": "help", "comment": "Slow chat", "csat": 2})
+    stages = StructureEditor(editor).stages
+    stages.select("help")
+    stages.delete_button.click()
+    stages.move_target.value = "buy"
+    stages.confirm_box.children[1].children[2].click()
+    assert editor.journey.stage("help") is None
+    assert editor.journey.find("feedback", "f1").stage == "buy"
+    assert editor.journey.touchpoint("chat").stage == "buy"
+    assert editor.undo_description.startswith("Delete stage 'Get help', moving its touchpoints to 'Buy'")
+    editor.undo()
+    assert editor.journey.find("feedback", "f1").stage == "help"
+
+
+def test_handoff_editor_offers_the_ends_of_an_open_handoff_from_other_lanes(editor):
+    editor.add("handoffs", {"id": "odd", "from_touchpoint": "order", "to_touchpoint": "chat"})
+    form = HandoffEditor(editor)
+    form.select("odd")
+    assert (form.from_touchpoint.value, form.to_touchpoint.value) == ("order", "chat")
+    form.trigger.value = "Order problem"
+    form.save_button.click()
+    assert editor.journey.find("handoffs", "odd").trigger == "Order problem"
+    assert editor.journey.find("handoffs", "odd").from_touchpoint == "order"
