@@ -193,7 +193,7 @@ def test_handoff_reported_weak_by_metrics_is_highlighted_with_words() -> None:
     (arrow,) = rows(view.sources["handoffs"])
     assert arrow["weak"] is True
     assert arrow["dash"] == "dashed" and arrow["line_width"] > 3
-    assert arrow["label"] == "≤ 24 h\n⚠ WEAK · 62 % within SLA"
+    assert arrow["label"] == "≤ 24 h\n⚠ WEAK · 62 % on time"
     assert "62 % within SLA" in arrow["t_health"]
 
 
@@ -297,7 +297,9 @@ def test_metrics_supply_the_kpi_status_instead_of_the_simple_one() -> None:
     metrics = MapMetrics(kpi_status={"nps": KpiStatus(status="bad", value=12, label="NPS 12 (3 months)")})
     badges = {r["kpi_id"]: r for r in rows(JourneyMapView(small_journey(), metrics=metrics).sources["kpis"])}
     assert badges["nps"]["status"] == "bad"
-    assert badges["nps"]["text"] == "✗ Bad · NPS\nNPS 12 (3 months)"
+    assert badges["nps"]["text"] == "✗ Bad · NPS\n12 (target 40)"
+    cards = {r["tp_id"]: r for r in rows(JourneyMapView(small_journey(), metrics=metrics).sources["cards"])}
+    assert "NPS: Bad (NPS 12 (3 months))" in cards["call"]["t_kpis"]  # the metrics' own words
     assert badges["csat"]["status"] == "warning"  # not supplied: computed
 
 
@@ -529,3 +531,46 @@ def test_data_for_gives_what_update_sets() -> None:
     data = view.data_for(journey)
     view.update(journey)
     assert all(dict(source.data) == data.columns[name] for name, source in view.sources.items())
+
+
+# -- command line --------------------------------------------------------------------------------
+
+
+def test_render_command_writes_offline_html(tmp_path, capsys) -> None:
+    from support import SAMPLE_MAP
+
+    from cjmkit.cli import main
+
+    out = tmp_path / "map.html"
+    assert main(["render", str(SAMPLE_MAP), "--html", str(out), "--persona", "maya"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Bokeh" in page and "cjm-cards" in page
+    assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_render_command_with_measured_handoff_health(tmp_path) -> None:
+    from support import SAMPLE_MAP
+
+    from cjmkit.cli import main
+
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    for name in ("acme.cjm.json", "tickets.csv", "care_contacts.csv"):
+        (folder / name).write_bytes((SAMPLE_MAP.parent / name).read_bytes())
+    out = tmp_path / "map.html"
+    assert main(["render", str(folder / "acme.cjm.json"), "--measure", "--html", str(out)]) == 0
+    assert "on time" in out.read_text(encoding="utf-8")  # handoff labels carry the measured share
+
+
+def test_render_command_refuses_bad_requests_in_one_line(tmp_path, capsys) -> None:
+    from support import SAMPLE_MAP
+
+    from cjmkit.cli import main
+
+    assert main(["render", str(SAMPLE_MAP)]) == 2
+    assert "say what to write" in capsys.readouterr().err
+    assert main(["render", str(SAMPLE_MAP), "--html", str(tmp_path / "x.html"), "--persona", "nobody"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no persona has the id 'nobody'" in err
+    assert not (tmp_path / "x.html").exists()
+    assert main(["render", str(tmp_path / "missing.cjm.json"), "--html", str(tmp_path / "y.html")]) == 2

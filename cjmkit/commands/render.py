@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import Any
 
 from cjmkit import store
 from cjmkit.errors import CjmError
+from cjmkit.model import Journey
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     render.add_argument("--html", type=Path, metavar="OUT.html", help="write a self-contained HTML page")
     render.add_argument("--png", type=Path, metavar="OUT.png", help="write a PNG picture (needs Chromium)")
     render.add_argument("--persona", metavar="ID", help="draw this persona's emotion curve (default: all)")
+    render.add_argument(
+        "--measure",
+        action="store_true",
+        help="show measured KPI status and support → care handoff health, from the map's KPIs and "
+        "the tickets.csv and care_contacts.csv beside the map",
+    )
     render.add_argument("--title", help="page title (default: the map's title)")
     render.add_argument(
         "--scale", type=float, default=1.0, help="PNG pixel ratio, e.g. 2 for sharper (default 1)"
@@ -39,10 +48,30 @@ def cmd_render(args: argparse.Namespace) -> int:
     from cjmkit.render import JourneyMapView, save_html, save_png
 
     journey = store.load(args.map)
-    view = JourneyMapView(journey, persona=args.persona)
+    metrics = measured_metrics(journey, args.map.parent) if args.measure else None
+    view = JourneyMapView(journey, persona=args.persona, metrics=metrics)
     title = args.title or journey.title
     if args.html is not None:
         print(f"wrote {save_html(view, args.html, title)}")
     if args.png is not None:
         print(f"wrote {save_png(view, args.png, title, scale=args.scale)}")
     return 0
+
+
+TICKETS, CARE_CONTACTS = "tickets.csv", "care_contacts.csv"
+
+
+def measured_metrics(journey: Journey, folder: Path) -> dict[str, Any]:
+    """KPI traffic lights and handoff health for the map, from :mod:`cjmkit.metrics`."""
+    from cjmkit import metrics as m
+
+    health = None
+    tickets, contacts = folder / TICKETS, folder / CARE_CONTACTS
+    if journey.handoffs and tickets.is_file() and contacts.is_file():
+        health = m.handoff_health(journey, m.read_tickets(tickets), m.read_care_contacts(contacts))
+    elif journey.handoffs:
+        print(
+            f"note: handoff health not measured (no {TICKETS} and {CARE_CONTACTS} in {folder})",
+            file=sys.stderr,
+        )
+    return m.map_metrics(journey, status=m.kpi_status(journey), handoffs=health)

@@ -249,6 +249,10 @@ def map_data(
             top -= heights[tp.id] + S.CARD_GAP
     column_of = {tp.id: stage_index[tp.stage] for tp in placed}
     lane_of = {tp.id: (lane_top[tp.lane], lane_top[tp.lane] - lane_height[tp.lane]) for tp in placed}
+    lane_id_of = {tp.id: tp.lane for tp in placed}
+    cells_at: dict[tuple[int, str], list[tuple[float, float, float, float]]] = {}
+    for (stage_id, lane_id), stack in cells.items():
+        cells_at[(stage_index[stage_id], lane_id)] = [boxes[tp.id] for tp in stack]
     persona_ids = [persona] if persona is not None else [p.id for p in journey.personas]
 
     def emotion_columns() -> dict[str, Columns]:
@@ -274,7 +278,7 @@ def map_data(
             columns["cards"] = _patch_cards(old_columns["cards"], placed, contents, changed)
             columns["kpis"] = _kpi_columns(placed, boxes, contents, kpis_of)
             columns["handoffs"] = _handoff_columns(
-                journey, boxes, metrics, column_of, stage_w, cache, lane_of
+                journey, boxes, metrics, column_of, stage_w, cache, lane_of, lane_id_of, cells_at
             )
             ids = {placed[i].id for i in changed}
             if all(contents[i]["emotion_key"] == old_contents[i]["emotion_key"] for i in ids):
@@ -292,7 +296,9 @@ def map_data(
             "lanes": _lane_columns(journey, lane_top, lane_height, width),
             "cards": _card_columns(placed, contents, boxes),
             "kpis": _kpi_columns(placed, boxes, contents, kpis_of),
-            "handoffs": _handoff_columns(journey, boxes, metrics, column_of, stage_w, cache, lane_of),
+            "handoffs": _handoff_columns(
+                journey, boxes, metrics, column_of, stage_w, cache, lane_of, lane_id_of, cells_at
+            ),
             **emotion_columns(),
         }
         _mark_low_cards(columns["cards"], columns["emotion"])
@@ -644,7 +650,7 @@ def kpi_badge_text(kpi: Kpi, status: KpiStatus, chars: Fit) -> str:
         what = "no data" if status.value is None else number(status.value, kpi.unit)
         return f"{clip(kpi.name, chars)}\n{clip(what + ' (no target)', chars)}"
     first = clip(f"{symbol} {word} · {kpi.name}", chars)
-    if status.label:
+    if status.value is None and status.label:
         return f"{first}\n{clip(status.label, chars)}"
     unit = kpi.unit if len(kpi.unit) <= 3 else ""  # "score (1–5)" stays in the tooltip
     target = f" (target {number(kpi.target, unit)})" if kpi.target is not None else ""
@@ -737,6 +743,8 @@ def _handoff_columns(
     stage_w: float,
     cache: LayoutCache,
     lane_of: dict[str, tuple[float, float]],
+    lane_id_of: dict[str, str],
+    cells_at: dict[tuple[int, str], list[tuple[float, float, float, float]]],
 ) -> Columns:
     cols: Columns = {
         k: []
@@ -778,7 +786,9 @@ def _handoff_columns(
         in_gutter[gutter] = place[-1] + 1
     keys = list(cols)
     rows = []
-    in_band: dict[tuple[int, float], int] = {}  # labels already put in a gutter x lane-gap band
+    in_band: dict[float, list[tuple[float, float]]] = {}  # lane gap -> (left, right) of its labels
+    placed_labels: list[tuple[float, float, float, float]] = []
+    right_edge = S.LABEL_WIDTH + len(journey.stages) * stage_w
     for (handoff, a, b, gutter, forward), k in zip(routes, place, strict=True):
         n = in_gutter[gutter]
         centre = S.LABEL_WIDTH + gutter * stage_w
@@ -790,14 +800,37 @@ def _handoff_columns(
         target_top, target_bottom = lane_of[handoff.to_touchpoint]
         ya = a[1] - a[3] / 2
         band = target_top if ya > target_top else target_bottom if ya < target_bottom else None
-        if band is None:
+        half = max(text_width(line, 12, True) for line in label.split("\n")) / 2 + 6
+        half_h = 9 * (label.count("\n") + 1) + 5
+        # Best: right beside the arrow's start, just past the gutter, when that spot is free.
+        x = gutter_x + 8 + half
+        beside = (x - half, ya + half_h, x + half, ya - half_h)
+        lane_id = lane_id_of[handoff.from_touchpoint]
+        cards_there = cells_at.get((gutter, lane_id), ())
+        if (
+            forward
+            and x + half <= right_edge
+            and not any(_overlaps(beside, box) for box in cards_there)
+            and not any(_rects_meet(beside, placed) for placed in placed_labels)
+        ):
+            label_at = (x, ya)
+            placed_labels.append(beside)
+        elif band is None:
             ys = (ya, b[1] - b[3] / 2)
             label_at = (gutter_x, (ys[0] + ys[1]) / 2)
         else:
-            j = in_band.get((gutter, band), 0)
-            in_band[(gutter, band)] = j + 1
-            step = text_width("≤ 24 h", 12, True) + 16
-            label_at = (centre - j * step, band)
+            # in the gap between the lanes, as near the gutter as the labels already there allow
+            taken = in_band.setdefault(band, [])
+            tries = [centre] + [r + 6 + half for _l, r in taken] + [lft - 6 - half for lft, _r in taken]
+            free = [
+                x
+                for x in tries
+                if S.LABEL_WIDTH + half <= x <= right_edge - half
+                and all(x + half + 6 <= lft or x - half - 6 >= r for lft, r in taken)
+            ]
+            x = min(free, key=lambda x: abs(x - centre)) if free else centre
+            taken.append((x - half, x + half))
+            label_at = (x, band)
         key = (handoff, *handoff.__dict__.values(), a, b, gutter_x, forward, health, label, label_at)
         key += (names.get(handoff.from_touchpoint), names.get(handoff.to_touchpoint))
         hit = cache.handoffs.get(handoff.id)
@@ -808,6 +841,17 @@ def _handoff_columns(
     if not rows:
         return cols
     return {key: list(values) for key, values in zip(keys, zip(*rows, strict=True), strict=True)}
+
+
+def _overlaps(rect: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> bool:
+    """Whether ``rect`` (left, top, right, bottom) overlaps a card ``box`` (left, top, width, height)."""
+    left, top, w, h = box
+    return _rects_meet(rect, (left, top, left + w, top - h))
+
+
+def _rects_meet(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two (left, top, right, bottom) rectangles overlap (y points up)."""
+    return not (a[2] <= b[0] or a[0] >= b[2] or a[3] >= b[1] or a[1] <= b[3])
 
 
 def _handoff_row(
@@ -863,15 +907,15 @@ def _health_text(health: Any) -> str:
 
 
 def handoff_label(handoff: Handoff, health: Any = None) -> str:
-    """The words on a handoff arrow: the SLA, then the measured health when known."""
+    """The words on a handoff arrow: the SLA, then (when measured) the share on time.
+
+    Kept short on purpose; the full measured wording is in the arrow's tooltip.
+    """
     first = sla_text(handoff.sla_hours) or "handoff"
     if health is None:
         return first
-    second = health.label or (
-        f"{health.within_sla_share * 100:.0f} % on time" if health.within_sla_share is not None else ""
-    )
-    if health.weak:
-        second = f"⚠ WEAK · {second}" if second else "⚠ WEAK"
+    share = f"{health.within_sla_share * 100:.0f} % on time" if health.within_sla_share is not None else ""
+    second = (f"⚠ WEAK · {share}" if share else "⚠ WEAK") if health.weak else share
     return f"{first}\n{second}" if second else first
 
 
