@@ -30,6 +30,7 @@ EDITOR_WIDTH = "540px"
 _STYLE = """<style>
 .cjm-workshop-board .lm-TabBar-tab { flex: 1 1 auto !important; min-width: 0 !important; }
 .cjm-workshop-board .lm-TabBar-tabLabel { text-overflow: clip; }
+.cjm-workshop-board textarea { font-family: inherit; }
 .cjm-brand span { font-size: 0 !important; }
 .cjm-brand span::after { content: "workshop board · every edit is saved at once"; font-size: 14px; }
 </style>"""

@@ -195,7 +195,15 @@ class TouchpointEditor(Subscribed, w.VBox):
             remove.on_click(lambda _b, note_id=note.id, kind=kind: self.remove_note(kind, note_id))
             votes = f" <span style='color:#666'>({note.votes} votes)</span>" if note.votes else ""
             rows.append(
-                w.HBox([w.HTML(html.escape(note.text) + votes, layout=w.Layout(width="320px")), remove])
+                w.HBox(
+                    [
+                        w.HTML(
+                            f"<div style='line-height:1.3'>{html.escape(note.text)}{votes}</div>",
+                            layout=w.Layout(width="320px"),
+                        ),
+                        remove,
+                    ]
+                )
             )
         self.note_boxes[kind].children = rows
 
