@@ -85,6 +85,11 @@ def test_tapping_a_card_opens_it_in_the_touchpoint_editor(map_path):
     assert board.touchpoints.picker.value == "tp5"
     assert board.tabs.selected_index == 1
     assert board.touchpoints.name.value == board.journey.touchpoint("tp5").name
+    # and picking another one in the editor highlights that card on the map
+    board.touchpoints.picker.value = "tp7"
+    assert board.view.selected == "tp7"
+    board.touchpoints.select(None)
+    assert board.view.selected is None
 
 
 def test_persona_switcher_redraws_the_emotion_curve(map_path):

@@ -13,7 +13,7 @@ from cjmkit.errors import CjmError
 from cjmkit.model import Journey
 from cjmkit.render import JourneyMapView
 from cjmkit.store import MapSession, open_map
-from cjmkit.widgets._common import button, set_message, set_options
+from cjmkit.widgets._common import NEW, button, set_message, set_options
 from cjmkit.widgets._live import patch_view
 from cjmkit.widgets.handoff_editor import HandoffEditor
 from cjmkit.widgets.persona_editor import PersonaEditor
@@ -145,6 +145,8 @@ class WorkshopBoard(w.VBox):
         self._unsubscribe = self.editor.subscribe(self._changed)
         self._unstatus = self.session.on_status(lambda _status: self._show_status())
         self.view.on_select(self.open_touchpoint)
+        # and the other way round: the touchpoint open in the editor is highlighted on the map
+        self.touchpoints.picker.observe(lambda change: self._highlight(change["new"]), "value")
 
         toolbar = w.HBox(
             [self.undo_button, self.redo_button, self.persona_picker, self.status],
@@ -257,6 +259,11 @@ class WorkshopBoard(w.VBox):
         """Open a touchpoint in the touchpoint editor (what a tap on its card does)."""
         self.touchpoints.select(touchpoint_id)
         self.tabs.selected_index = 1
+
+    def _highlight(self, touchpoint_id: str | None) -> None:
+        wanted = None if touchpoint_id in (None, NEW) else touchpoint_id
+        if self.view.selected != wanted:
+            self.view.select(wanted)
 
     def _resolve(self, reload: bool) -> None:
         self._attempt(self.session.reload if reload else lambda: self.session.save(force=True))
