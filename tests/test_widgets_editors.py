@@ -378,6 +378,8 @@ def test_quick_capture_drops_notes_and_keeps_pickers(editor):
     assert editor.journey.touchpoint("chat").opportunities[-1].text == "Chatbot for FAQs"
     editor.undo()
     assert editor.journey.touchpoint("chat").opportunities == []
+    editor.redo()
+    assert editor.journey.touchpoint("chat").opportunities[-1].text == "Chatbot for FAQs"
 
 
 def test_quick_capture_refuses_empty_text_and_notes_without_touchpoint(editor):
@@ -410,6 +412,8 @@ def test_dot_voting_tallies_and_undo(editor):
     assert voting.tally(*key) == 3
     editor.undo()
     assert voting.tally(*key) == 4 and ">4<" in row.tally.value
+    editor.redo()
+    assert voting.tally(*key) == 3 and ">3<" in row.tally.value
 
     gift = voting.rows[("thanks", "opportunities", "gift")]
     assert gift.minus.disabled  # no votes to take back

@@ -207,3 +207,51 @@ def test_installed_copies_without_the_notebook_write_the_same_cells(monkeypatch)
         cells = json.loads(generated.read_text(encoding="utf-8"))["cells"]
         assert [_code_lines(cell["source"]) for cell in cells] == repo_cells
     assert not generated.exists()
+
+
+def _column(board, source: str, column: str) -> list:
+    return list(board.view.sources[source].data[column])
+
+
+def test_every_editor_shows_its_edits_on_the_map(map_path):
+    board = WorkshopBoard(map_path)
+
+    stages = board.structure.stages
+    stages.name.value = "Win back"
+    stages.add_button.click()
+    assert "win-back" in _column(board, "stages", "stage_id")
+
+    lanes = board.structure.lanes
+    lanes.select("backstage")
+    lanes.name.value = "Systems"
+    lanes.save_button.click()
+    assert "Systems" in _column(board, "lanes", "name")
+
+    handoffs = board.handoffs
+    handoffs.any_lane.value = True
+    handoffs.from_touchpoint.value, handoffs.to_touchpoint.value = "tp2", "tp3"
+    handoffs.sla_hours.value = "4"
+    handoffs.save_button.click()
+    assert "tp2-to-tp3" in _column(board, "handoffs", "handoff_id")
+
+    tp = board.journey.touchpoints[0]
+    board.touchpoints.select(tp.id)
+    board.touchpoints.emotion_sliders["persona-1"].value = 2 if tp.emotions["persona-1"] != 2 else -2
+    emotion = board.view.sources["emotion"].data
+    felt = {(t, p): v for t, p, v in zip(emotion["tp_id"], emotion["persona"], emotion["value"], strict=True)}
+    assert felt[(tp.id, "persona-1")] == board.journey.touchpoint(tp.id).emotions["persona-1"]
+
+    row = board.voting.rows[("tp1", "pain_points", "p1")]
+    before = _column(board, "cards", "pain_votes")[_column(board, "cards", "tp_id").index("tp1")]
+    row.plus.click()
+    after = _column(board, "cards", "pain_votes")[_column(board, "cards", "tp_id").index("tp1")]
+    assert after == before + 1
+
+    board.personas.name.value = "Ola"
+    board.personas.save_button.click()
+    assert "Ola" in board.view.header.text
+
+    saved = load(map_path)  # and every one of them is on disk
+    assert saved.stage("win-back") and saved.lane("backstage").name == "Systems"
+    assert saved.persona("ola") and saved.find("handoffs", "tp2-to-tp3").sla_hours == 4
+    assert saved.touchpoint("tp1").pain_points[0].votes == after
