@@ -41,8 +41,9 @@ _bokeh_loaded = False
 def load_bokeh(force: bool = False) -> None:
     """Load BokehJS into the page from the installed package (no CDN), once per kernel.
 
-    Call it in an early top-level cell (the board's :meth:`WorkshopBoard.show` and
-    :func:`cjmkit.widgets.workshop_app` do); the live map cannot draw before it ran.
+    Call it in an early top-level cell; a board or map picker shown as a cell's result calls
+    it too. The live map cannot draw before it ran. After reloading the browser page on the
+    same kernel, call it again with ``force=True``.
     """
     global _bokeh_loaded
     if _bokeh_loaded and not force:
