@@ -65,9 +65,9 @@ def child(what: str, path: str) -> None:
         if what == "floor":
             rows = len(pd.read_csv(path, engine="pyarrow"))
         elif what == "stream":
-            from cjmkit.metrics import importers
+            from cjmkit.metrics import files
 
-            importers.WHOLE_FILE_BYTES = 0  # as for a file larger than memory: stream 8 MB blocks
+            files.WHOLE_FILE_BYTES = 0  # as for a file larger than memory: stream 8 MB blocks
             rows = len(read_kpi_values(source).values())
         else:
             rows = len(read_kpi_values(source).values())

@@ -465,7 +465,7 @@ def test_progress_is_reported(tmp_path):
 def test_fast_and_careful_paths_agree(tmp_path, monkeypatch, aggregation, period):
     import numpy as np
 
-    from cjmkit.metrics import importers
+    from cjmkit.metrics import files as importers
 
     rng = np.random.default_rng(3)
     days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, 500), unit="D")
@@ -488,7 +488,7 @@ def test_fast_and_careful_paths_agree(tmp_path, monkeypatch, aggregation, period
 
 
 def test_streaming_path_for_large_files_gives_the_same_result(tmp_path, monkeypatch):
-    from cjmkit.metrics import importers
+    from cjmkit.metrics import files as importers
 
     rows = "".join(f"2024-{1 + i % 4:02d}-{1 + i % 28:02d},k{i % 3},{i % 7}\n" for i in range(3000))
     path = write(tmp_path / "k.csv", "date,kpi,value\n" + rows)

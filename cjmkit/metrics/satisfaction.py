@@ -89,7 +89,7 @@ def read_table(
     skipped = SkippedLines()
     pieces = []
     position = 0
-    for chunk in read_csv_chunks(layout, None, skipped=skipped):
+    for chunk in read_csv_chunks(layout, None, skipped=skipped, required=list(present.values())):
         lines = skipped.line_of(np.arange(position, position + len(chunk)), layout.header_line + 2)
         position += len(chunk)
         drop = blank_rows(chunk) | comment_rows(chunk) | header_rows(chunk)

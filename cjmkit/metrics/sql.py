@@ -25,7 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmkit.metrics.aggregate import ImportResult, combine_partials
 from cjmkit.metrics.problems import ImportProblem
+from cjmkit.metrics.sources import ALIASES, COLUMN_HINT, resolved_source, wanted_columns
+from cjmkit.metrics.textfiles import resolve_columns
 from cjmkit.model import KpiSource
 
 
@@ -105,20 +108,12 @@ def build_query(source: KpiSource, dialect: str, columns: dict[str, str], keys: 
     return query.group_by(*group)
 
 
-def read_sql_values(source: KpiSource, url: str, *, keys: Sequence[str] | None, skip_bad_rows: bool):
+def read_sql_values(
+    source: KpiSource, url: str, *, keys: Sequence[str] | None, skip_bad_rows: bool
+) -> ImportResult:
     """Run the aggregating query and return an :class:`~cjmkit.metrics.importers.ImportResult`."""
     import sqlalchemy as sa
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-
-    from cjmkit.metrics.importers import (
-        _HINT,
-        ALIASES,
-        ImportResult,
-        _combine,
-        _resolved_source,
-        _wanted,
-    )
-    from cjmkit.metrics.textfiles import resolve_columns
 
     name = _name(url)
     if source.aggregation == "last":
@@ -133,7 +128,7 @@ def read_sql_values(source: KpiSource, url: str, *, keys: Sequence[str] | None, 
         engine = sa.create_engine(url)
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         raise ImportProblem(f"cannot open {name}: {error}", path=url) from None
-    wanted = _wanted(source, keys)
+    wanted = wanted_columns(source, keys)
     try:
         with engine.connect() as connection:
             if source.table:
@@ -146,7 +141,11 @@ def read_sql_values(source: KpiSource, url: str, *, keys: Sequence[str] | None, 
                     )
                 have = [c["name"] for c in inspector.get_columns(table, schema=schema or None)]
                 columns = resolve_columns(
-                    have, wanted, aliases=ALIASES, file_name=f"table {source.table!r} of {name}", hint=_HINT
+                    have,
+                    wanted,
+                    aliases=ALIASES,
+                    file_name=f"table {source.table!r} of {name}",
+                    hint=COLUMN_HINT,
                 )
             else:
                 columns = {role: column for role, column in wanted.items() if column}
@@ -230,8 +229,10 @@ def read_sql_values(source: KpiSource, url: str, *, keys: Sequence[str] | None, 
     if not partials.empty:
         partials["period"] = partials["period"].astype("datetime64[s]")
     return ImportResult(
-        source=_resolved_source(source, columns),
-        partials=_combine(partials) if not partials.empty else _combine(partials.reindex(columns=[])),
+        source=resolved_source(source, columns),
+        partials=combine_partials(partials)
+        if not partials.empty
+        else combine_partials(partials.reindex(columns=[])),
         rows_read=rows_read,
         rows_skipped=bad_rows if skip_bad_rows else 0,
         skipped=skipped,

@@ -290,11 +290,13 @@ def read_csv_chunks(
     columns: Sequence[str] | None = None,
     chunk_rows: int = 250_000,
     skipped: SkippedLines | None = None,
+    required: Sequence[str] = (),
 ) -> Iterator[pd.DataFrame]:
     """Yield the data rows of a sniffed file as DataFrames of strings, ``chunk_rows`` at a time.
 
     Blank lines are kept (as rows of empty strings) so that positions map to line numbers;
-    rows with too many fields are left out and recorded in ``skipped``. Column names are trimmed.
+    rows with too many fields are left out and recorded in ``skipped``. Column names are trimmed;
+    ``required`` names must be among them.
 
     Raises
     ------
@@ -328,6 +330,16 @@ def read_csv_chunks(
                 for chunk in reader:
                     _note_skipped(caught, skipped, len(layout.columns))
                     chunk.columns = [str(c).replace("\ufeff", "").strip() for c in chunk.columns]
+                    chunk = chunk.loc[:, ~chunk.columns.duplicated()]  # a repeated name: the first wins
+                    lost = [c for c in required if c not in chunk.columns]
+                    if lost:
+                        raise ImportProblem(
+                            f"{layout.name}: the header line cannot be read as columns "
+                            f"(no {lost[0]!r} where it was found; an unbalanced quote near line "
+                            f"{layout.header_line + 1}?)",
+                            path=layout.path,
+                            line=layout.header_line + 1,
+                        )
                     yield chunk.fillna("")
             _note_skipped(caught, skipped, len(layout.columns))
     except pd.errors.EmptyDataError:
@@ -360,8 +372,8 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     if frame.empty or frame.shape[1] == 0:
         return np.ones(len(frame), dtype=bool)
     mask = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        values = frame[column]
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             mask &= (values.astype(str).str.strip() == "").to_numpy() | values.isna().to_numpy()
         else:
@@ -382,8 +394,8 @@ def comment_rows(frame: pd.DataFrame) -> np.ndarray:
 def header_rows(frame: pd.DataFrame) -> np.ndarray:
     """Boolean mask of rows that repeat the header (files concatenated from several exports)."""
     mask = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        values = frame[column]
+    for i, column in enumerate(frame.columns):
+        values = frame.iloc[:, i]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             return np.zeros(len(frame), dtype=bool)
         wanted = str(column).replace("\ufeff", "").strip().lower()

@@ -1,0 +1,341 @@
+"""Aggregating rows into one value per KPI key, touchpoint and period.
+
+Rows are parsed chunk by chunk (:class:`RowAggregator`) into *partial aggregates* (sum, count,
+min, max, last per key, touchpoint and period), which combine across chunks, files and database
+rows (:func:`combine_partials`) and give the final value of any aggregation at the end
+(:func:`finalise`). Rows that cannot be read are collected by :class:`BadRows` and reported in
+one sentence naming file, line, column and count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmkit.metrics.problems import ImportProblem
+from cjmkit.metrics.sources import PERIODS, resolved_source
+from cjmkit.metrics.textfiles import (
+    blank_rows,
+    choose_date_format,
+    comment_rows,
+    header_rows,
+    is_empty,
+    parse_dates,
+    parse_numbers,
+)
+from cjmkit.model import KpiSource
+
+PARTIAL_COLUMNS = ["key", "touchpoint", "period", "sum", "count", "min", "max", "last"]
+
+
+# -- bad rows ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Bad:
+    reason: str
+    column: str | None
+    lines: list[int] = field(default_factory=list)
+    example: str = ""
+    count: int = 0
+
+
+class BadRows:
+    """Collects rows that could not be read, by kind, to report them in one sentence."""
+
+    def __init__(self, name: str, unit: str = "line") -> None:
+        self.name = name
+        self.unit = unit
+        self.kinds: dict[tuple[str, str | None], _Bad] = {}
+
+    def add(self, reason: str, column: str | None, lines: np.ndarray, examples: Iterable[Any] = ()) -> None:
+        """Record rows at ``lines`` (file line numbers) that have this problem in ``column``."""
+        if len(lines) == 0:
+            return
+        bad = self.kinds.setdefault((reason, column), _Bad(reason, column))
+        if not bad.lines:
+            bad.lines = [int(x) for x in np.sort(np.asarray(lines))[:5]]
+            first = next(iter(examples), "")
+            bad.example = str(first)[:40]
+        else:
+            bad.lines = sorted([*bad.lines, *(int(x) for x in np.asarray(lines)[:5])])[:5]
+        bad.count += len(lines)
+
+    @property
+    def total(self) -> int:
+        """How many bad rows in all."""
+        return sum(b.count for b in self.kinds.values())
+
+    def sentences(self) -> list[str]:
+        """One sentence per kind of problem, most frequent first."""
+        out = []
+        for bad in sorted(self.kinds.values(), key=lambda b: (-b.count, b.lines[:1])):
+            rows = "1 row has" if bad.count == 1 else f"{bad.count} rows have"
+            where = f"{self.unit} {bad.lines[0]}"
+            column = f", column {bad.column!r}" if bad.column else ""
+            example = f" ({bad.example!r})" if bad.example else ""
+            out.append(f"{self.name}: {rows} {bad.reason}, first at {where}{column}{example}")
+        return out
+
+    def raise_if_any(self, path: str) -> None:
+        """Raise :class:`ImportProblem` describing the bad rows, if there are any."""
+        if not self.kinds:
+            return
+        sentences = self.sentences()
+        first = min(self.kinds.values(), key=lambda b: (-b.count, b.lines[:1]))
+        total = self.total
+        more = f" ({total} bad rows in all: " + "; ".join(s.split(": ", 1)[1] for s in sentences[1:]) + ")"
+        message = (
+            sentences[0]
+            + (more if len(sentences) > 1 else "")
+            + "; nothing was imported: fix the file, or import with skip_bad_rows=True "
+            "(cjmkit kpi import --skip-bad-rows) to leave these rows out"
+        )
+        raise ImportProblem(message, path=path, line=first.lines[0], column=first.column, rows=total)
+
+
+# -- the result of reading a source -------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What a source holds, aggregated per KPI key, touchpoint and period.
+
+    Attributes
+    ----------
+    source
+        The source as read, with column names as they are in the file (store this one).
+    partials
+        Columns ``key``, ``touchpoint`` ("" without a touchpoint column), ``period``
+        (datetime64, the period's first day), ``sum``, ``count``, ``min``, ``max``, ``last``.
+    rows_read
+        Data rows read (blank, comment and repeated header lines not counted).
+    rows_skipped
+        Bad rows left out (only with ``skip_bad_rows=True``).
+    skipped
+        One sentence per kind of bad row left out.
+    path
+        The file or URL read (for messages).
+    """
+
+    source: KpiSource
+    partials: pd.DataFrame
+    rows_read: int = 0
+    rows_skipped: int = 0
+    skipped: list[str] = field(default_factory=list)
+    path: str = ""
+
+    @property
+    def keys(self) -> list[str]:
+        """The KPI keys found (values of the KPI column, or value columns in wide layout)."""
+        return sorted(self.partials["key"].unique().tolist())
+
+    def values(self, key: str | None = None, touchpoint: str | None = None) -> pd.DataFrame:
+        """Final values: columns ``key``, ``period`` (datetime64), ``value``, ``n`` (rows).
+
+        Parameters
+        ----------
+        key
+            Only this KPI key (default: all).
+        touchpoint
+            Only rows of this touchpoint (when the source has a touchpoint column).
+        """
+        frame = self.partials
+        if key is not None:
+            frame = frame[frame["key"] == key]
+        if touchpoint is not None:
+            frame = frame[frame["touchpoint"] == touchpoint]
+        combined = combine_partials(frame.drop(columns="touchpoint").assign(touchpoint=""))
+        value = finalise(combined, self.source.aggregation)
+        out = pd.DataFrame(
+            {
+                "key": combined["key"].to_numpy(),
+                "period": combined["period"].to_numpy(),
+                "value": value,
+                "n": combined["count"].to_numpy(dtype="float64").astype("int64"),
+            }
+        )
+        return out.sort_values(["key", "period"], ignore_index=True)
+
+
+def combine_partials(partials: pd.DataFrame) -> pd.DataFrame:
+    if partials.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in PARTIAL_COLUMNS}).astype(
+            {"key": object, "touchpoint": object, "period": "datetime64[s]"}
+        )
+    grouped = partials.groupby(["key", "touchpoint", "period"], sort=True, dropna=False)
+    return grouped.agg(
+        sum=("sum", "sum"),
+        count=("count", "sum"),
+        min=("min", "min"),
+        max=("max", "max"),
+        last=("last", "last"),
+    ).reset_index()
+
+
+def finalise(combined: pd.DataFrame, aggregation: str) -> np.ndarray:
+    count = combined["count"].to_numpy(dtype="float64")
+    total = combined["sum"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if aggregation == "sum":
+            return total
+        if aggregation == "mean":
+            return total / count
+        if aggregation == "count":
+            return count
+        if aggregation == "rate":
+            return 100.0 * total / count
+        return combined[aggregation].to_numpy(dtype="float64")
+
+
+def empty_partials() -> pd.DataFrame:
+    return combine_partials(pd.DataFrame(columns=PARTIAL_COLUMNS))
+
+
+def period_start(stamps: pd.Series | np.ndarray, period: str) -> np.ndarray:
+    """The first day of the period each timestamp falls in (weeks start on Monday).
+
+    Returns ``datetime64[s]`` values (NaT stays NaT).
+    """
+    days = np.asarray(stamps, dtype="datetime64[ns]").astype("datetime64[D]")
+    if period == "month":
+        days = days.astype("datetime64[M]").astype("datetime64[D]")
+    elif period == "week":
+        valid = ~np.isnat(days)
+        numbers = days.astype("int64")
+        shift = np.where(valid, (numbers + 3) % 7, 0)
+        days = days - shift.astype("timedelta64[D]")
+    elif period != "day":
+        raise ImportProblem(f"a period is one of {', '.join(PERIODS)}, not {period!r}")
+    return days.astype("datetime64[s]")
+
+
+class RowAggregator:
+    """Parses chunks of raw rows and keeps partial aggregates per key, touchpoint and period."""
+
+    def __init__(
+        self,
+        source: KpiSource,
+        columns: Mapping[str, str],
+        keys: Sequence[str] | None,
+        bad: BadRows,
+        decimal: str = ".",
+    ) -> None:
+        self.source = source
+        self.columns = columns
+        self.keys = set(keys) if keys else None
+        self.bad = bad
+        self.decimal = decimal
+        self.date_format: str | None = None
+        self.parts: list[pd.DataFrame] = []
+        self.rows_read = 0
+
+    def feed(self, frame: pd.DataFrame, lines: np.ndarray) -> None:
+        """Parse one chunk; ``lines`` are the file line (or row) numbers of its rows."""
+        drop = blank_rows(frame) | comment_rows(frame) | header_rows(frame)
+        if drop.any():
+            frame, lines = frame[~drop], lines[~drop]
+        self.rows_read += len(frame)
+        if frame.empty:
+            return
+        cols = self.columns
+        src = self.source
+        raw_period = frame[cols["period"]]
+        if self.date_format is None and not pd.api.types.is_datetime64_any_dtype(raw_period):
+            self.date_format = choose_date_format(raw_period.astype(str))
+        touchpoint = (
+            frame[cols["touchpoint"]].astype(str).str.strip().to_numpy(dtype=object)
+            if "touchpoint" in cols
+            else np.full(len(frame), "", dtype=object)
+        )
+        if src.layout == "long":
+            key = frame[cols["kpi"]].astype(str).str.strip().to_numpy(dtype=object)
+            keep = np.isin(key, list(self.keys)) if self.keys is not None else key != ""
+            if not keep.all():
+                frame, lines, key, touchpoint = frame[keep], lines[keep], key[keep], touchpoint[keep]
+                raw_period = frame[cols["period"]]
+            if frame.empty:
+                return
+            ok, periods = self._periods(raw_period, lines)
+            if "value" in cols:
+                values, ok_values = self._values(frame[cols["value"]], lines, cols["value"])
+            else:
+                values, ok_values = np.ones(len(frame)), np.ones(len(frame), dtype=bool)
+            ok &= ok_values
+            self._add(key[ok], touchpoint[ok], periods[ok], values[ok])
+        else:
+            ok, periods = self._periods(raw_period, lines)
+            for role, column in cols.items():
+                if not role.startswith("key:"):
+                    continue
+                values, ok_values = self._values(frame[column], lines, column)
+                use = ok & ok_values
+                self._add(
+                    np.full(int(use.sum()), role[4:], dtype=object),
+                    touchpoint[use],
+                    periods[use],
+                    values[use],
+                )
+
+    def _periods(self, raw: pd.Series, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        parsed = parse_dates(raw, self.date_format)
+        stamps = parsed.to_numpy(dtype="datetime64[ns]")
+        missing = np.isnat(stamps)
+        if missing.any():
+            empty = is_empty(raw) & missing
+            unreadable = missing & ~empty
+            column = self.columns["period"]
+            self.bad.add("no date", column, lines[empty])
+            self.bad.add("a date that cannot be read", column, lines[unreadable], raw[unreadable].tolist())
+        return ~missing, period_start(stamps, self.source.period)
+
+    def _values(self, raw: pd.Series, lines: np.ndarray, column: str) -> tuple[np.ndarray, np.ndarray]:
+        values = parse_numbers(raw, self.decimal).to_numpy(dtype="float64")
+        missing = np.isnan(values)
+        empty = is_empty(raw)
+        unreadable = missing & ~empty
+        if unreadable.any():
+            self.bad.add("a value that is not a number", column, lines[unreadable], raw[unreadable].tolist())
+        ok = ~missing
+        if self.source.aggregation == "rate":
+            outside = ok & ((values < 0) | (values > 1))
+            if outside.any():
+                self.bad.add(
+                    "a value outside 0…1 (a rate needs 0/1 flags or fractions)",
+                    column,
+                    lines[outside],
+                    raw[outside].tolist(),
+                )
+                ok &= ~outside
+        return values, ok
+
+    def _add(self, key: np.ndarray, touchpoint: np.ndarray, period: np.ndarray, value: np.ndarray) -> None:
+        if len(key) == 0:
+            return
+        frame = pd.DataFrame({"key": key, "touchpoint": touchpoint, "period": period, "v": value})
+        grouped = frame.groupby(["key", "touchpoint", "period"], sort=False)
+        part = grouped["v"].agg(["sum", "count", "min", "max", "last"]).reset_index()
+        self.parts.append(part)
+
+    def add_partials(self, partials: pd.DataFrame) -> None:
+        """Add already aggregated partials (from the Arrow fast path or SQL)."""
+        self.parts.append(partials)
+
+    def result(self, path: str, skip_bad_rows: bool) -> ImportResult:
+        if not skip_bad_rows:
+            self.bad.raise_if_any(path)
+        partials = pd.concat(self.parts, ignore_index=True) if self.parts else empty_partials()
+        partials["period"] = partials["period"].astype("datetime64[s]")
+        combined = combine_partials(partials)
+        return ImportResult(
+            source=resolved_source(self.source, self.columns),
+            partials=combined,
+            rows_read=self.rows_read,
+            rows_skipped=self.bad.total,
+            skipped=self.bad.sentences(),
+            path=path,
+        )

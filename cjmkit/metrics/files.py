@@ -1,0 +1,455 @@
+"""Reading KPI values from files: CSV (messy or clean), Excel and Parquet, and previews.
+
+Clean CSV files take a fast path (Arrow's multi-threaded parser, dictionary-encoded dates and
+keys, ``np.bincount`` aggregation); anything unusual falls back to the careful path (pandas
+chunks of text, every bad row located), so both give the same numbers. CSV files up to
+:data:`WHOLE_FILE_BYTES` are parsed at once; larger ones are streamed in blocks of
+:data:`ARROW_BLOCK_BYTES` (or read in pandas chunks), so memory stays bounded. Parquet is read
+by row groups; Excel workbooks are read whole (they hold at most about a million rows).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmkit.metrics.aggregate import (
+    PARTIAL_COLUMNS,
+    BadRows,
+    ImportResult,
+    RowAggregator,
+    combine_partials,
+    empty_partials,
+    period_start,
+)
+from cjmkit.metrics.problems import ImportProblem
+from cjmkit.metrics.sources import (
+    ALIASES,
+    COLUMN_HINT,
+    as_url,
+    display_name,
+    kind_of,
+    resolve_location,
+    resolved_source,
+    wanted_columns,
+)
+from cjmkit.metrics.textfiles import (
+    EARLIEST,
+    LATEST,
+    CsvLayout,
+    SkippedLines,
+    blank_rows,
+    comment_rows,
+    header_rows,
+    normalise_name,
+    read_csv_chunks,
+    resolve_columns,
+    sniff_csv,
+)
+from cjmkit.model import KpiSource
+
+Progress = Callable[[float, str], None]
+"""``progress(fraction, message)``: called while a long import runs (fraction 0…1)."""
+
+CHUNK_ROWS = 250_000
+WHOLE_FILE_BYTES = 256 << 20
+"""Clean CSV files up to this size are parsed at once with all cores; larger ones are streamed."""
+ARROW_BLOCK_BYTES = 8 << 20
+"""Size of the blocks the streaming Arrow reader parses at a time (memory stays near this)."""
+_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
+
+
+def read_csv_source(
+    source: KpiSource,
+    path: str,
+    keys: Sequence[str] | None,
+    skip_bad_rows: bool,
+    report: Progress,
+    chunk_rows: int,
+) -> ImportResult:
+    wanted = wanted_columns(source, keys)
+    layout = sniff_csv(path, [w for w in wanted.values() if w])
+    try:
+        columns = resolve_columns(
+            layout.columns, wanted, aliases=ALIASES, file_name=layout.name, hint=COLUMN_HINT
+        )
+    except ImportProblem as problem:
+        problem.path = path
+        raise
+    fast = _read_csv_arrow(source, layout, columns, keys, report)
+    if fast is not None:
+        return fast
+    bad = BadRows(layout.name, "line")
+    aggregator = RowAggregator(source, columns, keys, bad, layout.decimal)
+    skipped = SkippedLines()
+    position = 0
+    first_line = layout.header_line + 2
+    estimate = max(1.0, layout.size / layout.bytes_per_line)
+    # all columns are read, so that rows with a stray separator are caught, not silently cut
+    for chunk in read_csv_chunks(layout, None, chunk_rows, skipped, required=list(columns.values())):
+        lines = skipped.line_of(np.arange(position, position + len(chunk)), first_line)
+        position += len(chunk)
+        aggregator.feed(chunk, lines)
+        report(min(0.99, position / estimate), f"Read {position:,} rows of {layout.name}")
+    if skipped.lines:
+        found = np.asarray(skipped.found)
+        bad.add(
+            f"more fields than the header's {skipped.expected} (a stray separator?)",
+            None,
+            np.asarray(skipped.lines),
+            [f"{found[0]} fields"],
+        )
+        aggregator.rows_read += len(skipped.lines)
+    return aggregator.result(path, skip_bad_rows)
+
+
+def _read_csv_arrow(
+    source: KpiSource,
+    layout: CsvLayout,
+    columns: Mapping[str, str],
+    keys: Sequence[str] | None,
+    report: Progress,
+) -> ImportResult | None:
+    """The fast path for clean files: Arrow's multi-threaded CSV parser and integer group codes.
+
+    Returns None whenever anything looks unusual, so that the careful pandas path reads the file
+    and reports bad rows precisely.
+    """
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if layout.encoding not in ("utf-8", "utf-8-sig") or layout.decimal != "." or source.aggregation == "last":
+        return None
+    index = {c: i for i, c in enumerate(layout.columns)}
+    if len(index) != len(layout.columns) or any(not c for c in layout.columns):
+        return None
+    period_index = index[columns["period"]]
+    sample = [row[period_index].strip() for row in layout.sample if len(row) == len(layout.columns)]
+    if not sample or not all(re.match(_ISO, s) for s in sample):
+        return None
+    names = [f"c{i}" for i in range(len(layout.columns))]
+    alias = {role: f"c{index[col]}" for role, col in columns.items()}
+    text = pa.dictionary(pa.int32(), pa.string())
+    # dates are read as dictionary-encoded text: a year of daily rows has 365 distinct dates, so
+    # parsing the distinct ones only is much cheaper than parsing every row
+    types: dict[str, Any] = {alias["period"]: text}
+    for role, name in alias.items():
+        if role == "value" or role.startswith("key:"):
+            types[name] = pa.float64()
+        elif role in ("kpi", "touchpoint"):
+            types[name] = text
+    read_options = pacsv.ReadOptions(
+        skip_rows=layout.header_line + 1, column_names=names, block_size=ARROW_BLOCK_BYTES
+    )
+    parse_options = pacsv.ParseOptions(delimiter=layout.delimiter)
+    convert_options = pacsv.ConvertOptions(
+        include_columns=list(dict.fromkeys(alias.values())), column_types=types
+    )
+    parts: list[pd.DataFrame] = []
+    rows = 0
+    estimate = max(1.0, layout.size / layout.bytes_per_line)
+    try:
+        if layout.size <= WHOLE_FILE_BYTES:
+            whole = pacsv.read_csv(
+                layout.path,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+            tables: Iterable[Any] = [whole.unify_dictionaries().combine_chunks()]
+        else:
+            reader = pacsv.open_csv(
+                layout.path,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+            tables = (pa.Table.from_batches([batch]) for batch in reader)
+        for table in tables:
+            rows += table.num_rows
+            part = _arrow_partials(source, table, alias, keys)
+            if part is None:
+                return None
+            parts.append(part)
+            report(min(0.99, rows / estimate), f"Read {rows:,} rows of {layout.name}")
+    except (pa.ArrowException, UnicodeDecodeError, ValueError, OSError):
+        return None
+    partials = pd.concat(parts, ignore_index=True) if parts else empty_partials()
+    if (
+        source.aggregation == "rate"
+        and len(partials)
+        and ((partials["min"] < 0).any() or (partials["max"] > 1).any())
+    ):
+        return None
+    return ImportResult(
+        source=resolved_source(source, columns),
+        partials=combine_partials(partials[PARTIAL_COLUMNS]),
+        rows_read=rows,
+        path=layout.path,
+    )
+
+
+def _codes(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for null) and the distinct values of a dictionary-encoded Arrow column."""
+    import pyarrow as pa
+
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if array.num_chunks if isinstance(array, pa.ChunkedArray) else False:  # pragma: no cover
+        array = array.chunk(0)
+    codes = array.indices.to_numpy(zero_copy_only=False)
+    codes = (
+        np.where(np.isnan(codes), -1, codes).astype(np.int64)
+        if codes.dtype.kind == "f"
+        else codes.astype(np.int64)
+    )
+    values = np.asarray(
+        [("" if v is None else str(v).strip()) for v in array.dictionary.to_pylist()], dtype=object
+    )
+    return codes, values
+
+
+def _arrow_partials(
+    source: KpiSource, table: Any, alias: Mapping[str, str], keys: Sequence[str] | None
+) -> pd.DataFrame | None:
+    """Partial aggregates of one Arrow table, grouped with integer codes and ``np.bincount``."""
+    if table.num_rows == 0:
+        return empty_partials()
+    period_codes_raw, period_texts = _codes(table[alias["period"]])
+    if (period_codes_raw < 0).any():
+        return None
+    parsed = pd.to_datetime(pd.Series(period_texts, dtype=object), format="ISO8601", errors="coerce")
+    if parsed.isna().any() or getattr(parsed.dt, "tz", None) is not None:
+        return None
+    if ((parsed < EARLIEST) | (parsed > LATEST)).any():
+        return None
+    starts = period_start(parsed.to_numpy(), source.period).astype("datetime64[D]").astype(np.int64)
+    day_numbers = starts[period_codes_raw]
+    first = int(day_numbers.min())
+    period_codes = day_numbers - first
+    periods = int(period_codes.max()) + 1
+    if "touchpoint" in alias:
+        tp_codes, tp_values = _codes(table[alias["touchpoint"]])
+        tp_codes = np.where(tp_codes < 0, len(tp_values), tp_codes)
+        tp_values = np.append(tp_values, "")
+    else:
+        tp_codes, tp_values = np.zeros(table.num_rows, dtype=np.int64), np.asarray([""], dtype=object)
+    if source.layout == "long":
+        key_codes, key_values = _codes(table[alias["kpi"]])
+        wanted = np.asarray([(v in set(keys)) if keys else v != "" for v in key_values], dtype=bool)
+        use = (key_codes >= 0) & wanted[np.clip(key_codes, 0, None)]
+        value = table[alias["value"]].to_numpy() if "value" in alias else np.ones(table.num_rows)
+        streams = [(key_codes, key_values, value, use)]
+    else:
+        streams = []
+        for role, name in alias.items():
+            if role.startswith("key:"):
+                value = table[name].to_numpy()
+                codes = np.zeros(table.num_rows, dtype=np.int64)
+                streams.append(
+                    (codes, np.asarray([role[4:]], dtype=object), value, np.ones(table.num_rows, dtype=bool))
+                )
+    frames = []
+    for key_codes, key_values, value, use in streams:
+        present = use & ~np.isnan(value)
+        group = (key_codes * len(tp_values) + tp_codes) * periods + period_codes
+        group, weights = group[present], value[present]
+        size = len(key_values) * len(tp_values) * periods
+        count = np.bincount(group, minlength=size)
+        found = np.flatnonzero(count)
+        total = np.bincount(group, weights=weights, minlength=size)[found]
+        if source.aggregation in ("min", "max", "rate"):
+            extremes = pd.Series(weights).groupby(group).agg(["min", "max"]).reindex(found)
+            low, high = extremes["min"].to_numpy(), extremes["max"].to_numpy()
+        else:
+            low = high = np.full(len(found), np.nan)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "key": key_values[found // (len(tp_values) * periods)],
+                    "touchpoint": tp_values[(found // periods) % len(tp_values)],
+                    "period": (first + found % periods).astype("datetime64[D]").astype("datetime64[s]"),
+                    "sum": total,
+                    "count": count[found].astype("float64"),
+                    "min": low,
+                    "max": high,
+                    "last": np.nan,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else empty_partials()
+
+
+def _find_header(frame: pd.DataFrame, expected: Sequence[str]) -> int:
+    wanted = {normalise_name(e) for e in expected if e}
+    for i in range(min(len(frame), 200)):
+        cells = {normalise_name(c) for c in frame.iloc[i].tolist() if c is not None and not pd.isna(c)}
+        if wanted and wanted <= cells:
+            return i
+    filled = frame.head(200).notna().sum(axis=1)
+    return int(np.argmax(filled.to_numpy() >= filled.max())) if len(filled) else 0
+
+
+def read_excel_source(
+    source: KpiSource, path: str, keys: Sequence[str] | None, skip_bad_rows: bool
+) -> ImportResult:
+    name = Path(path).name
+    try:
+        raw = pd.read_excel(path, sheet_name=source.table or 0, header=None, dtype=object, engine="openpyxl")
+    except FileNotFoundError:
+        raise ImportProblem(f"cannot read {path}: no such file", path=path) from None
+    except (ValueError, KeyError, OSError, TypeError, IndexError) as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if source.table and "not found" in detail.lower():
+            detail = f"it has no sheet {source.table!r}"
+        raise ImportProblem(f"cannot read {name} as an Excel workbook: {detail}", path=path) from None
+    except Exception as error:  # zipfile.BadZipFile and openpyxl's own errors on broken files
+        raise ImportProblem(
+            f"cannot read {name} as an Excel workbook ({type(error).__name__}): save it as .xlsx", path=path
+        ) from None
+    wanted = wanted_columns(source, keys)
+    if raw.empty:
+        raise ImportProblem(f"{name} is empty: it has no header and no rows", path=path)
+    header = _find_header(raw, [w for w in wanted.values() if w])
+    names = [("" if pd.isna(c) else str(c).strip()) for c in raw.iloc[header].tolist()]
+    frame = raw.iloc[header + 1 :].copy()
+    frame.columns = [n or f"column {i + 1}" for i, n in enumerate(names)]
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    columns = resolve_columns(list(frame.columns), wanted, aliases=ALIASES, file_name=name, hint=COLUMN_HINT)
+    bad = BadRows(name, "row")
+    aggregator = RowAggregator(source, columns, keys, bad)
+    lines = np.arange(len(frame)) + header + 2
+    aggregator.feed(frame[list(dict.fromkeys(columns.values()))].reset_index(drop=True), lines)
+    return aggregator.result(path, skip_bad_rows)
+
+
+def read_parquet_source(
+    source: KpiSource,
+    path: str,
+    keys: Sequence[str] | None,
+    skip_bad_rows: bool,
+    report: Progress,
+    chunk_rows: int,
+) -> ImportResult:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name = Path(path).name
+    try:
+        parquet = pq.ParquetFile(path)
+        schema_names = list(parquet.schema_arrow.names)
+    except FileNotFoundError:
+        raise ImportProblem(f"cannot read {path}: no such file", path=path) from None
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise ImportProblem(f"cannot read {name} as Parquet: {error}", path=path) from None
+    wanted = wanted_columns(source, keys)
+    columns = resolve_columns(schema_names, wanted, aliases=ALIASES, file_name=name, hint=COLUMN_HINT)
+    bad = BadRows(name, "row")
+    aggregator = RowAggregator(source, columns, keys, bad)
+    total = max(1, parquet.metadata.num_rows)
+    position = 0
+    try:
+        for batch in parquet.iter_batches(
+            batch_size=chunk_rows, columns=list(dict.fromkeys(columns.values()))
+        ):
+            frame = batch.to_pandas()
+            aggregator.feed(frame, np.arange(position, position + len(frame)) + 1)
+            position += len(frame)
+            report(min(0.99, position / total), f"Read {position:,} rows of {name}")
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise ImportProblem(f"cannot read {name} as Parquet: {error}", path=path) from None
+    return aggregator.result(path, skip_bad_rows)
+
+
+# -- previews (for the import wizard) ----------------------------------------------------------
+
+
+def preview(
+    location: str,
+    kind: str | None = None,
+    map_dir: str | Path | None = None,
+    *,
+    table: str | None = None,
+    query: str | None = None,
+    rows: int = 10,
+) -> pd.DataFrame:
+    """The first rows of a source as they are (text), with its header, to map columns.
+
+    Raises
+    ------
+    ImportProblem
+        When the source cannot be read.
+    """
+    kind = kind or kind_of(location)
+    target = resolve_location(as_url(location, kind), map_dir)
+    if kind == "csv":
+        layout = sniff_csv(target)
+        frame = next(
+            iter(read_csv_chunks(layout, None, chunk_rows=rows * 3 + 20)),
+            pd.DataFrame(columns=layout.columns),
+        )
+        keep = ~(blank_rows(frame) | comment_rows(frame) | header_rows(frame))
+        return frame[keep].head(rows).reset_index(drop=True)
+    if kind == "excel":
+        try:
+            raw = pd.read_excel(target, sheet_name=table or 0, header=None, dtype=object, nrows=rows + 200)
+        except Exception as error:  # broken workbooks raise many kinds of errors; one sentence for all
+            raise ImportProblem(
+                f"cannot read {Path(target).name} as an Excel workbook: {error}", path=target
+            ) from None
+        if raw.empty:
+            return pd.DataFrame()
+        header = _find_header(raw, ())
+        frame = raw.iloc[header + 1 : header + 1 + rows].copy()
+        frame.columns = [
+            ("" if pd.isna(c) else str(c).strip()) or f"column {i + 1}"
+            for i, c in enumerate(raw.iloc[header])
+        ]
+        return frame.astype(str).reset_index(drop=True)
+    if kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            batch = next(pq.ParquetFile(target).iter_batches(batch_size=rows), None)
+        except (pa.ArrowException, OSError, ValueError) as error:
+            raise ImportProblem(f"cannot read {Path(target).name} as Parquet: {error}", path=target) from None
+        return batch.to_pandas() if batch is not None else pd.DataFrame()
+    import sqlalchemy as sa
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not table and not query:
+        raise ImportProblem(f"{display_name(target)}: say which table or query to read", path=target)
+    try:
+        engine = sa.create_engine(target)
+        with engine.connect() as connection:
+            if query:
+                statement = (
+                    sa.select(sa.text("*")).select_from(sa.text(f"({query}) AS cjm_preview")).limit(rows)
+                )
+            else:
+                schema, _, name = table.rpartition(".")
+                statement = (
+                    sa.select(sa.text("*")).select_from(sa.table(name, schema=schema or None)).limit(rows)
+                )
+            return pd.DataFrame(connection.execute(statement).mappings().all())
+    except (SQLAlchemyError, ValueError) as error:
+        detail = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise ImportProblem(f"{display_name(target)}: cannot read a preview: {detail}", path=target) from None
+
+
+def guess_columns(columns: Sequence[str]) -> dict[str, str | None]:
+    """Guess which column is the period, the KPI, the value and the touchpoint (None: none found)."""
+    by_norm = {normalise_name(c): c for c in reversed(list(columns))}
+    guessed: dict[str, str | None] = {}
+    for role in ("period", "kpi", "value", "touchpoint"):
+        names = (role, *ALIASES.get(role, ()))
+        guessed[role] = next(
+            (by_norm[normalise_name(n)] for n in names if normalise_name(n) in by_norm), None
+        )
+    return guessed
