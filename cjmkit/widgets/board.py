@@ -140,7 +140,10 @@ class WorkshopBoard(w.VBox):
         self.map = BokehModel(self.view.layout)
         self.map_box = w.Box(
             [self.map],
-            layout=w.Layout(flex="1 1 auto", overflow="auto", max_height="88vh", margin="0 0 0 12px"),
+            # on a narrow screen (a 1024 px projector) the map wraps below the editors
+            layout=w.Layout(
+                flex="1 1 480px", min_width="480px", overflow="auto", max_height="88vh", margin="0 0 0 12px"
+            ),
         )
 
         self._unsubscribe = self.editor.subscribe(self._changed)
@@ -160,7 +163,9 @@ class WorkshopBoard(w.VBox):
                 toolbar,
                 self.conflict_box,
                 self.message,
-                w.HBox([self.tabs, self.map_box], layout=w.Layout(align_items="flex-start")),
+                w.HBox(
+                    [self.tabs, self.map_box], layout=w.Layout(align_items="flex-start", flex_flow="row wrap")
+                ),
             ]
         )
         self.add_class("cjm-workshop-board")
