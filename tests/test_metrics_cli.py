@@ -191,3 +191,30 @@ def test_export_csv_and_xlsx_are_safe_and_numbers_stay_numbers(map_path, tmp_pat
 def test_export_needs_a_target(map_path, capsys):
     assert main(["export", str(map_path)]) == 2
     assert "--csv" in capsys.readouterr().err
+
+
+def test_status_of_the_sample_map_with_handoffs_and_survey(sample_map, capsys):
+    data = Path(__file__).resolve().parent.parent / "sample_data"
+    code = main(
+        ["kpi", "status", str(sample_map), "--tickets", str(data / "tickets.csv"),
+         "--contacts", str(data / "care_contacts.csv"), "--survey", str(data / "survey.csv")]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    journey = store.load(sample_map)
+    from cjmkit.metrics import kpi_status
+
+    assert code == (1 if (kpi_status(journey)["status"] == "bad").any() else 0)
+    assert "Needs attention" in out and "Handoff " in out
+    assert all(k.name[:40] in out for k in journey.kpis)
+
+
+def test_refresh_of_the_sample_map_twice(sample_map, capsys):
+    import shutil
+
+    data = Path(__file__).resolve().parent.parent / "sample_data"
+    shutil.copy(data / "kpi_daily.csv", sample_map.parent / "kpi_daily.csv")
+    assert main(["kpi", "refresh", str(sample_map)]) == 0
+    once = store.load(sample_map)
+    assert main(["kpi", "refresh", str(sample_map)]) == 0
+    assert "0 observations" in capsys.readouterr().out.splitlines()[-1]
+    assert store.load(sample_map).revision == once.revision
