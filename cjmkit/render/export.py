@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-_PAGE_STYLE = "<style>body{margin:16px 20px;background:#ffffff}</style>"
+_PAGE_STYLE = "<style>body{margin:12px 16px;background:#ffffff}</style>"
 
 
 def _root(layout_or_view: Any) -> LayoutDOM:

@@ -11,13 +11,15 @@ Horizontally: the lane labels on the left, then one column per stage.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from cjmkit.errors import CjmError
-from cjmkit.model import Handoff, Journey, Kpi, Touchpoint
+from cjmkit.model import Handoff, Journey, Kpi, Lane, Stage, Touchpoint
 from cjmkit.render import style as S
 from cjmkit.render.metrics_input import KpiStatus, MapMetrics, simple_kpi_status
 
@@ -131,9 +133,16 @@ def clip(text: str, fit: Fit) -> str:
     text = " ".join(text.split())
     if text_width(text, size, bold) <= width:
         return text
-    while text and text_width(text + "…", size, bold) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    table = S.WIDTHS_BOLD if bold else S.WIDTHS_REGULAR
+    room = width * 1000 / size - S.OTHER_WIDTH  # what is left once "…" is set
+    used, keep = 0, 0
+    while keep < len(text):
+        code = ord(text[keep]) - 32
+        used += table[code] if 0 <= code < 95 else S.OTHER_WIDTH
+        if used > room:
+            break
+        keep += 1
+    return text[:keep].rstrip() + "…"
 
 
 def number(value: float | None, unit: str = "") -> str:
@@ -277,10 +286,9 @@ def map_data(
         if changed:
             columns["cards"] = _patch_cards(old_columns["cards"], placed, contents, changed)
             columns["kpis"] = _kpi_columns(placed, boxes, contents, kpis_of)
-            columns["handoffs"] = _handoff_columns(
-                journey, boxes, metrics, column_of, stage_w, cache, lane_of, lane_id_of, cells_at
-            )
             ids = {placed[i].id for i in changed}
+            # arrows keep their places: only the names in their tooltips can have changed
+            columns["handoffs"] = _patch_handoff_names(old_columns["handoffs"], journey, ids)
             if all(contents[i]["emotion_key"] == old_contents[i]["emotion_key"] for i in ids):
                 for name in ("emotion", "emotion_to_be"):
                     columns[name] = _patch_names(
@@ -336,6 +344,7 @@ def _contents(
     stages = {s.id: s for s in journey.stages}
     lanes = {lane.id: lane for lane in journey.lanes}
     personas = tuple(journey.personas)
+    persona_names = {p.id: p.name for p in personas}
     contents: dict[str, dict[str, Any]] = {}
     for tp in placed:
         kpis = kpis_of.get(tp.id, ())
@@ -351,7 +360,9 @@ def _contents(
         hit = cache.cards.get(tp.id)
         # tuple == checks identity first: cheap while nothing changed
         if hit is None or hit[1]["chars"] != (name_chars, small_chars) or hit[0] != key:
-            content = _card_content(tp, journey, kpis, statuses, name_chars, small_chars)
+            content = _card_content(
+                tp, stages[tp.stage], lanes[tp.lane], persona_names, kpis, statuses, name_chars, small_chars
+            )
             hit = (key, content)
             cache.cards[tp.id] = hit
         contents[tp.id] = hit[1]
@@ -363,15 +374,15 @@ def _contents(
 
 def _card_content(
     tp: Touchpoint,
-    journey: Journey,
+    stage: Stage | None,
+    lane: Lane | None,
+    persona_names: dict[str, str],
     kpis: list[Kpi] | tuple[()],
     statuses: dict[str, KpiStatus],
     name_chars: Fit,
     small_chars: Fit,
 ) -> dict[str, Any]:
     """Everything on a card that does not depend on where the card is."""
-    lane = journey.lane(tp.lane)
-    stage = journey.stage(tp.stage)
     kind = lane.kind if lane is not None else "other"
     style = S.KIND_STYLES.get(kind, S.KIND_STYLES["other"])
     meta = " · ".join(part for part in (tp.channel, tp.owner) if part) or " "
@@ -380,7 +391,6 @@ def _card_content(
     tag = f"{style.symbol} {style.label}" if style.tag else ""
     height = 2 * S.CARD_PAD + len(name_lines) * S.NAME_LINE + S.SMALL_LINE
     height += (S.TAG_LINE if tag else 0) + S.SMALL_LINE * len(notes) + len(kpis) * S.KPI_LINE
-    persona_names = {p.id: p.name for p in journey.personas}
     feelings = [
         f"{persona_names.get(p, p)}: {S.EMOTION_WORDS.get(v, v)}"
         + (f" → {S.EMOTION_WORDS.get(tp.emotions_to_be[p])}" if p in tp.emotions_to_be else "")
@@ -598,6 +608,22 @@ def _patch_cards(
     return cols
 
 
+def _patch_handoff_names(old: Columns, journey: Journey, ids: set[str]) -> Columns:
+    """Handoff columns with the names of touchpoints ``ids`` refreshed in the tooltips."""
+    ends = {h.id: (h.from_touchpoint, h.to_touchpoint) for h in journey.handoffs}
+    rows = [i for i, h in enumerate(old["handoff_id"]) if ends[h][0] in ids or ends[h][1] in ids]
+    if not rows:
+        return old
+    names = {tp.id: tp.name for tp in journey.touchpoints if tp.id in ids}
+    cols = dict(old)
+    cols["t_from"], cols["t_to"] = list(old["t_from"]), list(old["t_to"])
+    for i in rows:
+        start, end = ends[old["handoff_id"][i]]
+        cols["t_from"][i] = names.get(start, cols["t_from"][i])
+        cols["t_to"][i] = names.get(end, cols["t_to"][i])
+    return cols
+
+
 def _patch_names(old: Columns, names: dict[str, str]) -> Columns:
     """Emotion point columns with new touchpoint names (when only names changed)."""
     if not any(tp_id in names for tp_id in old["tp_id"]):
@@ -787,7 +813,7 @@ def _handoff_columns(
     keys = list(cols)
     rows = []
     in_band: dict[float, list[tuple[float, float]]] = {}  # lane gap -> (left, right) of its labels
-    placed_labels: list[tuple[float, float, float, float]] = []
+    beside_labels: dict[int, list[tuple[float, float, float, float]]] = {}  # gutter -> label rects
     right_edge = S.LABEL_WIDTH + len(journey.stages) * stage_w
     for (handoff, a, b, gutter, forward), k in zip(routes, place, strict=True):
         n = in_gutter[gutter]
@@ -811,25 +837,22 @@ def _handoff_columns(
             forward
             and x + half <= right_edge
             and not any(_overlaps(beside, box) for box in cards_there)
-            and not any(_rects_meet(beside, placed) for placed in placed_labels)
+            and not any(
+                _rects_meet(beside, placed)
+                for g in (gutter - 1, gutter)
+                for placed in beside_labels.get(g, ())
+            )
         ):
             label_at = (x, ya)
-            placed_labels.append(beside)
+            beside_labels.setdefault(gutter, []).append(beside)
         elif band is None:
             ys = (ya, b[1] - b[3] / 2)
             label_at = (gutter_x, (ys[0] + ys[1]) / 2)
         else:
             # in the gap between the lanes, as near the gutter as the labels already there allow
             taken = in_band.setdefault(band, [])
-            tries = [centre] + [r + 6 + half for _l, r in taken] + [lft - 6 - half for lft, _r in taken]
-            free = [
-                x
-                for x in tries
-                if S.LABEL_WIDTH + half <= x <= right_edge - half
-                and all(x + half + 6 <= lft or x - half - 6 >= r for lft, r in taken)
-            ]
-            x = min(free, key=lambda x: abs(x - centre)) if free else centre
-            taken.append((x - half, x + half))
+            x = _free_spot(taken, centre, half, S.LABEL_WIDTH, right_edge)
+            bisect.insort(taken, (x - half, x + half))
             label_at = (x, band)
         key = (handoff, *handoff.__dict__.values(), a, b, gutter_x, forward, health, label, label_at)
         key += (names.get(handoff.from_touchpoint), names.get(handoff.to_touchpoint))
@@ -841,6 +864,19 @@ def _handoff_columns(
     if not rows:
         return cols
     return {key: list(values) for key, values in zip(keys, zip(*rows, strict=True), strict=True)}
+
+
+def _free_spot(taken: list[tuple[float, float]], centre: float, half: float, lo: float, hi: float) -> float:
+    """The x nearest ``centre`` where a label of half-width ``half`` fits between sorted ``taken`` spans."""
+    best, edges = centre, [(-math.inf, lo - 6), *taken, (hi + 6, math.inf)]
+    distance = math.inf
+    for (_l, gap_left), (gap_right, _r) in itertools.pairwise(edges):
+        low, high = gap_left + 6 + half, gap_right - 6 - half
+        if low <= high:
+            x = min(max(centre, low), high)
+            if abs(x - centre) < distance:
+                best, distance = x, abs(x - centre)
+    return best
 
 
 def _overlaps(rect: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> bool:
