@@ -75,7 +75,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--value-column", default="value", help="the values (long layout)")
     imp.add_argument("--touchpoint-column", help="only rows of each KPI's touchpoint are used")
     imp.add_argument("--period", choices=importers.PERIODS, default="month")
-    imp.add_argument("--aggregation", choices=importers.AGGREGATIONS, default="mean")
+    imp.add_argument(
+        "--aggregation",
+        choices=importers.AGGREGATIONS,
+        default="mean",
+        help="how rows become one value per period (default: mean; rate = 100 × the mean of 0/1 values, "
+        "a percentage; last = the period's last row)",
+    )
     imp.add_argument("--table", help="SQL table, or Excel sheet name")
     imp.add_argument("--query", help="SQL SELECT to read instead of a table")
     imp.add_argument("--skip-bad-rows", action="store_true", help="leave out unreadable rows (counted)")

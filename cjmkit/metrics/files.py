@@ -10,6 +10,7 @@ by row groups; Excel workbooks are read whole (they hold at most about a million
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -46,7 +47,10 @@ from cjmkit.metrics.textfiles import (
     blank_rows,
     comment_rows,
     header_rows,
+    is_empty,
     normalise_name,
+    parse_dates,
+    parse_numbers,
     read_csv_chunks,
     resolve_columns,
     sniff_csv,
@@ -453,3 +457,90 @@ def guess_columns(columns: Sequence[str]) -> dict[str, str | None]:
             (by_norm[normalise_name(n)] for n in names if normalise_name(n) in by_norm), None
         )
     return guessed
+
+
+# -- other tables (tickets, care contacts, surveys) ---------------------------------------------
+
+
+def read_table(
+    path: str | Path,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    dates: Sequence[str] = (),
+    numbers: dict[str, tuple[float, float] | None] | None = None,
+    skip_bad_rows: bool = False,
+) -> pd.DataFrame:
+    """Read a messy CSV export into a tidy frame with the named columns.
+
+    Columns in ``required`` must exist (matched ignoring case, spaces and underscores),
+    ``optional`` ones are filled with empty values when absent. ``dates`` are parsed to
+    ``datetime64``; ``numbers`` are parsed to float and, when given a ``(low, high)`` range,
+    checked against it. Empty cells stay missing. Other columns stay (trimmed) text.
+
+    Raises
+    ------
+    ImportProblem
+        Naming the file, first line, column and count of unreadable rows (unless
+        ``skip_bad_rows``; the count left out is in ``frame.attrs["rows_skipped"]``).
+    """
+    numbers = numbers or {}
+    layout = sniff_csv(path, required)
+    wanted = {name: name for name in [*required, *optional]}
+    present = resolve_columns(layout.columns, {n: n for n in required}, file_name=layout.name)
+    for name in optional:
+        with contextlib.suppress(ImportProblem):
+            present.update(resolve_columns(layout.columns, {name: name}, file_name=layout.name))
+    bad = BadRows(layout.name, "line")
+    skipped = SkippedLines()
+    pieces = []
+    position = 0
+    for chunk in read_csv_chunks(layout, None, skipped=skipped, required=list(present.values())):
+        lines = skipped.line_of(np.arange(position, position + len(chunk)), layout.header_line + 2)
+        position += len(chunk)
+        drop = blank_rows(chunk) | comment_rows(chunk) | header_rows(chunk)
+        chunk, lines = chunk[~drop], lines[~drop]
+        out = pd.DataFrame(index=chunk.index)
+        ok = np.ones(len(chunk), dtype=bool)
+        for name in wanted:
+            if name not in present:
+                out[name] = np.nan if (name in numbers or name in dates) else ""
+                continue
+            raw = chunk[present[name]]
+            if name in dates:
+                parsed = parse_dates(raw)
+                broken = parsed.isna().to_numpy() & ~is_empty(raw)
+                bad.add("a date that cannot be read", present[name], lines[broken], raw[broken].tolist())
+                out[name] = parsed
+            elif name in numbers:
+                parsed = parse_numbers(raw)
+                broken = parsed.isna().to_numpy() & ~is_empty(raw)
+                bad.add("a value that is not a number", present[name], lines[broken], raw[broken].tolist())
+                span = numbers[name]
+                if span is not None:
+                    outside = parsed.notna().to_numpy() & ~parsed.between(*span).to_numpy()
+                    bad.add(
+                        f"a value outside {span[0]:g}–{span[1]:g}",
+                        present[name],
+                        lines[outside],
+                        raw[outside].tolist(),
+                    )
+                    broken |= outside
+                out[name] = parsed
+            else:
+                out[name] = raw.astype(str).str.strip()
+                continue
+            ok &= ~broken
+        pieces.append(out[ok])
+    if skipped.lines:
+        bad.add(f"more fields than the header's {skipped.expected}", None, np.asarray(skipped.lines))
+    if not skip_bad_rows:
+        bad.raise_if_any(str(path))
+    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=list(wanted))
+    for name in dates:
+        frame[name] = pd.to_datetime(frame[name])
+    for name in numbers:
+        frame[name] = frame[name].astype("float64")
+    frame.attrs["rows_skipped"] = bad.total
+    frame.attrs["skipped"] = bad.sentences()
+    return frame

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cjmkit.metrics.importers import period_start
+from cjmkit.metrics.aggregate import period_start
+from cjmkit.metrics.files import read_table
 from cjmkit.metrics.monitoring import format_value
-from cjmkit.metrics.satisfaction import read_table
 from cjmkit.model import Journey
 
 DEFAULT_SLA_HOURS = 24.0

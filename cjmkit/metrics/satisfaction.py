@@ -23,7 +23,6 @@ own feedback (:func:`feedback_frame`). Comments can be attached to the map's tou
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,21 +31,9 @@ import pandas as pd
 
 from cjmkit.edits import Editor
 from cjmkit.errors import InvalidEdit
-from cjmkit.metrics.importers import BadRows, period_start
+from cjmkit.metrics.aggregate import period_start
+from cjmkit.metrics.files import read_table
 from cjmkit.metrics.monitoring import MIN_RESPONSES
-from cjmkit.metrics.problems import ImportProblem
-from cjmkit.metrics.textfiles import (
-    SkippedLines,
-    blank_rows,
-    comment_rows,
-    header_rows,
-    is_empty,
-    parse_dates,
-    parse_numbers,
-    read_csv_chunks,
-    resolve_columns,
-    sniff_csv,
-)
 from cjmkit.model import Journey, Note, slugify
 
 SURVEY_COLUMNS = (
@@ -54,90 +41,6 @@ SURVEY_COLUMNS = (
     "csat", "nps", "ces", "comment",
 )  # fmt: skip
 _RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
-
-
-def read_table(
-    path: str | Path,
-    required: Sequence[str],
-    optional: Sequence[str] = (),
-    *,
-    dates: Sequence[str] = (),
-    numbers: dict[str, tuple[float, float] | None] | None = None,
-    skip_bad_rows: bool = False,
-) -> pd.DataFrame:
-    """Read a messy CSV export into a tidy frame with the named columns.
-
-    Columns in ``required`` must exist (matched ignoring case, spaces and underscores),
-    ``optional`` ones are filled with empty values when absent. ``dates`` are parsed to
-    ``datetime64``; ``numbers`` are parsed to float and, when given a ``(low, high)`` range,
-    checked against it. Empty cells stay missing. Other columns stay (trimmed) text.
-
-    Raises
-    ------
-    ImportProblem
-        Naming the file, first line, column and count of unreadable rows (unless
-        ``skip_bad_rows``; the count left out is in ``frame.attrs["rows_skipped"]``).
-    """
-    numbers = numbers or {}
-    layout = sniff_csv(path, required)
-    wanted = {name: name for name in [*required, *optional]}
-    present = resolve_columns(layout.columns, {n: n for n in required}, file_name=layout.name)
-    for name in optional:
-        with contextlib.suppress(ImportProblem):
-            present.update(resolve_columns(layout.columns, {name: name}, file_name=layout.name))
-    bad = BadRows(layout.name, "line")
-    skipped = SkippedLines()
-    pieces = []
-    position = 0
-    for chunk in read_csv_chunks(layout, None, skipped=skipped, required=list(present.values())):
-        lines = skipped.line_of(np.arange(position, position + len(chunk)), layout.header_line + 2)
-        position += len(chunk)
-        drop = blank_rows(chunk) | comment_rows(chunk) | header_rows(chunk)
-        chunk, lines = chunk[~drop], lines[~drop]
-        out = pd.DataFrame(index=chunk.index)
-        ok = np.ones(len(chunk), dtype=bool)
-        for name in wanted:
-            if name not in present:
-                out[name] = np.nan if (name in numbers or name in dates) else ""
-                continue
-            raw = chunk[present[name]]
-            if name in dates:
-                parsed = parse_dates(raw)
-                broken = parsed.isna().to_numpy() & ~is_empty(raw)
-                bad.add("a date that cannot be read", present[name], lines[broken], raw[broken].tolist())
-                out[name] = parsed
-            elif name in numbers:
-                parsed = parse_numbers(raw)
-                broken = parsed.isna().to_numpy() & ~is_empty(raw)
-                bad.add("a value that is not a number", present[name], lines[broken], raw[broken].tolist())
-                span = numbers[name]
-                if span is not None:
-                    outside = parsed.notna().to_numpy() & ~parsed.between(*span).to_numpy()
-                    bad.add(
-                        f"a value outside {span[0]:g}–{span[1]:g}",
-                        present[name],
-                        lines[outside],
-                        raw[outside].tolist(),
-                    )
-                    broken |= outside
-                out[name] = parsed
-            else:
-                out[name] = raw.astype(str).str.strip()
-                continue
-            ok &= ~broken
-        pieces.append(out[ok])
-    if skipped.lines:
-        bad.add(f"more fields than the header's {skipped.expected}", None, np.asarray(skipped.lines))
-    if not skip_bad_rows:
-        bad.raise_if_any(str(path))
-    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=list(wanted))
-    for name in dates:
-        frame[name] = pd.to_datetime(frame[name])
-    for name in numbers:
-        frame[name] = frame[name].astype("float64")
-    frame.attrs["rows_skipped"] = bad.total
-    frame.attrs["skipped"] = bad.sentences()
-    return frame
 
 
 def read_survey(path: str | Path, *, skip_bad_rows: bool = False) -> pd.DataFrame:
