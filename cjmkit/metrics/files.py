@@ -1,4 +1,4 @@
-"""Reading KPI values from files: CSV (messy or clean), Excel and Parquet, and previews.
+"""Reading files: KPI values from CSV (messy or clean), Excel and Parquet, previews, other tables.
 
 Clean CSV files take a fast path (Arrow's multi-threaded parser, dictionary-encoded dates and
 keys, ``np.bincount`` aggregation); anything unusual falls back to the careful path (pandas
@@ -6,6 +6,7 @@ chunks of text, every bad row located), so both give the same numbers. CSV files
 :data:`WHOLE_FILE_BYTES` are parsed at once; larger ones are streamed in blocks of
 :data:`ARROW_BLOCK_BYTES` (or read in pandas chunks), so memory stays bounded. Parquet is read
 by row groups; Excel workbooks are read whole (they hold at most about a million rows).
+:func:`read_table` reads the other exports (tickets, care contacts, surveys) just as carefully.
 """
 
 from __future__ import annotations
