@@ -132,3 +132,28 @@ def test_any_edit_sequence_leaves_the_map_as_a_fresh_one(operations):
         fresh.figure.frame_height,
     )
     assert view.header.text == fresh.header.text
+
+
+def test_file_watch_looks_by_itself_on_a_running_event_loop(tmp_path, monkeypatch):
+    import asyncio
+
+    from cjmkit.store import save
+    from cjmkit.widgets import _watch
+
+    path = tmp_path / "w.cjm.json"
+    journey = synthetic_journey(3)
+    save(journey, path)
+    monkeypatch.setattr(_watch, "WATCH_SECONDS", 0.01)
+    found: list[int] = []
+
+    async def facilitator_session() -> None:
+        watch = _watch.FileWatch(path, lambda: 1, found.append)
+        save(journey, path)  # someone else saves: revision 2
+        for _ in range(500):
+            if found:
+                break
+            await asyncio.sleep(0.01)
+        watch.stop()
+
+    asyncio.run(facilitator_session())
+    assert found == [2]

@@ -255,3 +255,20 @@ def test_every_editor_shows_its_edits_on_the_map(map_path):
     assert saved.stage("win-back") and saved.lane("backstage").name == "Systems"
     assert saved.persona("ola") and saved.find("handoffs", "tp2-to-tp3").sla_hours == 4
     assert saved.touchpoint("tp1").pain_points[0].votes == after
+
+
+def test_a_save_by_someone_else_is_noticed_before_it_conflicts(map_path):
+    board = WorkshopBoard(map_path)
+    assert board.watch.check() is None  # nothing new: our own file
+    with open_map(map_path) as other:  # a co-facilitator's tab saves
+        other.editor.update("touchpoints", "tp4", name="Renamed next door")
+    assert board.watch.check() == 2
+    assert board.status_text().startswith("Someone else saved this map (revision 2; yours is revision 1)")
+    assert board.conflict_box.children == (board.reload_button,)
+    board.reload_button.click()
+    assert board.journey.touchpoint("tp4").name == "Renamed next door"
+    assert "Renamed next door" in _column(board, "cards", "t_name")
+    assert board.status_text() == "Saved ✓ revision 2" and board.conflict_box.children == ()
+    board.quick_capture.text.value = "After the reload"
+    board.quick_capture.drop_button.click()
+    assert board.status_text() == "Saved ✓ revision 3" and board.watch.check() is None

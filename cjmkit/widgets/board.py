@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -15,6 +16,7 @@ from cjmkit.render import JourneyMapView
 from cjmkit.store import MapSession, open_map
 from cjmkit.widgets._common import NEW, button, set_message, set_options
 from cjmkit.widgets._live import patch_view
+from cjmkit.widgets._watch import FileWatch
 from cjmkit.widgets.handoff_editor import HandoffEditor
 from cjmkit.widgets.persona_editor import PersonaEditor
 from cjmkit.widgets.quick_capture import QuickCapture
@@ -129,7 +131,7 @@ class WorkshopBoard(w.VBox):
         self._update_personas()
         self.persona_picker.value = self.view.persona or ALL_PERSONAS
         self.persona_picker.observe(lambda change: self.set_persona(change["new"]), "value")
-        self.reload_button = button("Take the saved version", "warning")
+        self.reload_button = button("Load the saved version", "warning")
         self.overwrite_button = button("Keep mine (overwrite)", "danger")
         self.reload_button.on_click(lambda _b: self._resolve(reload=True))
         self.overwrite_button.on_click(lambda _b: self._resolve(reload=False))
@@ -146,6 +148,8 @@ class WorkshopBoard(w.VBox):
             ),
         )
 
+        self.newer_on_disk: int | None = None
+        self.watch = FileWatch(Path(self.session.path), lambda: self.journey.revision, self._saved_elsewhere)
         self._unsubscribe = self.editor.subscribe(self._changed)
         self._unstatus = self.session.on_status(lambda _status: self._show_status())
         self.view.on_select(self.open_touchpoint)
@@ -214,23 +218,38 @@ class WorkshopBoard(w.VBox):
         self.redo_button.tooltip = editor.redo_description or "Nothing to redo"
 
     def status_text(self) -> str:
-        """What the save status says: ``"Saved ✓ revision 12"`` or the conflict warning."""
-        if self.session.status == "saved":
-            return f"Saved ✓ revision {self.journey.revision}"
-        return self.session.status
+        """What the save status says.
+
+        ``"Saved ✓ revision 12"``; the conflict warning naming the conflict copy; or, when
+        someone else saved the map since, a sentence saying so.
+        """
+        if self.newer_on_disk is not None and self.newer_on_disk <= self.journey.revision:
+            self.newer_on_disk = None
+        if self.session.status != "saved":
+            return self.session.status
+        if self.newer_on_disk is not None:
+            return (
+                f"Someone else saved this map (revision {self.newer_on_disk}; yours is revision "
+                f"{self.journey.revision}): load their version before editing on"
+            )
+        return f"Saved ✓ revision {self.journey.revision}"
+
+    def _saved_elsewhere(self, revision: int) -> None:
+        self.newer_on_disk = revision
+        self._show_status()
 
     def _show_status(self) -> None:
-        text = self.status_text()
-        if self.session.status == "saved":
-            value = f"<span style='color:#1b6e3a;font-weight:bold'>{html.escape(text)}</span>"
-            self.conflict_box.children = []
-        else:
-            value = (
-                "<span style='color:#b3261e;font-weight:bold;white-space:normal'>"
-                f"⚠ {html.escape(text)}</span>"
-            )
+        text = html.escape(self.status_text())
+        if self.session.status != "saved":
+            value = f"<span style='color:#b3261e;font-weight:bold;white-space:normal'>⚠ {text}</span>"
             if self.session.conflict_path is not None:
                 self.conflict_box.children = [self.reload_button, self.overwrite_button]
+        elif self.newer_on_disk is not None:
+            value = f"<span style='color:#8a5a00;font-weight:bold;white-space:normal'>⚠ {text}</span>"
+            self.conflict_box.children = [self.reload_button]
+        else:
+            value = f"<span style='color:#1b6e3a;font-weight:bold'>{text}</span>"
+            self.conflict_box.children = []
         if self.status.value != value:
             self.status.value = value
 
@@ -272,12 +291,14 @@ class WorkshopBoard(w.VBox):
             self.view.select(wanted)
 
     def _resolve(self, reload: bool) -> None:
+        self.newer_on_disk = None
         self._attempt(self.session.reload if reload else lambda: self.session.save(force=True))
 
     def close(self) -> None:
         """Stop listening, close the editors and the map (the file already holds every edit)."""
         if not hasattr(self, "_unstatus"):  # closed, or __init__ failed half way
             return super().close()
+        self.watch.stop()
         self._unsubscribe()
         self._unstatus()
         del self._unstatus
