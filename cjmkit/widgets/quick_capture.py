@@ -39,7 +39,7 @@ class QuickCapture(Subscribed, w.VBox):
         self.last_touchpoint: str | None = None
         self.text = w.Text(
             placeholder="Type what you hear, press Enter",
-            layout=w.Layout(width="420px"),
+            layout=w.Layout(width="390px"),
             continuous_update=True,
         )
         self.text.add_class("cjm-quick-text")
@@ -70,7 +70,7 @@ class QuickCapture(Subscribed, w.VBox):
                 w.HBox([self.text, self.drop_button]),
                 w.HBox([m["name"], m["text"], m.form]),
                 w.HBox([self.stage, self.lane]),
-                w.HBox([self.target, m["target"]]),
+                w.VBox([self.target, m["target"]]),
             ]
         )
         self.add_class("cjm-quick-capture")
