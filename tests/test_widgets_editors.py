@@ -478,3 +478,16 @@ def test_handoff_editor_offers_the_ends_of_an_open_handoff_from_other_lanes(edit
     form.save_button.click()
     assert editor.journey.find("handoffs", "odd").trigger == "Order problem"
     assert editor.journey.find("handoffs", "odd").from_touchpoint == "order"
+
+
+def test_a_bug_shows_one_sentence_not_a_traceback(editor, monkeypatch):
+    form = PersonaEditor(editor)
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(editor, "add", broken)
+    form.name.value = "Lena"
+    form.save_button.click()
+    shown = form.messages.texts()[""]
+    assert shown.startswith("something went wrong (KeyError: 'oops')") and "Traceback" not in shown

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import re
+import sys
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -90,11 +92,22 @@ class FieldMessages:
 
 
 def attempt(messages: FieldMessages, action: Callable[[], Any], field: str | None = None) -> Any:
-    """Run an edit; on a CjmError show its sentence inline and return None."""
+    """Run an edit; on a CjmError show its sentence inline and return None.
+
+    Any other exception is a bug: the page says so in one sentence (a workshop page shows no
+    tracebacks) and the traceback goes to the server's log.
+    """
     try:
         result = action()
     except CjmError as error:
         messages.show(error, field)
+        return None
+    except Exception as error:
+        traceback.print_exc(file=sys.__stderr__)
+        messages.show(
+            f"something went wrong ({type(error).__name__}: {error}); "
+            "every edit before this one is saved, the details are in the server's log"
+        )
         return None
     messages.clear()
     return result
