@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import os
+import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +262,9 @@ class WorkshopBoard(w.VBox):
             action()
         except CjmError as error:
             set_message(self.message, str(error))
+        except Exception as error:  # a bug: one sentence here, the traceback in the server's log
+            traceback.print_exc(file=sys.__stderr__)
+            set_message(self.message, f"something went wrong ({type(error).__name__}: {error})")
         else:
             set_message(self.message, "")
         self._update_history()
