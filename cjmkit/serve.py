@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cjmkit.errors import CjmError
-from cjmkit.widgets.viewer import MAPS_DIR_ENV, list_maps
+from cjmkit.widgets.viewer import BOKEHJS_IN_PAGE_ENV, MAPS_DIR_ENV, list_maps
 
 DEFAULT_PORT = 8866
 DEFAULT_PREHEAT = 2
@@ -152,6 +152,25 @@ def _tornado_settings() -> dict[str, Any]:
     }
 
 
+def _voila_class() -> type:
+    from bokeh.util.paths import bokehjs_path
+    from voila.app import Voila
+
+    class CjmkitVoila(Voila):
+        """Voila that also serves BokehJS (the files of the installed bokeh) under /voila/static/js/.
+
+        The cjmkit template loads BokehJS from there with two <script> tags: the browser fetches
+        and parses plain files (cacheable) instead of 1.6 MB of JavaScript embedded in a cell
+        output, which made the first paint of a map about 3 s slower.
+        """
+
+        def setup_template_dirs(self) -> None:
+            super().setup_template_dirs()
+            self.static_paths.append(str(bokehjs_path()))
+
+    return CjmkitVoila
+
+
 @contextlib.contextmanager
 def _private_notebook(notebook: Path | None) -> Iterator[tuple[Path, Path]]:
     with tempfile.TemporaryDirectory(prefix="cjmkit-serve-") as tmp:
@@ -210,7 +229,8 @@ def serve(
     if not _template_installed():
         raise CjmError(f"the cjmkit Voila template is not installed (looked in {roots or 'JUPYTER_PATH'})")
     from traitlets.config import Config
-    from voila.app import Voila
+
+    os.environ[BOKEHJS_IN_PAGE_ENV] = "1"
 
     with _private_notebook(Path(notebook) if notebook else None) as (private, target):
         config = Config()
@@ -219,7 +239,7 @@ def serve(
         print_fn(listening_message(host, port))
         print_fn(f"Serving {count} map{'s' if count != 1 else ''} from {folder}; press Ctrl+C to stop.")
         sys.stdout.flush()
-        app = Voila(config=config)
+        app = _voila_class()(config=config)
         app.initialize(voila_argv(target, host, port, private, preheat=preheat))
         app.start()
     return 0

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import socket
 import subprocess
 from pathlib import Path
 
 import pytest
-from support import cjmkit_command
+from support import SAMPLE_MAP, cjmkit_command, free_port
 
 from cjmkit.errors import CjmError
-from cjmkit.serve import check_port, listening_message, template_roots, voila_argv
+from cjmkit.serve import VIEWER_CELLS, check_port, listening_message, template_roots, voila_argv
 
 
 def test_voila_runs_locked_down(tmp_path: Path) -> None:
@@ -51,6 +54,38 @@ def test_start_message_says_who_can_reach_it() -> None:
     )
     assert "reachable by anyone" in listening_message("0.0.0.0", 80)
     assert listening_message("::1", 9).startswith("Listening on http://[::1]:9/")
+
+
+def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cjmkit.serve as serve_module
+
+    shutil.copyfile(SAMPLE_MAP, tmp_path / "acme.cjm.json")
+    started: list[list[str]] = []
+
+    class FakeVoila:  # records what Voila would be started with
+        def __init__(self, config: object) -> None:
+            self.config = config
+
+        def initialize(self, argv: list[str]) -> None:
+            started.append(argv)
+            notebook = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+            assert [c["source"] for c in notebook["cells"]] == list(VIEWER_CELLS)
+            assert sorted(p.name for p in Path(argv[0]).parent.iterdir()) == ["viewer.ipynb"]
+
+        def start(self) -> None:
+            assert os.environ["CJMKIT_MAPS_DIR"] == str(tmp_path.resolve())
+
+    monkeypatch.setattr(serve_module, "_voila_class", lambda: FakeVoila)
+    for name in ("CJMKIT_MAPS_DIR", "CJMKIT_BOKEHJS_IN_PAGE", "JUPYTER_PATH"):  # serve() sets them
+        monkeypatch.delenv(name, raising=False)
+    lines: list[str] = []
+    port = free_port()
+    assert serve_module.serve(tmp_path, port=port, print_fn=lines.append) == 0
+    assert lines[0] == f"Listening on http://127.0.0.1:{port}/ (local only; use --host to share)"
+    assert lines[1].startswith(f"Serving 1 map from {tmp_path.resolve()}")
+    assert len(started) == 1 and not Path(started[0][0]).exists()  # the private copy is gone
 
 
 def test_a_busy_port_is_one_sentence() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import REPO, SAMPLE_MAP, cjmkit_command, free_port, running_server, wait_for
+from support import SAMPLE_MAP, cjmkit_command, free_port, running_server, wait_for
 
 from cjmkit.serve import viewer_notebook
 from cjmkit.store import load, save
@@ -50,13 +50,6 @@ def server(maps: Path) -> Iterator[str]:
     port = free_port()
     with running_server(cjmkit_command("serve", str(maps), "--port", str(port)), port, path=UP_PATH) as base:
         yield base
-
-
-def test_the_server_says_where_it_listens(server: str) -> None:
-    port = server.rsplit(":", 1)[1]
-    log = (REPO / f".server-{port}.log").read_text(encoding="utf-8")
-    assert f"Listening on http://127.0.0.1:{port}/ (local only; use --host to share)" in log
-    assert "Serving 3 maps from" in log
 
 
 def _files(folder: Path) -> dict[str, tuple[bytes, int]]:

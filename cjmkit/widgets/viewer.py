@@ -30,6 +30,8 @@ from cjmkit.errors import CjmError
 from cjmkit.model import Journey
 
 MAPS_DIR_ENV = "CJMKIT_MAPS_DIR"
+BOKEHJS_IN_PAGE_ENV = "CJMKIT_BOKEHJS_IN_PAGE"
+"""Set by ``cjmkit serve``, whose page template loads BokehJS itself: :func:`setup` then skips it."""
 SUFFIX = ".cjm.json"
 FEEDBACK_SHOWN = 5
 MAX_NAME = 200
@@ -116,7 +118,8 @@ def setup() -> None:
     """Load BokehJS into the page (from the Python package, no CDN) and import what the viewer uses.
 
     Call once, in the notebook's first cell: with preheated kernels this runs before anyone
-    asks for a page, so visitors do not wait for it.
+    asks for a page, so visitors do not wait for it. Under ``cjmkit serve`` the page already
+    has BokehJS (``$CJMKIT_BOKEHJS_IN_PAGE``), so nothing is sent.
     """
     from bokeh.io import output_notebook
     from bokeh.resources import Resources
@@ -125,7 +128,8 @@ def setup() -> None:
     import cjmkit.render.panels
     import cjmkit.store  # noqa: F401
 
-    output_notebook(Resources(mode="inline", components=BOKEH_COMPONENTS), hide_banner=True)
+    if os.environ.get(BOKEHJS_IN_PAGE_ENV) != "1":
+        output_notebook(Resources(mode="inline", components=BOKEH_COMPONENTS), hide_banner=True)
 
 
 @dataclass
