@@ -333,3 +333,18 @@ def test_handoff_without_tickets_is_no_data(handoff_data):
     tickets, contacts = handoff_data
     health = handoff_health(make_journey(), tickets.iloc[0:0], contacts)
     assert list(health["status"]) == ["no data", "no data"] and not health["weak"].any()
+
+
+def test_metrics_layer_needs_no_bokeh_and_no_widgets():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cjmkit.metrics, cjmkit.metrics.sql, cjmkit.metrics.tables, cjmkit.commands.kpi, "
+        "cjmkit.commands.export; "
+        "print(sorted(m for m in ('bokeh', 'ipywidgets', 'jupyter_bokeh') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
