@@ -373,6 +373,7 @@ def test_tapping_a_card_calls_back_with_its_touchpoint_id() -> None:
     assert view.selected == "call"
     view.sources["emotion"].selected.indices = [view.sources["emotion"].data["tp_id"].index("ticket")]
     assert heard == ["call", "ticket"]
+    assert view.selected == "ticket"  # tapping a point on the curve highlights its card
     view.select("order")
     assert heard[-1] == "order" and view.selected == "order"
 
@@ -574,3 +575,20 @@ def test_render_command_refuses_bad_requests_in_one_line(tmp_path, capsys) -> No
     assert err.count("\n") == 0 and "no persona has the id 'nobody'" in err
     assert not (tmp_path / "x.html").exists()
     assert main(["render", str(tmp_path / "missing.cjm.json"), "--html", str(tmp_path / "y.html")]) == 2
+
+
+def test_selection_follows_its_card_through_updates_without_calling_back() -> None:
+    journey = small_journey()
+    view = JourneyMapView(journey)
+    heard: list[str] = []
+    view.on_select(heard.append)
+    view.select("call")
+    assert heard == ["call"]
+    Editor(journey).add(
+        "touchpoints", {"id": "first", "stage": "buy", "lane": "cust", "name": "Sees an ad"}, index=0
+    )
+    view.update(journey)
+    assert view.selected == "call" and heard == ["call"]  # moved one row down, no new "tap"
+    Editor(journey).remove("touchpoints", "call", cascade=True)
+    view.update(journey)
+    assert view.selected is None and view.sources["cards"].selected.indices == []

@@ -79,6 +79,8 @@ class JourneyMapView:
         self.persona = persona
         self.metrics = as_map_metrics(metrics)
         self._callbacks: list[SelectCallback] = []
+        self._quiet = False
+        self._selected_id: str | None = None
         self._cache = LayoutCache()
         data = map_data(journey, persona, self.metrics, self._cache)
         self.sources: dict[str, ColumnDataSource] = {
@@ -110,10 +112,12 @@ class JourneyMapView:
         if self.persona is not None and self.journey.persona(self.persona) is None:
             self.persona = None  # the persona was removed: show everyone
         data = map_data(self.journey, self.persona, self.metrics, self._cache)
+        selected = self._selected_id
         for name, source in self.sources.items():
             new = data.columns[name]
             if source.data != new:
                 source.data = new
+        self._keep_selection(selected)
         self._size(data)
         header = self._header_html()
         if self.header.text != header:
@@ -173,15 +177,31 @@ class JourneyMapView:
 
     # -- events ---------------------------------------------------------------------------
 
+    def _keep_selection(self, touchpoint_id: str | None) -> None:
+        """Keep the same card selected when rows moved; quietly (it is not a new tap)."""
+        ids = self.sources["cards"].data["tp_id"]
+        wanted = [ids.index(touchpoint_id)] if touchpoint_id in ids else []
+        cards = self.sources["cards"].selected
+        if list(cards.indices) != wanted:
+            self._quiet = True
+            try:
+                cards.indices = wanted
+            finally:
+                self._quiet = False
+
     def _card_tapped(self, _attr: str, _old: list[int], new: list[int]) -> None:
         ids = self.sources["cards"].data["tp_id"]
-        if new and new[0] < len(ids):
-            self._notify(ids[new[0]])
+        self._selected_id = ids[new[0]] if new and new[0] < len(ids) else None
+        if self._selected_id is not None and not self._quiet:
+            self._notify(self._selected_id)
 
     def _point_tapped(self, _attr: str, _old: list[int], new: list[int]) -> None:
         ids = self.sources["emotion"].data["tp_id"]
         if new and new[0] < len(ids):
-            self._notify(ids[new[0]])
+            if ids[new[0]] == self._selected_id:
+                self._notify(ids[new[0]])  # its card is selected already: still a tap
+            else:
+                self.select(ids[new[0]])  # highlights its card, which calls back
 
     def _notify(self, touchpoint_id: str) -> None:
         for callback in list(self._callbacks):
