@@ -11,6 +11,7 @@ import pytest
 from support import SAMPLE_MAP, cjmkit_command
 
 from cjmkit.publish import kpi_summary, publish
+from cjmkit.render import map_data
 from cjmkit.store import load, save
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -75,9 +76,23 @@ def test_publish_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr
 
 
+def _hover_first_card(page, journey, persona: str) -> None:
+    """Point at the top card of the visible map: its tooltip must show, with no kernel."""
+    cards = map_data(journey, persona).columns["cards"]
+    first = max(range(len(cards["x"])), key=lambda i: (cards["y"][i], -cards["x"][i]))
+    canvas = page.locator(".bk-Canvas >> visible=true").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + cards["x"][first], box["y"] - cards["y"][first])
+    tooltip = page.locator(".bk-Tooltip >> visible=true").first
+    tooltip.wait_for(timeout=15_000)
+    name = journey.touchpoint(cards["tp_id"][first]).name
+    assert name in tooltip.evaluate("el => (el.shadowRoot || el).textContent")
+
+
 @pytest.mark.browser
 def test_site_works_from_file_urls_with_no_network_and_personas_switch(page, site: tuple[Path, Path]) -> None:
-    _, out = site
+    maps, out = site
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto((out / "index.html").as_uri())
@@ -92,6 +107,6 @@ def test_site_works_from_file_urls_with_no_network_and_personas_switch(page, sit
         assert page.evaluate(ACTIVE_TAB) == 0
         page.get_by_text("Daniel Weber", exact=True).first.click()
         page.wait_for_function(f"() => ({ACTIVE_TAB})() === 1", timeout=30_000)
-        assert page.locator(".bk-Canvas >> visible=true").count() >= 1
+        _hover_first_card(page, load(maps / f"{name}.cjm.json"), "daniel")
     assert page.locator("img").count() == 0
     assert [url for url in requests if not url.startswith(("file://", "data:", "blob:"))] == []
