@@ -542,3 +542,17 @@ def test_any_bytes_after_a_survey_header_give_data_or_our_error(tmp_path, conten
         assert str(error)
     else:
         assert "csat" in frame.columns
+
+
+def test_units_row_under_the_header_is_skipped(tmp_path):
+    text = "date;kpi;value\n(day);(KPI id);(EUR)\n2024-01-01;revenue;1,5\n2024-01-02;revenue;x\n"
+    path = write(tmp_path / "k.csv", text)
+    with pytest.raises(ImportProblem) as caught:
+        read_kpi_values(KpiSource(kind="csv", location=str(path)))
+    assert "line 4" in str(caught.value)  # line numbers still count the units row
+    result = read_kpi_values(KpiSource(kind="csv", location=str(path)), skip_bad_rows=True)
+    assert values(result, "revenue") == {"2024-01-01": 1.5}
+    clean = write(tmp_path / "c.csv", "date,kpi,value\nday,id,EUR\n2024-01-01,revenue,2\n")
+    assert values(read_kpi_values(KpiSource(kind="csv", location=str(clean))), "revenue") == {
+        "2024-01-01": 2.0
+    }

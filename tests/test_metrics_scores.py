@@ -348,3 +348,9 @@ def test_metrics_layer_needs_no_bokeh_and_no_widgets():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_survey_row_without_numbers_or_dates_is_data(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text("response_id,comment\nR-one,Nice people\nR-two,Slow\n")
+    assert list(read_survey(path)["comment"]) == ["Nice people", "Slow"]

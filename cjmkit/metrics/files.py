@@ -78,7 +78,7 @@ def read_csv_source(
     chunk_rows: int,
 ) -> ImportResult:
     wanted = wanted_columns(source, keys)
-    layout = sniff_csv(path, [w for w in wanted.values() if w])
+    layout = sniff_csv(path, [w for w in wanted.values() if w], subheaders=True)
     try:
         columns = resolve_columns(
             layout.columns, wanted, aliases=ALIASES, file_name=layout.name, hint=COLUMN_HINT
@@ -93,7 +93,7 @@ def read_csv_source(
     aggregator = RowAggregator(source, columns, keys, bad, layout.decimal)
     skipped = SkippedLines()
     position = 0
-    first_line = layout.header_line + 2
+    first_line = layout.first_data_line
     estimate = max(1.0, layout.size / layout.bytes_per_line)
     # all columns are read, so that rows with a stray separator are caught, not silently cut
     for chunk in read_csv_chunks(layout, None, chunk_rows, skipped, required=list(columns.values())):
@@ -150,7 +150,7 @@ def _read_csv_arrow(
         elif role in ("kpi", "touchpoint"):
             types[name] = text
     read_options = pacsv.ReadOptions(
-        skip_rows=layout.header_line + 1, column_names=names, block_size=ARROW_BLOCK_BYTES
+        skip_rows=layout.first_data_line - 1, column_names=names, block_size=ARROW_BLOCK_BYTES
     )
     parse_options = pacsv.ParseOptions(delimiter=layout.delimiter)
     convert_options = pacsv.ConvertOptions(
@@ -393,7 +393,7 @@ def preview(
     kind = kind or kind_of(location)
     target = resolve_location(as_url(location, kind), map_dir)
     if kind == "csv":
-        layout = sniff_csv(target)
+        layout = sniff_csv(target, subheaders=True)
         frame = next(
             iter(read_csv_chunks(layout, None, chunk_rows=rows * 3 + 20)),
             pd.DataFrame(columns=layout.columns),
@@ -497,7 +497,7 @@ def read_table(
     pieces = []
     position = 0
     for chunk in read_csv_chunks(layout, None, skipped=skipped, required=list(present.values())):
-        lines = skipped.line_of(np.arange(position, position + len(chunk)), layout.header_line + 2)
+        lines = skipped.line_of(np.arange(position, position + len(chunk)), layout.first_data_line)
         position += len(chunk)
         drop = blank_rows(chunk) | comment_rows(chunk) | header_rows(chunk)
         chunk, lines = chunk[~drop], lines[~drop]

@@ -71,6 +71,8 @@ class CsvLayout:
         The field separator.
     header_line
         0-based index of the header line (lines above it are comments or titles).
+    subheader_lines
+        How many lines right under the header hold no values (units, descriptions): skipped.
     columns
         The header's column names, trimmed.
     decimal
@@ -87,9 +89,15 @@ class CsvLayout:
     header_line: int
     columns: tuple[str, ...]
     decimal: str = "."
+    subheader_lines: int = 0
     size: int = 0
     bytes_per_line: float = 40.0
     sample: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+
+    @property
+    def first_data_line(self) -> int:
+        """1-based line number of the first data row."""
+        return self.header_line + 2 + self.subheader_lines
 
     @property
     def name(self) -> str:
@@ -135,7 +143,7 @@ def _is_blank(fields: list[str]) -> bool:
     return all(not f.strip() for f in fields)
 
 
-def sniff_csv(path: str | Path, expected: Sequence[str] = ()) -> CsvLayout:
+def sniff_csv(path: str | Path, expected: Sequence[str] = (), *, subheaders: bool = False) -> CsvLayout:
     """Work out the encoding, delimiter, header line and decimal mark of a delimited file.
 
     Parameters
@@ -146,6 +154,10 @@ def sniff_csv(path: str | Path, expected: Sequence[str] = ()) -> CsvLayout:
         Column names the header should contain (compared with :func:`normalise_name`). When
         given, the header is the first line containing all of them; otherwise it is the first
         line with as many fields as most lines have.
+    subheaders
+        Skip up to 3 lines right under the header that hold no number and no date (units,
+        descriptions). Only for files whose every data row has a date, such as KPI values:
+        elsewhere such a line may be data.
 
     Raises
     ------
@@ -186,7 +198,14 @@ def sniff_csv(path: str | Path, expected: Sequence[str] = ()) -> CsvLayout:
         delimiter, header = _guess_delimiter(candidates)
     assert header is not None
     columns = tuple(f.replace("\ufeff", "").strip() for f in _fields(lines[header], delimiter))
-    rows = [_fields(line, delimiter) for line in lines[header + 1 : header + 400]]
+    skip = 0
+    for line in lines[header + 1 : header + 4] if subheaders else ():
+        fields = _fields(line, delimiter)
+        if _is_blank(fields) or _is_comment(line) or any(_looks_like_value(f) for f in fields):
+            break
+        skip += 1  # e.g. a row of units under the column names
+    first = header + 1 + skip
+    rows = [_fields(line, delimiter) for line in lines[first : first + 400]]
     rows = [r for r in rows if not _is_blank(r) and not (r and _is_comment(r[0]))]
     decimal = "."
     if delimiter != ",":
@@ -200,11 +219,20 @@ def sniff_csv(path: str | Path, expected: Sequence[str] = ()) -> CsvLayout:
         delimiter=delimiter,
         header_line=header,
         columns=columns,
+        subheader_lines=skip,
         decimal=decimal,
         size=size,
         bytes_per_line=max(1.0, used / max(1, len(lines))),
         sample=tuple(tuple(r) for r in rows[:50]),
     )
+
+
+_VALUE_LIKE = re.compile(r"^[-+]?[\d.,'\s]*\d[\d.,'\s]*%?$|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}|^\d{4}-\d{2}")
+
+
+def _looks_like_value(field: str) -> bool:
+    """Whether a cell looks like a number or a date (data), as opposed to a label or a unit."""
+    return bool(_VALUE_LIKE.search(field.strip()))
 
 
 def _guess_delimiter(candidates: list[tuple[int, str]]) -> tuple[str, int]:
@@ -313,7 +341,12 @@ def read_csv_chunks(
                 sep=layout.delimiter,
                 encoding=layout.encoding,
                 encoding_errors="strict",
-                skiprows=layout.header_line,
+                skiprows=(
+                    list(range(layout.header_line))
+                    + list(range(layout.header_line + 1, layout.first_data_line - 1))
+                    if layout.subheader_lines
+                    else layout.header_line
+                ),
                 header=0,
                 dtype=str,
                 keep_default_na=False,
