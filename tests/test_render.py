@@ -14,8 +14,9 @@ from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
 from cjmkit.model import Handoff, Journey, Kpi, Lane, Note, Observation, Persona, Stage, Touchpoint
 from cjmkit.render import JourneyMapView, MapMetrics, journey_map, map_data, simple_kpi_status
-from cjmkit.render.layout import emotion_y, sla_text
+from cjmkit.render.emotion import emotion_y
 from cjmkit.render.metrics_input import HandoffHealth, KpiStatus, as_map_metrics
+from cjmkit.render.text import sla_text
 from cjmkit.synthetic import synthetic_journey
 
 

@@ -11,17 +11,17 @@ Horizontally: the lane labels on the left, then one column per stage.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from cjmkit.errors import CjmError
-from cjmkit.model import Handoff, Journey, Kpi, Lane, Stage, Touchpoint
+from cjmkit.model import Journey, Kpi, Lane, Stage, Touchpoint
 from cjmkit.render import style as S
+from cjmkit.render.emotion import emotion_columns, emotion_slots, mark_low_cards, patch_names
+from cjmkit.render.handoffs import handoff_columns, patch_handoff_names
 from cjmkit.render.metrics_input import KpiStatus, MapMetrics, simple_kpi_status
+from cjmkit.render.text import Fit, clip, number, text_width, wrap
 
 Columns = dict[str, list[Any]]
 LANE_FIT = (S.LABEL_WIDTH - 24, 14, True)
@@ -78,92 +78,6 @@ class LayoutCache:
         self.kpis.clear()
         self.handoffs.clear()
         self.previous = None
-
-
-# -- text fitting --------------------------------------------------------------------------
-
-
-Fit = tuple[float, float, bool]
-"""Room for a text: (width in px, font size in px, bold)."""
-
-
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in px of ``text`` set in the map's font (Liberation Sans / Arial metrics)."""
-    table = S.WIDTHS_BOLD if bold else S.WIDTHS_REGULAR
-    total = 0
-    for char in text:
-        code = ord(char) - 32
-        total += table[code] if 0 <= code < 95 else S.OTHER_WIDTH
-    return total * size / 1000
-
-
-@lru_cache(maxsize=50000)
-def wrap(text: str, fit: Fit, max_lines: int) -> tuple[str, ...]:
-    """Wrap ``text`` into at most ``max_lines`` lines that fit; mark a cut with "…"."""
-    width, size, bold = fit
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if text_width(candidate, size, bold) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while text_width(word, size, bold) > width and len(word) > 1:  # break a word too long for a line
-            cut = len(word) - 1
-            while cut > 1 and text_width(word[:cut] + "-", size, bold) > width:
-                cut -= 1
-            lines.append(word[:cut] + "-")
-            word = word[cut:]
-        line = word
-    lines.append(line)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and text_width(last + "…", size, bold) > width:
-            last = last[:-1]
-        lines[-1] = last.rstrip() + "…"
-    return tuple(lines)
-
-
-def clip(text: str, fit: Fit) -> str:
-    """Cut ``text`` so that it fits, ending in "…" when cut."""
-    width, size, bold = fit
-    text = " ".join(text.split())
-    if text_width(text, size, bold) <= width:
-        return text
-    table = S.WIDTHS_BOLD if bold else S.WIDTHS_REGULAR
-    room = width * 1000 / size - S.OTHER_WIDTH  # what is left once "…" is set
-    used, keep = 0, 0
-    while keep < len(text):
-        code = ord(text[keep]) - 32
-        used += table[code] if 0 <= code < 95 else S.OTHER_WIDTH
-        if used > room:
-            break
-        keep += 1
-    return text[:keep].rstrip() + "…"
-
-
-def number(value: float | None, unit: str = "") -> str:
-    """Format a KPI figure: ``82``, ``3.5 h``, ``91 %``."""
-    if value is None:
-        return "–"
-    text = f"{value:,.1f}".removesuffix(".0") if abs(value) < 1e6 else f"{value:.3g}"
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit in {"%", "‰"} else f"{text} {unit}"
-
-
-def sla_text(hours: float | None) -> str:
-    """``≤ 24 h``, ``≤ 2 d``, ``≤ 30 min``; empty when there is no SLA."""
-    if hours is None:
-        return ""
-    if hours < 1:
-        return f"≤ {hours * 60:.0f} min"
-    if hours >= 48 and hours % 24 == 0:
-        return f"≤ {hours / 24:g} d"
-    return f"≤ {hours:g} h"
 
 
 # -- the map -------------------------------------------------------------------------------
@@ -264,9 +178,9 @@ def map_data(
         cells_at[(stage_index[stage_id], lane_id)] = [boxes[tp.id] for tp in stack]
     persona_ids = [persona] if persona is not None else [p.id for p in journey.personas]
 
-    def emotion_columns() -> dict[str, Columns]:
-        slot_x = _emotion_slots(placed, stage_left, stage_index, stage_w)
-        return _emotion_columns(journey, placed, slot_x, persona_ids, persona is not None, width)
+    def curves() -> dict[str, Columns]:
+        slot_x = emotion_slots(placed, stage_left, stage_index, stage_w)
+        return emotion_columns(journey, placed, slot_x, persona_ids, persona is not None, width)
 
     # When only card contents changed and every card kept its place (the usual single edit),
     # patch the previous columns instead of building them all again.
@@ -288,15 +202,15 @@ def map_data(
             columns["kpis"] = _kpi_columns(placed, boxes, contents, kpis_of)
             ids = {placed[i].id for i in changed}
             # arrows keep their places: only the names in their tooltips can have changed
-            columns["handoffs"] = _patch_handoff_names(old_columns["handoffs"], journey, ids)
+            columns["handoffs"] = patch_handoff_names(old_columns["handoffs"], journey, ids)
             if all(contents[i]["emotion_key"] == old_contents[i]["emotion_key"] for i in ids):
                 for name in ("emotion", "emotion_to_be"):
-                    columns[name] = _patch_names(
+                    columns[name] = patch_names(
                         old_columns[name], {i: contents[i]["static"]["t_name"] for i in ids}
                     )
             else:
-                columns.update(emotion_columns())
-                _mark_low_cards(columns["cards"], columns["emotion"])
+                columns.update(curves())
+                mark_low_cards(columns["cards"], columns["emotion"])
     else:
         columns = {
             "stages": _stage_columns(journey, stage_left, stage_w, header_top),
@@ -304,12 +218,12 @@ def map_data(
             "lanes": _lane_columns(journey, lane_top, lane_height, width),
             "cards": _card_columns(placed, contents, boxes),
             "kpis": _kpi_columns(placed, boxes, contents, kpis_of),
-            "handoffs": _handoff_columns(
-                journey, boxes, metrics, column_of, stage_w, cache, lane_of, lane_id_of, cells_at
+            "handoffs": handoff_columns(
+                journey, boxes, metrics, column_of, stage_w, cache.handoffs, lane_of, lane_id_of, cells_at
             ),
-            **emotion_columns(),
+            **curves(),
         }
-        _mark_low_cards(columns["cards"], columns["emotion"])
+        mark_low_cards(columns["cards"], columns["emotion"])
     cache.previous = (signature, placed_ids, boxes, contents, columns)
     return MapData(
         width=width, height=height, columns=columns, emotion_bottom=emotion_bottom, persona_ids=persona_ids
@@ -608,33 +522,6 @@ def _patch_cards(
     return cols
 
 
-def _patch_handoff_names(old: Columns, journey: Journey, ids: set[str]) -> Columns:
-    """Handoff columns with the names of touchpoints ``ids`` refreshed in the tooltips."""
-    ends = {h.id: (h.from_touchpoint, h.to_touchpoint) for h in journey.handoffs}
-    rows = [i for i, h in enumerate(old["handoff_id"]) if ends[h][0] in ids or ends[h][1] in ids]
-    if not rows:
-        return old
-    names = {tp.id: tp.name for tp in journey.touchpoints if tp.id in ids}
-    cols = dict(old)
-    cols["t_from"], cols["t_to"] = list(old["t_from"]), list(old["t_to"])
-    for i in rows:
-        start, end = ends[old["handoff_id"][i]]
-        cols["t_from"][i] = names.get(start, cols["t_from"][i])
-        cols["t_to"][i] = names.get(end, cols["t_to"][i])
-    return cols
-
-
-def _patch_names(old: Columns, names: dict[str, str]) -> Columns:
-    """Emotion point columns with new touchpoint names (when only names changed)."""
-    if not any(tp_id in names for tp_id in old["tp_id"]):
-        return old
-    cols = dict(old)
-    cols["tp_name"] = [
-        names.get(tp_id, name) for tp_id, name in zip(old["tp_id"], old["tp_name"], strict=True)
-    ]
-    return cols
-
-
 def _card_columns(
     placed: list[Touchpoint],
     contents: dict[str, dict[str, Any]],
@@ -728,394 +615,3 @@ def _kpi_columns(
                 cols[key].append(value)
             y -= S.KPI_LINE
     return cols
-
-
-def _mark_low_cards(cards: Columns, points: Columns) -> None:
-    """Give the cards of low points on a drawn curve a strong border, so they stand out.
-
-    Sets new lists (never changes the old ones in place: they may be a source's data).
-    """
-    low_ids = {tp_id for tp_id, low in zip(points["tp_id"], points["low"], strict=True) if low}
-    lows = [tp_id in low_ids for tp_id in cards["tp_id"]]
-    cards["low"] = lows
-    cards["line_colour"] = [S.LOW_COLOUR if low else "#c3ccd5" for low in lows]
-    cards["line_width"] = [2.5 if low else 1.0 for low in lows]
-
-
-def handoff_path(
-    a: tuple[float, float, float, float],
-    b: tuple[float, float, float, float],
-    gutter_x: float,
-    forward: bool,
-) -> tuple[list[float], list[float]]:
-    """An elbow path from card ``a`` to card ``b`` that runs down the gutter at ``gutter_x``.
-
-    ``forward``: leave ``a`` by its right edge (the target is in a later column or the same
-    one); otherwise by its left edge. The path enters ``b`` from the gutter's side.
-    """
-    ya, yb = a[1] - a[3] / 2, b[1] - b[3] / 2
-    xa = a[0] + a[2] if forward else a[0]
-    xb = b[0] if gutter_x < b[0] else b[0] + b[2]
-    if abs(ya - yb) < 1 and abs(gutter_x - (xa + xb) / 2) < abs(xb - xa) / 2:
-        return [xa, xb], [ya, yb]
-    return [xa, gutter_x, gutter_x, xb], [ya, ya, yb, yb]
-
-
-def _handoff_columns(
-    journey: Journey,
-    boxes: dict[str, tuple[float, float, float, float]],
-    metrics: MapMetrics,
-    column_of: dict[str, int],
-    stage_w: float,
-    cache: LayoutCache,
-    lane_of: dict[str, tuple[float, float]],
-    lane_id_of: dict[str, str],
-    cells_at: dict[tuple[int, str], list[tuple[float, float, float, float]]],
-) -> Columns:
-    cols: Columns = {
-        k: []
-        for k in (
-            "handoff_id",
-            "xs",
-            "ys",
-            "x1",
-            "y1",
-            "angle",
-            "label_x",
-            "label_y",
-            "label",
-            "colour",
-            "line_width",
-            "dash",
-            "weak",
-            "t_from",
-            "t_to",
-            "t_trigger",
-            "t_sla",
-            "t_owners",
-            "t_health",
-        )
-    }
-    names = {tp.id: tp.name for tp in journey.touchpoints}
-    routes = []
-    for handoff in journey.handoffs:
-        a, b = boxes.get(handoff.from_touchpoint), boxes.get(handoff.to_touchpoint)
-        if a is None or b is None:
-            continue
-        ca, cb = column_of[handoff.from_touchpoint], column_of[handoff.to_touchpoint]
-        gutter = cb if cb > ca else cb + 1  # the boundary left of a later target, else right of it
-        routes.append((handoff, a, b, gutter, cb >= ca))
-    in_gutter: dict[int, int] = {}
-    place: list[int] = []
-    for _handoff, _a, _b, gutter, _fwd in routes:
-        place.append(in_gutter.get(gutter, 0))
-        in_gutter[gutter] = place[-1] + 1
-    keys = list(cols)
-    rows = []
-    in_band: dict[float, list[tuple[float, float]]] = {}  # lane gap -> (left, right) of its labels
-    beside_labels: dict[int, list[tuple[float, float, float, float]]] = {}  # gutter -> label rects
-    right_edge = S.LABEL_WIDTH + len(journey.stages) * stage_w
-    for (handoff, a, b, gutter, forward), k in zip(routes, place, strict=True):
-        n = in_gutter[gutter]
-        centre = S.LABEL_WIDTH + gutter * stage_w
-        gutter_x = centre + (k - (n - 1) / 2) * 5
-        health = metrics.handoff_health.get(handoff.id)
-        label = handoff_label(handoff, health)
-        # The label sits in the free gap between the lanes the arrow crosses, just before the
-        # target lane, so it never covers a card; labels sharing a gap line up to the left.
-        target_top, target_bottom = lane_of[handoff.to_touchpoint]
-        ya = a[1] - a[3] / 2
-        band = target_top if ya > target_top else target_bottom if ya < target_bottom else None
-        half = max(text_width(line, 12, True) for line in label.split("\n")) / 2 + 6
-        half_h = 9 * (label.count("\n") + 1) + 5
-        # Best: right beside the arrow's start, just past the gutter, when that spot is free.
-        x = gutter_x + 8 + half
-        beside = (x - half, ya + half_h, x + half, ya - half_h)
-        lane_id = lane_id_of[handoff.from_touchpoint]
-        cards_there = cells_at.get((gutter, lane_id), ())
-        if (
-            forward
-            and x + half <= right_edge
-            and not any(_overlaps(beside, box) for box in cards_there)
-            and not any(
-                _rects_meet(beside, placed)
-                for g in (gutter - 1, gutter)
-                for placed in beside_labels.get(g, ())
-            )
-        ):
-            label_at = (x, ya)
-            beside_labels.setdefault(gutter, []).append(beside)
-        elif band is None:
-            ys = (ya, b[1] - b[3] / 2)
-            label_at = (gutter_x, (ys[0] + ys[1]) / 2)
-        else:
-            # in the gap between the lanes, as near the gutter as the labels already there allow
-            taken = in_band.setdefault(band, [])
-            x = _free_spot(taken, centre, half, S.LABEL_WIDTH, right_edge)
-            bisect.insort(taken, (x - half, x + half))
-            label_at = (x, band)
-        key = (handoff, *handoff.__dict__.values(), a, b, gutter_x, forward, health, label, label_at)
-        key += (names.get(handoff.from_touchpoint), names.get(handoff.to_touchpoint))
-        hit = cache.handoffs.get(handoff.id)
-        if hit is None or hit[0] != key:
-            hit = (key, _handoff_row(handoff, a, b, gutter_x, forward, label_at, label, health, names))
-            cache.handoffs[handoff.id] = hit
-        rows.append(hit[1])
-    if not rows:
-        return cols
-    return {key: list(values) for key, values in zip(keys, zip(*rows, strict=True), strict=True)}
-
-
-def _free_spot(taken: list[tuple[float, float]], centre: float, half: float, lo: float, hi: float) -> float:
-    """The x nearest ``centre`` where a label of half-width ``half`` fits between sorted ``taken`` spans."""
-    best, edges = centre, [(-math.inf, lo - 6), *taken, (hi + 6, math.inf)]
-    distance = math.inf
-    for (_l, gap_left), (gap_right, _r) in itertools.pairwise(edges):
-        low, high = gap_left + 6 + half, gap_right - 6 - half
-        if low <= high:
-            x = min(max(centre, low), high)
-            if abs(x - centre) < distance:
-                best, distance = x, abs(x - centre)
-    return best
-
-
-def _overlaps(rect: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> bool:
-    """Whether ``rect`` (left, top, right, bottom) overlaps a card ``box`` (left, top, width, height)."""
-    left, top, w, h = box
-    return _rects_meet(rect, (left, top, left + w, top - h))
-
-
-def _rects_meet(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    """Whether two (left, top, right, bottom) rectangles overlap (y points up)."""
-    return not (a[2] <= b[0] or a[0] >= b[2] or a[3] >= b[1] or a[1] <= b[3])
-
-
-def _handoff_row(
-    handoff: Handoff,
-    a: tuple[float, float, float, float],
-    b: tuple[float, float, float, float],
-    gutter_x: float,
-    forward: bool,
-    label_at: tuple[float, float],
-    label: str,
-    health: Any,
-    names: dict[str, str],
-) -> tuple[Any, ...]:
-    """One row of the handoffs source, in the order of its columns."""
-    xs, ys = handoff_path(a, b, gutter_x, forward)
-    weak = bool(health and health.weak)
-    label_x, label_y = label_at if len(xs) == 4 else ((xs[0] + xs[-1]) / 2, ys[0])
-    owners = " → ".join(o or "?" for o in (handoff.from_owner, handoff.to_owner))
-    return (
-        handoff.id,
-        xs,
-        ys,
-        xs[-1],
-        ys[-1],
-        math.atan2(ys[-1] - ys[-2], xs[-1] - xs[-2]) - math.pi / 2,
-        label_x,
-        label_y,
-        label,
-        S.WEAK_HANDOFF_COLOUR if weak else S.HANDOFF_COLOUR,
-        4.0 if weak else 2.5,
-        "dashed" if weak else "solid",
-        weak,
-        names.get(handoff.from_touchpoint, handoff.from_touchpoint),
-        names.get(handoff.to_touchpoint, handoff.to_touchpoint),
-        handoff.trigger or "–",
-        sla_text(handoff.sla_hours) or "no SLA",
-        owners if handoff.from_owner or handoff.to_owner else "–",
-        _health_text(health),
-    )
-
-
-def _health_text(health: Any) -> str:
-    if health is None:
-        return "not measured"
-    parts = []
-    if health.within_sla_share is not None:
-        parts.append(f"{health.within_sla_share * 100:.0f} % within SLA")
-    if health.label:
-        parts.append(health.label)
-    if health.weak:
-        parts.append("WEAK")
-    return " · ".join(parts) or "measured"
-
-
-def handoff_label(handoff: Handoff, health: Any = None) -> str:
-    """The words on a handoff arrow: the SLA, then (when measured) the share on time.
-
-    Kept short on purpose; the full measured wording is in the arrow's tooltip.
-    """
-    first = sla_text(handoff.sla_hours) or "handoff"
-    if health is None:
-        return first
-    share = f"{health.within_sla_share * 100:.0f} % on time" if health.within_sla_share is not None else ""
-    second = (f"⚠ WEAK · {share}" if share else "⚠ WEAK") if health.weak else share
-    return f"{first}\n{second}" if second else first
-
-
-def _emotion_slots(
-    placed: list[Touchpoint], stage_left: dict[str, float], stage_index: dict[str, int], stage_w: float
-) -> dict[str, float]:
-    """x of each touchpoint on the emotion curve: spread over its stage column, in document order."""
-    by_stage: dict[str, list[str]] = {}
-    for tp in placed:
-        if tp.emotions or tp.emotions_to_be:
-            by_stage.setdefault(tp.stage, []).append(tp.id)
-    slots: dict[str, float] = {}
-    for stage_id, ids in by_stage.items():
-        step = stage_w / len(ids)
-        for k, tp_id in enumerate(ids):
-            slots[tp_id] = stage_left[stage_id] + (k + 0.5) * step
-    return slots
-
-
-def emotion_y(value: float) -> float:
-    """The y of an emotion value (-2…+2) in the emotion band."""
-    return -(S.EMOTION_TOP + (2 - value) * S.EMOTION_STEP)
-
-
-_MARKERS = ["circle", "square", "triangle", "diamond", "hex", "inverted_triangle", "star"]
-
-
-def _emotion_columns(
-    journey: Journey,
-    placed: list[Touchpoint],
-    slot_x: dict[str, float],
-    persona_ids: list[str],
-    single: bool,
-    width: int,
-) -> dict[str, Columns]:
-    point_keys = (
-        "tp_id",
-        "persona",
-        "persona_name",
-        "x",
-        "y",
-        "value",
-        "word",
-        "tp_name",
-        "colour",
-        "marker",
-        "low",
-    )
-    points: Columns = {k: [] for k in point_keys}
-    to_be: Columns = {k: [] for k in point_keys}
-    lines: Columns = {"persona": [], "persona_name": [], "xs": [], "ys": [], "colour": []}
-    to_be_lines: Columns = {"persona": [], "persona_name": [], "xs": [], "ys": [], "colour": []}
-    lows: Columns = {"tp_id": [], "persona": [], "x": [], "y": [], "label": [], "label_y": []}
-    persona_names = {p.id: p.name for p in journey.personas}
-    ordered = sorted(
-        (tp for tp in placed if tp.id in slot_x), key=lambda tp: slot_x[tp.id]
-    )  # stage columns run left to right, so x order is journey order
-    for n, persona_id in enumerate(persona_ids):
-        colour = S.AS_IS_COLOUR if single else S.PERSONA_COLOURS[n % len(S.PERSONA_COLOURS)]
-        marker = "circle" if single else _MARKERS[n % len(_MARKERS)]
-        name = persona_names.get(persona_id, persona_id)
-        curve = [
-            (tp, tp.emotions[persona_id])
-            for tp in ordered
-            if persona_id in tp.emotions and (not tp.personas or persona_id in tp.personas)
-        ]
-        values = [v for _tp, v in curve]
-        lowest = min(values) if values else 0
-        lows_here = [
-            v <= -1
-            and v <= (values[i - 1] if i > 0 else math.inf)
-            and v <= (values[i + 1] if i + 1 < len(values) else math.inf)
-            for i, v in enumerate(values)
-        ]
-        _add_points(points, curve, persona_id, name, slot_x, colour, marker, lows_here)
-        for i, (tp, value) in enumerate(curve):
-            if lows_here[i] and value == lowest and (i == 0 or values[i - 1] != value):  # once per run
-                lows["tp_id"].append(tp.id)
-                lows["persona"].append(persona_id)
-                lows["x"].append(slot_x[tp.id])
-                lows["y"].append(emotion_y(value))
-                lows["label"].append("low point" if single else "")
-                lows["label_y"].append(emotion_y(value) - 10)
-        if curve:
-            lines["persona"].append(persona_id)
-            lines["persona_name"].append(name)
-            lines["xs"].append([slot_x[tp.id] for tp, _v in curve])
-            lines["ys"].append([_Y_OF[v] for v in values])
-            lines["colour"].append(colour)
-        if single:
-            future = [
-                (tp, tp.emotions_to_be[persona_id])
-                for tp in ordered
-                if persona_id in tp.emotions_to_be and (not tp.personas or persona_id in tp.personas)
-            ]
-            _add_points(
-                to_be, future, persona_id, name, slot_x, S.TO_BE_COLOUR, "circle", [False] * len(future)
-            )
-            if future:
-                to_be_lines["persona"].append(persona_id)
-                to_be_lines["persona_name"].append(name)
-                to_be_lines["xs"].append([slot_x[tp.id] for tp, _v in future])
-                to_be_lines["ys"].append([_Y_OF[v] for _tp, v in future])
-                to_be_lines["colour"].append(S.TO_BE_COLOUR)
-    scale: Columns = {"value": [], "y": [], "text": [], "x0": [], "x1": [], "x": []}
-    for value in (2, 1, 0, -1, -2):
-        scale["value"].append(value)
-        scale["y"].append(emotion_y(value))
-        scale["text"].append(f"{S.EMOTION_WORDS[value]} {S.EMOTION_FACES[value]}")
-        scale["x0"].append(float(S.LABEL_WIDTH))
-        scale["x1"].append(float(width - 8))
-        scale["x"].append(float(S.LABEL_WIDTH - 10))
-    names = [persona_names.get(p, p) for p in persona_ids]
-    if single:
-        caption = f"How {names[0]} feels at each touchpoint: as-is (solid) and to-be (dashed)"
-    else:
-        caption = "How each persona feels at each touchpoint"
-    top, zero, bottom = emotion_y(2) + 14, emotion_y(0), emotion_y(-2) - 14
-    zones: Columns = {
-        "left": [float(S.LABEL_WIDTH)] * 2,
-        "right": [float(width - 8)] * 2,
-        "top": [top, zero - S.EMOTION_STEP / 2],
-        "bottom": [zero + S.EMOTION_STEP / 2, bottom],
-        "fill": ["#eef7f2", "#fcf0ea"],
-    }
-    captions: Columns = {
-        "x": [float(S.LABEL_WIDTH)],
-        "y": [-6.0],
-        "text": [clip(caption, (width - S.LABEL_WIDTH, 13, True))],
-    }
-    return {
-        "emotion_zones": zones,
-        "captions": captions,
-        "emotion_scale": scale,
-        "emotion_lines": lines,
-        "emotion": points,
-        "emotion_to_be_lines": to_be_lines,
-        "emotion_to_be": to_be,
-        "lows": lows,
-    }
-
-
-_Y_OF = {v: -(S.EMOTION_TOP + (2 - v) * S.EMOTION_STEP) for v in range(-2, 3)}
-
-
-def _add_points(
-    cols: Columns,
-    curve: list[tuple[Touchpoint, int]],
-    persona_id: str,
-    persona_name: str,
-    slot_x: dict[str, float],
-    colour: str,
-    marker: str,
-    lows: list[bool],
-) -> None:
-    n = len(curve)
-    cols["tp_id"] += [tp.id for tp, _v in curve]
-    cols["persona"] += [persona_id] * n
-    cols["persona_name"] += [persona_name] * n
-    cols["x"] += [slot_x[tp.id] for tp, _v in curve]
-    cols["y"] += [_Y_OF[v] for _tp, v in curve]
-    cols["value"] += [v for _tp, v in curve]
-    cols["word"] += [S.EMOTION_WORDS[v] for _tp, v in curve]
-    cols["tp_name"] += [tp.name for tp, _v in curve]
-    cols["colour"] += [S.LOW_COLOUR if low else colour for low in lows]
-    cols["marker"] += ["inverted_triangle" if low else marker for low in lows]
-    cols["low"] += lows
