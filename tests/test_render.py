@@ -593,3 +593,18 @@ def test_selection_follows_its_card_through_updates_without_calling_back() -> No
     Editor(journey).remove("touchpoints", "call", cascade=True)
     view.update(journey)
     assert view.selected is None and view.sources["cards"].selected.indices == []
+
+
+def test_emotion_caption_says_what_is_missing() -> None:
+    assert "Add a persona" in JourneyMapView(Journey(id="e", title="E")).sources["captions"].data["text"][0]
+    journey = small_journey()
+    for tp in journey.touchpoints:
+        tp.emotions = {}
+        tp.emotions_to_be = {}
+    assert "No feelings recorded yet" in JourneyMapView(journey).sources["captions"].data["text"][0]
+    assert (
+        JourneyMapView(small_journey(), persona="maya")
+        .sources["captions"]
+        .data["text"][0]
+        .startswith("How Maya feels")
+    )

@@ -1,7 +1,19 @@
 """Pictures of a journey: the Bokeh journey map and its export to HTML and PNG.
 
-Render never imports ipywidgets: the same map works in JupyterLab, in Voila and in a static
-HTML file.
+Render never imports ipywidgets: the same map works in JupyterLab (through jupyter_bokeh), in
+Voila and in a static HTML file.
+
+- :func:`journey_map` returns the map as a Bokeh layout (header with persona cards, legend,
+  figure); :class:`JourneyMapView` keeps the figure and its data sources so that
+  ``view.update(journey)`` redraws in place after an edit, ``view.set_persona(id)`` switches the
+  emotion curve and ``view.on_select(callback)`` hears taps on touchpoint cards.
+- ``metrics`` (optional) is a :class:`MapMetrics` or a dict of the same shape, filled by
+  :mod:`cjmkit.metrics`: ``{"kpi_status": {kpi_id: {"status": "ok"|"warning"|"bad"|"none",
+  "value": float, "label": str}}, "handoff_health": {handoff_id: {"within_sla_share": float,
+  "weak": bool, "label": str}}}``. Without it, KPI status is the latest observation against the
+  KPI's target and warning levels, and handoffs show their SLA only.
+- :func:`save_html` writes a self-contained page (BokehJS inline, no request to any other
+  host); :func:`save_png` takes a picture of it with headless Chromium.
 
 >>> from cjmkit.render import JourneyMapView, save_html
 >>> view = JourneyMapView(journey, persona="maya")        # doctest: +SKIP

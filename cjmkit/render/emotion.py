@@ -145,7 +145,11 @@ def emotion_columns(
         scale["x1"].append(float(width - 8))
         scale["x"].append(float(S.LABEL_WIDTH - 10))
     names = [persona_names.get(p, p) for p in persona_ids]
-    if single:
+    if not names:
+        caption = "Add a persona, and how they feel at each touchpoint, to draw the emotion curve"
+    elif not points["x"]:
+        caption = "No feelings recorded yet: give touchpoints an emotion (-2 … +2) per persona"
+    elif single:
         caption = f"How {names[0]} feels at each touchpoint: as-is (solid) and to-be (dashed)"
     else:
         caption = "How each persona feels at each touchpoint"
