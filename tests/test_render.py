@@ -608,3 +608,12 @@ def test_emotion_caption_says_what_is_missing() -> None:
         .data["text"][0]
         .startswith("How Maya feels")
     )
+
+
+def test_stage_headers_show_phase_labels_unless_they_repeat_the_name() -> None:
+    journey = small_journey()
+    journey.stages[2].phase = "follow-up"
+    stages = {r["stage_id"]: r for r in rows(JourneyMapView(journey).sources["stages"])}
+    assert stages["buy"]["phase"] == "DO" and stages["help"]["phase"] == "CARE"
+    assert stages["follow"]["phase"] == ""  # "Follow-up" twice says nothing
+    assert stages["help"]["name"] == "Get help"

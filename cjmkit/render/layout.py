@@ -408,12 +408,15 @@ def _stage_columns(journey: Journey, stage_left: dict[str, float], stage_w: floa
         cols["w"].append(stage_w - 6)
         cols["h"].append(S.STAGE_HEADER)
         cols["left"].append(left + 12)
-        cols["phase"].append(clip((stage.phase or "").upper(), (stage_w - 26, 11, True)))
+        phase = (
+            stage.phase if stage.phase and stage.phase.strip().lower() != stage.name.strip().lower() else ""
+        )
+        cols["phase"].append(clip(phase.upper(), (stage_w - 26, 11, True)))
         cols["phase_y"].append(top - 10)
         lines = wrap(stage.name, name_fit, 2)
         cols["name"].append("\n".join(lines))
         two = len(lines) > 1
-        cols["name_y"].append(top - (26 if stage.phase else (12 if two else 24)))
+        cols["name_y"].append(top - (26 if phase else (12 if two else 24)))
         cols["goal"].append(stage.goal or "–")
     return cols
 
