@@ -46,7 +46,7 @@ CULL_INTERVAL_SECONDS = 60
 # itself refuses any request that does not go back to this server.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
-    "connect-src 'self' ws: wss:; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+    "connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
 )
 
 

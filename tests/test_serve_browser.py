@@ -84,8 +84,11 @@ def test_root_lists_the_maps_and_a_link_opens_one_without_code_or_outside_reques
     assert requests and outside == []
 
 
-def test_map_parameter_switches_maps(page, server: str) -> None:
-    _open(page, server + "/?map=beta", "Beta onboarding")
+def test_map_parameter_switches_maps_on_a_page_the_browser_keeps_local(page, server: str) -> None:
+    response = page.goto(server + "/?map=beta", wait_until="commit")
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "connect-src 'self';" in policy
+    page.locator("text=Beta onboarding >> visible=true").first.wait_for(timeout=90_000)
     page.wait_for_selector(MAP_DRAWN, timeout=90_000)
     assert "Acme Cloud" not in page.inner_text("body")
 
