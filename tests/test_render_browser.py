@@ -139,7 +139,11 @@ def test_exported_sample_map_loads_offline_and_is_not_blank(page, tmp_path: Path
 
     out = tmp_path / "acme.html"
     subprocess.run(cjmkit_command("render", str(sample_map()), "--html", str(out)), check=True, timeout=120)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     requests = open_map(page, out)
+    assert errors == []
     assert requests and all(url.startswith(("file:", "data:", "blob:")) for url in requests), requests
     assert page.locator(".bk-Canvas").count() >= 1
 
