@@ -140,15 +140,13 @@ def _read_csv_arrow(
         return None
     names = [f"c{i}" for i in range(len(layout.columns))]
     alias = {role: f"c{index[col]}" for role, col in columns.items()}
-    text = pa.dictionary(pa.int32(), pa.string())
-    # dates are read as dictionary-encoded text: a year of daily rows has 365 distinct dates, so
-    # parsing the distinct ones only is much cheaper than parsing every row
-    types: dict[str, Any] = {alias["period"]: text}
+    dates_only = all(len(value) == 10 for value in sample)
+    types: dict[str, Any] = {alias["period"]: pa.date32() if dates_only else pa.timestamp("s")}
     for role, name in alias.items():
         if role == "value" or role.startswith("key:"):
             types[name] = pa.float64()
         elif role in ("kpi", "touchpoint"):
-            types[name] = text
+            types[name] = pa.string()
     read_options = pacsv.ReadOptions(
         skip_rows=layout.first_data_line - 1, column_names=names, block_size=ARROW_BLOCK_BYTES
     )
@@ -167,7 +165,7 @@ def _read_csv_arrow(
                 parse_options=parse_options,
                 convert_options=convert_options,
             )
-            tables: Iterable[Any] = [whole.unify_dictionaries().combine_chunks()]
+            tables: Iterable[Any] = [whole.combine_chunks()]
         else:
             reader = pacsv.open_csv(
                 layout.path,
@@ -201,12 +199,13 @@ def _read_csv_arrow(
 
 
 def _codes(column: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 for null) and the distinct values of a dictionary-encoded Arrow column."""
+    """Integer codes (-1 for null) and the distinct values (trimmed) of an Arrow text column."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if array.num_chunks if isinstance(array, pa.ChunkedArray) else False:  # pragma: no cover
-        array = array.chunk(0)
+    if not pa.types.is_dictionary(array.type):
+        array = pc.dictionary_encode(array)
     codes = array.indices.to_numpy(zero_copy_only=False)
     codes = (
         np.where(np.isnan(codes), -1, codes).astype(np.int64)
@@ -219,22 +218,34 @@ def _codes(column: Any) -> tuple[np.ndarray, np.ndarray]:
     return codes, values
 
 
+def _day_numbers(column: Any) -> np.ndarray | None:
+    """Days since 1970-01-01 of an Arrow date32 or timestamp[s] column (None when any is null)."""
+    import pyarrow as pa
+
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if array.null_count:
+        return None
+    if pa.types.is_date32(array.type):
+        return array.cast(pa.int32()).to_numpy().astype(np.int64)
+    return array.cast(pa.int64()).to_numpy() // 86_400
+
+
 def _arrow_partials(
     source: KpiSource, table: Any, alias: Mapping[str, str], keys: Sequence[str] | None
 ) -> pd.DataFrame | None:
     """Partial aggregates of one Arrow table, grouped with integer codes and ``np.bincount``."""
     if table.num_rows == 0:
         return empty_partials()
-    period_codes_raw, period_texts = _codes(table[alias["period"]])
-    if (period_codes_raw < 0).any():
+    days = _day_numbers(table[alias["period"]])
+    if days is None:
         return None
-    parsed = pd.to_datetime(pd.Series(period_texts, dtype=object), format="ISO8601", errors="coerce")
-    if parsed.isna().any() or getattr(parsed.dt, "tz", None) is not None:
+    low, high = int(days.min()), int(days.max())
+    span = np.arange(low, high + 1).astype("datetime64[D]")
+    if high - low > 200_000 or span[0] < EARLIEST.to_datetime64() or span[-1] > LATEST.to_datetime64():
         return None
-    if ((parsed < EARLIEST) | (parsed > LATEST)).any():
-        return None
-    starts = period_start(parsed.to_numpy(), source.period).astype("datetime64[D]").astype(np.int64)
-    day_numbers = starts[period_codes_raw]
+    # the period start of every day in the range, looked up instead of computed per row
+    starts = period_start(span, source.period).astype("datetime64[D]").astype(np.int64)
+    day_numbers = starts[days - low]
     first = int(day_numbers.min())
     period_codes = day_numbers - first
     periods = int(period_codes.max()) + 1
