@@ -411,7 +411,7 @@ def _stage_columns(journey: Journey, stage_left: dict[str, float], stage_w: floa
         phase = (
             stage.phase if stage.phase and stage.phase.strip().lower() != stage.name.strip().lower() else ""
         )
-        cols["phase"].append(clip(phase.upper(), (stage_w - 26, 11, True)))
+        cols["phase"].append(clip(phase.upper(), (stage_w - 26, 12, True)))
         cols["phase_y"].append(top - 10)
         lines = wrap(stage.name, name_fit, 2)
         cols["name"].append("\n".join(lines))
