@@ -556,3 +556,16 @@ def test_units_row_under_the_header_is_skipped(tmp_path):
     assert values(read_kpi_values(KpiSource(kind="csv", location=str(clean))), "revenue") == {
         "2024-01-01": 2.0
     }
+
+
+def test_database_passwords_stay_out_of_the_map(database, monkeypatch):
+    with pytest.raises(ImportProblem, match="password"):
+        location_for("postgresql://me:secret@db.example/kpis", None)
+    assert location_for("postgresql://me:${DB_PASSWORD}@db.example/kpis", None).endswith(
+        "${DB_PASSWORD}@db.example/kpis"
+    )
+    monkeypatch.setenv("KPI_DB", str(database))
+    source = KpiSource(
+        kind="sql", location="sqlite:///${KPI_DB}", table="events", period_column="day", kpi_column="metric"
+    )
+    assert values(read_kpi_values(source, keys=["nps"]), "nps") == {"2024-01-01": 5.0}

@@ -46,11 +46,22 @@ def kind_of(path: str | Path) -> str:
 def location_for(path: str | Path, map_dir: str | Path | None) -> str:
     """What to store as a source's location: relative to the map's folder when the file is inside
     it or its parent folder, else absolute. SQLAlchemy URLs are kept as they are, except that a
-    SQLite file path is treated the same way."""
+    SQLite file path is treated the same way.
+
+    Raises
+    ------
+    ImportProblem
+        When a URL holds a password: the map (which people email and commit) would keep it.
+        Write it as an environment variable instead, ``postgresql://me:${DB_PASSWORD}@host/db``;
+        it is filled in when the source is read.
+    """
     text = str(path)
     if text.startswith("sqlite:///"):
         return "sqlite:///" + location_for(text[len("sqlite:///") :], map_dir)
-    if "://" in text or map_dir is None:
+    if "://" in text:
+        _refuse_password(text)
+        return text
+    if map_dir is None:
         return text
     absolute = Path(text).expanduser().resolve()
     base = Path(map_dir).resolve()
@@ -64,7 +75,11 @@ def location_for(path: str | Path, map_dir: str | Path | None) -> str:
 
 
 def resolve_location(location: str, map_dir: str | Path | None) -> str:
-    """The file path or URL to open for a stored location (relative paths: from the map folder)."""
+    """The file path or URL to open for a stored location (relative paths: from the map folder).
+
+    Environment variables (``${DB_PASSWORD}``, ``$HOME``) are filled in.
+    """
+    location = os.path.expandvars(location)
     if location.startswith("sqlite:///"):
         inner = location[len("sqlite:///") :]
         if inner and inner != ":memory:":
@@ -78,12 +93,28 @@ def resolve_location(location: str, map_dir: str | Path | None) -> str:
     return str(path)
 
 
+def _refuse_password(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        return  # not a URL SQLAlchemy reads: reported when it is opened
+    if password and not str(password).startswith("${"):
+        raise ImportProblem(
+            "the database URL holds a password, which the map would keep for everyone who gets "
+            "the file: write it as an environment variable, e.g. postgresql://me:${DB_PASSWORD}@host/db"
+        )
+
+
 def as_url(location: str, kind: str) -> str:
     """A SQL source given as a plain file path is a SQLite database."""
     return f"sqlite:///{location}" if kind == "sql" and "://" not in location else location
 
 
 def display_name(location: str) -> str:
+    """A short name of a location for messages: the file name, or the URL without password."""
     if "://" in location:
         try:
             from sqlalchemy.engine import make_url

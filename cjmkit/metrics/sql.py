@@ -14,7 +14,9 @@ anything else     ``date_trunc('day' | 'week' | 'month', col)`` (PostgreSQL, Duc
 ================= ===============================================================
 
 SQLite works out of the box (``sqlite:///path/to/file.db``); other databases need their driver
-installed (e.g. ``psycopg`` for ``postgresql+psycopg://...``).
+installed (e.g. ``psycopg`` for ``postgresql+psycopg://...``). The URL is stored in the map, so a
+password must not be in it: write ``postgresql://me:${DB_PASSWORD}@host/db`` (environment
+variables are filled in when the source is read; a literal password is refused).
 """
 
 from __future__ import annotations
