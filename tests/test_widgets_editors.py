@@ -491,3 +491,27 @@ def test_a_bug_shows_one_sentence_not_a_traceback(editor, monkeypatch):
     form.save_button.click()
     shown = form.messages.texts()[""]
     assert shown.startswith("something went wrong (KeyError: 'oops')") and "Traceback" not in shown
+
+
+def test_to_be_emotions_are_rated_apart_from_today(editor):
+    form = TouchpointEditor(editor)
+    form.select("order")
+    form.emotion_field.value = "emotions_to_be"
+    assert form.emotion_words["maya"].value == "not rated"  # today's +1 is not the to-be rating
+    form.emotion_sliders["maya"].value = 2
+    tp = editor.journey.touchpoint("order")
+    assert tp.emotions == {"maya": 1} and tp.emotions_to_be == {"maya": 2}
+    form.emotion_field.value = "emotions"
+    assert form.emotion_sliders["maya"].value == 1 and form.emotion_words["maya"].value == "positive"
+    editor.undo()
+    assert editor.journey.touchpoint("order").emotions_to_be == {}
+
+    form.select(None)  # a new touchpoint takes both kinds of rating when added
+    form.stage.value, form.lane.value = "stay", "care"
+    form.name.value = "Renewal call"
+    form.emotion_sliders["raj"].value = -1
+    form.emotion_field.value = "emotions_to_be"
+    form.emotion_sliders["raj"].value = 1
+    form.save_button.click()
+    added = editor.journey.touchpoint("renewal-call")
+    assert added.emotions == {"raj": -1} and added.emotions_to_be == {"raj": 1}

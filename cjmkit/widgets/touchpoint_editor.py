@@ -27,6 +27,7 @@ from cjmkit.widgets._common import (
 )
 
 NOTE_KINDS = {"pain_points": "pain point", "opportunities": "opportunity"}
+EMOTION_FIELDS = ("emotions", "emotions_to_be")
 
 
 class TouchpointEditor(Subscribed, w.VBox):
@@ -46,7 +47,8 @@ class TouchpointEditor(Subscribed, w.VBox):
         self.editor = editor
         self._loaded: Touchpoint | None = None
         self._loading = False
-        self._touched: set[str] = set()
+        # ratings given before a new touchpoint is added, per field (as-is, to-be)
+        self._pending: dict[str, dict[str, int]] = {field: {} for field in EMOTION_FIELDS}
         self.picker = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.stage = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.lane = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
@@ -57,8 +59,14 @@ class TouchpointEditor(Subscribed, w.VBox):
         self.channel = w.Combobox(placeholder="web, email, chat, phone…", layout=w.Layout(width=FIELD_WIDTH))
         self.owner = w.Combobox(placeholder="team that owns it", layout=w.Layout(width=FIELD_WIDTH))
         self.messages = FieldMessages(
-            ["stage", "lane", "name", "description", "channel", "owner", "emotions", *NOTE_KINDS]
+            ["stage", "lane", "name", "description", "channel", "owner", *EMOTION_FIELDS, *NOTE_KINDS]
         )
+        self.emotion_field = w.ToggleButtons(
+            options=[("Today (as-is)", "emotions"), ("Should feel (to-be)", "emotions_to_be")],
+            value="emotions",
+            style={"button_width": "150px"},
+        )
+        self.emotion_field.observe(lambda _c: self._load_emotions(self.selected), "value")
         self.emotion_sliders: dict[str, w.IntSlider] = {}
         self.emotion_words: dict[str, w.Label] = {}
         self.emotions_box = w.VBox([])
@@ -94,7 +102,8 @@ class TouchpointEditor(Subscribed, w.VBox):
                 row("Owner", self.owner, m["owner"]),
                 w.HBox([self.save_button, self.delete_button, m.form]),
                 self.confirm_box,
-                w.HBox([section("How each persona feels here"), m["emotions"]]),
+                w.HBox([section("How each persona feels here"), m["emotions"], m["emotions_to_be"]]),
+                self.emotion_field,
                 self.emotions_box,
                 *note_sections,
             ]
@@ -164,7 +173,7 @@ class TouchpointEditor(Subscribed, w.VBox):
         try:
             self.confirm_box.children = []
             self.messages.clear()
-            self._touched.clear()
+            self._pending = {field: {} for field in EMOTION_FIELDS}
             if tp is not None:
                 self.stage.value = tp.stage
                 self.lane.value = tp.lane
@@ -172,10 +181,7 @@ class TouchpointEditor(Subscribed, w.VBox):
             self.description.value = tp.description if tp else ""
             self.channel.value = tp.channel if tp else ""
             self.owner.value = tp.owner if tp else ""
-            for pid, slider in self.emotion_sliders.items():
-                rated = tp is not None and pid in tp.emotions
-                slider.value = tp.emotions[pid] if rated else 0
-                self.emotion_words[pid].value = emotion_word(slider.value) if rated else "not rated"
+            self._load_emotions(tp)
             for kind in NOTE_KINDS:
                 self._show_notes(kind, tp)
                 self.note_inputs[kind].disabled = tp is None
@@ -227,7 +233,7 @@ class TouchpointEditor(Subscribed, w.VBox):
             self.messages.show("the map has no stage or no lane yet: add them under Stages & lanes first")
             return None
         if tp is None:
-            values["emotions"] = {pid: self.emotion_sliders[pid].value for pid in self._touched}
+            values.update({field: dict(rated) for field, rated in self._pending.items()})
             added = attempt(self.messages, lambda: self.editor.add("touchpoints", values))
             if added is not None:
                 self.select(added.id)
@@ -238,18 +244,33 @@ class TouchpointEditor(Subscribed, w.VBox):
             self.messages.ok("Saved")
         return saved
 
-    def set_emotion(self, persona_id: str, value: int) -> None:
-        """Set how a persona feels at the open touchpoint (at once when it exists)."""
+    def _load_emotions(self, tp: Touchpoint | None) -> None:
+        """Show the ratings of the chosen kind (as-is or to-be) on the sliders."""
+        field = self.emotion_field.value
+        rated = getattr(tp, field) if tp is not None else self._pending[field]
+        loading, self._loading = self._loading, True
+        try:
+            for pid, slider in self.emotion_sliders.items():
+                slider.value = rated.get(pid, 0)
+                self.emotion_words[pid].value = emotion_word(rated[pid]) if pid in rated else "not rated"
+        finally:
+            self._loading = loading
+
+    def set_emotion(self, persona_id: str, value: int, field: str | None = None) -> None:
+        """Set how a persona feels at the open touchpoint (at once when it exists).
+
+        ``field`` is ``"emotions"`` (today, as-is) or ``"emotions_to_be"`` (how they should
+        feel); by default the one chosen above the sliders.
+        """
+        field = field or self.emotion_field.value
         tp = self.selected
-        self._touched.add(persona_id)
-        if persona_id in self.emotion_words:
+        if persona_id in self.emotion_words and field == self.emotion_field.value:
             self.emotion_words[persona_id].value = emotion_word(value)
         if tp is None:
+            self._pending[field][persona_id] = value
             return
-        emotions = {**tp.emotions, persona_id: value}
-        if attempt(
-            self.messages, lambda: self.editor.update("touchpoints", tp.id, emotions=emotions), "emotions"
-        ):
+        rated = {**getattr(tp, field), persona_id: value}
+        if attempt(self.messages, lambda: self.editor.update("touchpoints", tp.id, **{field: rated}), field):
             self.messages.clear()
 
     def _slider_moved(self, persona_id: str, value: int) -> None:
