@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from cjmkit.errors import CjmError
-from cjmkit.widgets.viewer import BOKEHJS_IN_PAGE_ENV, MAPS_DIR_ENV, list_maps
 
 DEFAULT_PORT = 8866
 DEFAULT_PREHEAT = 2
@@ -213,6 +212,9 @@ def serve(
     int
         The exit code (0 once the server stops).
     """
+    # imported here so that `cjmkit --help` and the other commands do not load widgets and Bokeh
+    from cjmkit.widgets.viewer import BOKEHJS_IN_PAGE_ENV, MAPS_DIR_ENV, list_maps
+
     folder = Path(maps_dir).expanduser()
     if not folder.is_dir():
         raise CjmError(f"{folder}: no such folder of maps")
