@@ -44,6 +44,8 @@ def test_the_template_ships_without_outside_requests() -> None:
     page = (folder / "index.html.j2").read_text(encoding="utf-8")
     assert '"base_template": "lab"' in (folder / "conf.json").read_text(encoding="utf-8")
     assert "http" not in page.replace("http-equiv", "")
+    frame = (folder / "page.html").read_text(encoding="utf-8")  # Voila's error pages
+    assert "http" not in frame and "{% block body %}" in frame
     for block in ("html_head", "body_header", "body_footer"):
         assert f"block {block}" in page
 

@@ -133,6 +133,7 @@ def test_nothing_but_the_viewer_is_reachable(server: str, maps: Path) -> None:
             status, body = error.code, error.read()
         assert status >= 400, path
         assert b"root:" not in body and b"Acme Cloud" not in body and b"nbformat" not in body, path
+        assert b"https://" not in body and b"cdn" not in body, path  # error pages ask no CDN either
 
 
 async def _craft_comm_messages(ws_url: str) -> list[str]:
