@@ -7,8 +7,9 @@ its journey map and a year of raw data (December 2025 to November 2026, exported
 - ``acme.cjm.json``: the map (personas, stages, lanes, touchpoints, handoffs, KPIs with 12 monthly
   observations, feedback).
 - ``kpi_daily.csv``: ``date,kpi,touchpoint,value``, long format, one row per day and KPI that has a
-  ``source`` in the map; the map's observations are the monthly means of these rows. A day without
-  data for a KPI (no handoff ticket resolved on a holiday Sunday) has no row for it.
+  ``source`` in the map. Those KPIs' observations are what cjmkit's own importer makes of these rows
+  (monthly means, as ``cjmkit kpi refresh`` computes them), so refreshing the sample map changes
+  nothing. A day without data for a KPI (no handoff ticket resolved on a holiday Sunday) has no row.
 - ``tickets.csv``: ``ticket_id,customer_id,opened_at,resolved_at,channel,touchpoint``.
 - ``care_contacts.csv``: ``contact_id,customer_id,ticket_id,contacted_at,kind``.
 - ``survey.csv``: ``response_id,customer_id,ticket_id,submitted_at,touchpoint,stage,persona,csat,nps,ces,comment``.
@@ -33,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cjmkit.edits import Editor
+from cjmkit.metrics import refresh
 from cjmkit.model import (
     Feedback,
     Handoff,
@@ -1253,11 +1256,6 @@ def daily_series(rng: np.random.Generator, data: Data) -> dict[str, dict[date, f
     return series
 
 
-def monthly_means(values: dict[date, float]) -> list[Observation]:
-    grouped = by_month(values.items())
-    return [Observation(period=MONTHS[m], value=round(float(np.mean(grouped[m])), 2)) for m in range(12)]
-
-
 def source(kpi_id: str) -> KpiSource:
     return KpiSource(
         kind="csv",
@@ -1343,8 +1341,7 @@ def make_kpis(rng: np.random.Generator, data: Data, series: dict[str, dict[date,
         ),
     ]
     for kpi in sourced:
-        kpi.source = source(kpi.id)
-        kpi.observations = monthly_means(series[kpi.id])
+        kpi.source = source(kpi.id)  # observations: filled from kpi_daily.csv by cjmkit's importer
 
     email_sla: dict[int, list[float]] = by_month(
         (t["resolved"].date(), 100.0 * t["within_sla"])
@@ -1487,7 +1484,6 @@ def generate(out: Path) -> None:
     journey = make_journey(kpis, make_feedback(rng, data))
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "acme.cjm.json").write_text(journey.model_dump_json(indent=2) + "\n", encoding="utf-8")
     touchpoint_of = {k.id: k.touchpoint for k in journey.kpis}
     write_csv(
         out / "kpi_daily.csv",
@@ -1499,6 +1495,12 @@ def generate(out: Path) -> None:
             if d in values
         ),
     )
+    # The sourced KPIs' observations are exactly what `cjmkit kpi refresh` makes of kpi_daily.csv,
+    # so refreshing the sample map changes nothing.
+    editor = Editor(journey)
+    refresh(editor, out)
+    journey = editor.journey
+    (out / "acme.cjm.json").write_text(journey.model_dump_json(indent=2) + "\n", encoding="utf-8")
     write_csv(
         out / "tickets.csv",
         ("ticket_id", "customer_id", "opened_at", "resolved_at", "channel", "touchpoint"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -12,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cjmkit.cli import main
 from cjmkit.model import journey_from_dict
 
 REPO = Path(__file__).resolve().parent.parent
@@ -174,7 +176,18 @@ def test_kpi_daily_covers_the_year_and_matches_the_map(acme):
         assert len(rows) >= 360
         assert set(rows["touchpoint"]) == {kpi.touchpoint or ""}
         means = rows.groupby(days[rows.index].dt.to_period("M"))["value"].mean()
-        assert list(means) == pytest.approx([o.value for o in kpi.observations], abs=0.006)
+        assert list(means) == pytest.approx([o.value for o in kpi.observations], rel=1e-9)
+
+
+def test_refreshing_the_sample_map_changes_nothing(acme, tmp_path, capsys):
+    folder = tmp_path / "sample"
+    shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    map_path = folder / "acme.cjm.json"
+    assert main(["kpi", "refresh", str(map_path)]) == 0
+    sourced = sum(1 for k in acme.kpis if k.source)
+    assert f"{sourced} KPIs, 0 observations added or changed" in capsys.readouterr().out
+    # nothing changed, so nothing was saved: not even the revision moved
+    assert map_path.read_bytes() == (DATA / "acme.cjm.json").read_bytes()
 
 
 def test_tickets_are_plausible(acme, tickets):
