@@ -59,14 +59,15 @@ class KindStyle:
 
 
 KIND_STYLES: dict[str, KindStyle] = {
-    "customer": KindStyle("CUSTOMER", "●", "#3b6e8f", "#eef4f8"),
+    "customer": KindStyle("CUSTOMER", "●", "#3d4a57", "#f3f4f6"),
     "frontstage": KindStyle("FRONTSTAGE", "▲", "#4f7d6b", "#eef5f1"),
     "support": KindStyle("SUPPORT", "◆", BLUE, "#dcebf7", tag=True),
     "care": KindStyle("CARE", "♥", "#b35c00", "#fcebd2", tag=True),
-    "backstage": KindStyle("BACKSTAGE", "■", "#616e7c", "#eceff2"),
+    "backstage": KindStyle("BACKSTAGE", "■", "#8a96a3", "#eef0f2"),
     "other": KindStyle("OTHER", "○", "#7b8794", "#f2f4f6"),
 }
-"""Style per lane kind. Support (blue, ◆) and care (orange, ♥) is the safest colour-blind pair."""
+"""Style per lane kind. Only support (blue, ◆) and care (orange, ♥), the safest colour-blind pair,
+are strongly coloured: they are what cjmkit is about; the other lanes stay quiet greys and greens."""
 
 EMOTION_WORDS = {2: "very positive", 1: "positive", 0: "neutral", -1: "negative", -2: "very negative"}
 EMOTION_FACES = {2: "☺☺", 1: "☺", 0: "–", -1: "☹", -2: "☹☹"}
