@@ -9,6 +9,8 @@ In one run, with headless Chromium (median of 5 loads, each in a fresh browser c
 
 Prints the three medians and viewer/floor (target ≤ 1.5). ``--preheat N`` serves both with N
 pre-started kernels (default: what ``cjmkit serve`` does); ``--preheat 0`` shows what they save.
+``--gap S`` waits S seconds between loads (a pool of kernels refills between visitors; back to
+back, the default, is a burst of visitors that empties it).
 
 Run: ``.venv/bin/python benchmarks/bench_serve.py [--preheat N] [--runs 5]``
 """
@@ -54,9 +56,11 @@ def _floor_notebook(folder: Path) -> Path:
     return path
 
 
-def _time_loads(browser, url: str, selector: str, runs: int) -> list[float]:
+def _time_loads(browser, url: str, selector: str, runs: int, gap: float = 0.0) -> list[float]:
     times = []
-    for _ in range(runs):
+    for run in range(runs):
+        if run and gap:
+            time.sleep(gap)  # visitors one at a time: the kernel pool refills between them
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         start = time.perf_counter()
@@ -72,6 +76,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--preheat", type=int, default=DEFAULT_PREHEAT, help="pre-started kernels for both servers (0: none)"
+    )
+    parser.add_argument(
+        "--gap", type=float, default=0.0, help="seconds between loads (0: back to back, a burst of visitors)"
     )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -97,14 +104,14 @@ def main() -> int:
                 time.sleep(20)  # let the pools fill, as they would on a server that has been up a while
             _time_loads(browser, base_f + "/", "text=floor ready", 1)  # warm caches once, not timed
             _time_loads(browser, base_v + "/?map=acme", ".bk-Canvas", 1)
-            viewer = _time_loads(browser, base_v + "/?map=acme", ".bk-Canvas", args.runs)
-            floor_times = _time_loads(browser, base_f + "/", "text=floor ready", args.runs)
+            viewer = _time_loads(browser, base_v + "/?map=acme", ".bk-Canvas", args.runs, args.gap)
+            floor_times = _time_loads(browser, base_f + "/", "text=floor ready", args.runs, args.gap)
         static = _time_loads(browser, site.pages["acme"].as_uri(), ".bk-Canvas", args.runs)
         browser.close()
 
     v, f, s = (statistics.median(x) for x in (viewer, floor_times, static))
     ratio = v / f
-    print(f"preheated kernels: {args.preheat}")
+    print(f"preheated kernels: {args.preheat}; {args.gap:g} s between loads")
     print(f"viewer (sample map)   median {v:6.2f} s   runs {', '.join(f'{x:.2f}' for x in viewer)}")
     print(f"floor (one Label)     median {f:6.2f} s   runs {', '.join(f'{x:.2f}' for x in floor_times)}")
     print(f"static published page median {s:6.2f} s   runs {', '.join(f'{x:.2f}' for x in static)}")

@@ -173,6 +173,9 @@ def measure(journey: Journey, folder: str | os.PathLike[str] | None = None) -> M
                 health = m.handoff_health(journey, m.read_tickets(tickets), m.read_care_contacts(contacts))
             except CjmError as error:
                 notes.append(f"Handoff health is not shown: {strip_folder(str(error), Path(folder))}")
+            except Exception:  # odd raw data must not cost the visitor the map
+                _log_exception()
+                notes.append("Handoff health is not shown: the ticket data could not be read.")
         else:
             notes.append(f"Handoff health is not measured: no {TICKETS} and {CARE_CONTACTS} beside the map.")
     parts = [p.kpi_panel(journey, status)] if journey.kpis else []
