@@ -44,6 +44,8 @@ def test_built_wheel_finds_its_templates_and_schema(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "cjmkit/schema/journey.schema.json" in names
     assert any(name.startswith("cjmkit/_templates/") and name.endswith(".cjm.json") for name in names)
+    # the Voila template is installed the standard way, under share/jupyter/voila/templates/
+    assert any(name.endswith(".data/data/share/jupyter/voila/templates/cjmkit/conf.json") for name in names)
     # install it into an isolated folder and use it from elsewhere: no access to the repo's templates/
     target = tmp_path / "site"
     subprocess.run(
