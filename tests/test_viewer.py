@@ -145,6 +145,19 @@ def test_handoff_health_is_measured_from_raw_data_beside_the_map(maps: Path) -> 
     assert measured.panels.select_one({"name": "handoffs"}) is not None
 
 
+def test_the_viewer_lists_what_needs_attention_first(maps: Path) -> None:
+    for name in ("tickets.csv", "care_contacts.csv"):
+        shutil.copyfile(SAMPLE_MAP.parent / name, maps / name)
+    journey = load(maps / "acme.cjm.json")
+    panels = viewer.measure(journey, maps).panels
+    listed = panels.children[0]
+    assert listed.name == "cjmkit-warnings"
+    # the sample's weakest handoff and its bad KPIs are named, most urgent (bad) first
+    assert "Needs attention" in listed.text
+    assert listed.text.index("✗") < listed.text.index("!")
+    assert "Follow-up within SLA after email tickets" in listed.text
+
+
 def test_notebook_holds_the_same_cells_as_the_served_viewer() -> None:
     from cjmkit.serve import VIEWER_CELLS
 

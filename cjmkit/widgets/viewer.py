@@ -141,7 +141,7 @@ class Measured:
     metrics
         KPI status and handoff health for the map (the ``metrics`` of ``JourneyMapView``).
     panels
-        Bokeh panels: KPI status, satisfaction by stage, handoff health (when measured).
+        Bokeh panels: what needs attention, KPI status, satisfaction by stage, handoff health (when measured).
     notes
         Plain sentences on what could not be measured, shown under the panels.
     """
@@ -178,7 +178,10 @@ def measure(journey: Journey, folder: str | os.PathLike[str] | None = None) -> M
                 notes.append("Handoff health is not shown: the ticket data could not be read.")
         else:
             notes.append(f"Handoff health is not measured: no {TICKETS} and {CARE_CONTACTS} beside the map.")
-    parts = [p.kpi_panel(journey, status)] if journey.kpis else []
+    listed = m.warnings(journey, handoffs=health, stages=stages, status=status)
+    parts = [p.warnings_panel(listed)]
+    if journey.kpis:
+        parts.append(p.kpi_panel(journey, status))
     if stages is not None:
         parts.append(p.satisfaction_panel(stages))
     if health is not None and len(health):
