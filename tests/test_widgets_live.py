@@ -136,6 +136,7 @@ def test_any_edit_sequence_leaves_the_map_as_a_fresh_one(operations):
 
 def test_file_watch_looks_by_itself_on_a_running_event_loop(tmp_path, monkeypatch):
     import asyncio
+    import threading
 
     from cjmkit.store import save
     from cjmkit.widgets import _watch
@@ -155,5 +156,8 @@ def test_file_watch_looks_by_itself_on_a_running_event_loop(tmp_path, monkeypatc
             await asyncio.sleep(0.01)
         watch.stop()
 
-    asyncio.run(facilitator_session())
+    # A loop of its own in a thread: the session's Playwright browser may own this thread's loop.
+    worker = threading.Thread(target=asyncio.run, args=(facilitator_session(),))
+    worker.start()
+    worker.join(timeout=30)
     assert found == [2]
