@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import CHROMIUM_ARGS, SAMPLE_MAP, require_chromium
+from support import SAMPLE_MAP, require_chromium
+
+from cjmkit.render.export import CHROMIUM_ARGS  # the flags cjmkit itself starts Chromium with
 
 os.environ.setdefault("BOKEH_RESOURCES", "inline")
 

@@ -21,17 +21,8 @@ from pathlib import Path
 
 import pytest
 
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_MAP = REPO / "sample_data" / "acme.cjm.json"
 
