@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_MAP = REPO / "sample_data" / "acme.cjm.json"
