@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from authoring import standard_lanes, tp, write_journey
 
 from cjmkit.edits import Editor
 from cjmkit.metrics import refresh
@@ -42,12 +43,9 @@ from cjmkit.model import (
     Journey,
     Kpi,
     KpiSource,
-    Lane,
-    Note,
     Observation,
     Persona,
     Stage,
-    Touchpoint,
     journey_from_dict,
 )
 
@@ -79,41 +77,6 @@ def iso(moment: datetime) -> str:
 
 
 # -- the map ---------------------------------------------------------------------------------
-
-
-def notes(prefix: str, items: Iterable[tuple[str, int]]) -> list[Note]:
-    return [Note(id=f"{prefix}{i + 1}", text=text, votes=votes) for i, (text, votes) in enumerate(items)]
-
-
-def tp(
-    id: str,
-    stage: str,
-    lane: str,
-    name: str,
-    description: str,
-    *,
-    channel: str = "",
-    owner: str = "",
-    feel: dict[str, int] | None = None,
-    to_be: dict[str, int] | None = None,
-    pains: Iterable[tuple[str, int]] = (),
-    opps: Iterable[tuple[str, int]] = (),
-    personas: Sequence[str] = (),
-) -> Touchpoint:
-    return Touchpoint(
-        id=id,
-        stage=stage,
-        lane=lane,
-        name=name,
-        description=description,
-        channel=channel,
-        owner=owner,
-        personas=list(personas),
-        emotions=feel or {},
-        emotions_to_be=to_be or {},
-        pain_points=notes("p", pains),
-        opportunities=notes("o", opps),
-    )
 
 
 M, D = "maya", "daniel"
@@ -180,13 +143,7 @@ STAGES = [
     ),
 ]
 
-LANES = [
-    Lane(id="customer", name="Customer actions", kind="customer"),
-    Lane(id="frontstage", name="Frontstage / Sales", kind="frontstage"),
-    Lane(id="support", name="Support", kind="support"),
-    Lane(id="care", name="Care", kind="care"),
-    Lane(id="backstage", name="Backstage / Systems", kind="backstage"),
-]
+LANES = standard_lanes(frontstage="Frontstage / Sales", backstage="Backstage / Systems")
 
 TOUCHPOINTS = [
     # Discover
@@ -1500,7 +1457,7 @@ def generate(out: Path) -> None:
     editor = Editor(journey)
     refresh(editor, out)
     journey = editor.journey
-    (out / "acme.cjm.json").write_text(journey.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_journey(journey, out / "acme.cjm.json")
     write_csv(
         out / "tickets.csv",
         ("ticket_id", "customer_id", "opened_at", "resolved_at", "channel", "touchpoint"),

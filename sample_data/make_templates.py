@@ -10,60 +10,18 @@ nothing.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cjmkit.model import Handoff, Journey, Kpi, Lane, Note, Persona, Stage, Touchpoint, journey_from_dict
+from authoring import standard_lanes, tp, write_journey
+
+from cjmkit.model import Handoff, Journey, Kpi, Persona, Stage, journey_from_dict
 
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
 
 # The four lanes every template has, plus frontstage where the company meets the customer directly.
-LANES = [
-    Lane(id="customer", name="Customer actions", kind="customer"),
-    Lane(id="frontstage", name="Frontstage", kind="frontstage"),
-    Lane(id="support", name="Support", kind="support"),
-    Lane(id="care", name="Care", kind="care"),
-    Lane(id="backstage", name="Backstage & systems", kind="backstage"),
-]
-
-
-def notes(prefix: str, items: Iterable[tuple[str, int]]) -> list[Note]:
-    """Pain points (prefix ``p``) or opportunities (``o``) with their dot votes."""
-    return [Note(id=f"{prefix}{i + 1}", text=text, votes=votes) for i, (text, votes) in enumerate(items)]
-
-
-def tp(
-    id: str,
-    stage: str,
-    lane: str,
-    name: str,
-    description: str,
-    *,
-    channel: str = "",
-    owner: str = "",
-    feel: dict[str, int] | None = None,
-    to_be: dict[str, int] | None = None,
-    pains: Iterable[tuple[str, int]] = (),
-    opps: Iterable[tuple[str, int]] = (),
-    personas: Iterable[str] = (),
-) -> Touchpoint:
-    """A touchpoint with as-is (``feel``) and to-be emotions per persona."""
-    return Touchpoint(
-        id=id,
-        stage=stage,
-        lane=lane,
-        name=name,
-        description=description,
-        channel=channel,
-        owner=owner,
-        personas=list(personas),
-        emotions=feel or {},
-        emotions_to_be=to_be or {},
-        pain_points=notes("p", pains),
-        opportunities=notes("o", opps),
-    )
+LANES = standard_lanes(frontstage="Frontstage", backstage="Backstage & systems")
 
 
 def journey(**fields: object) -> Journey:
@@ -1212,12 +1170,6 @@ TEMPLATES = {
 }
 
 
-def render(journey: Journey) -> str:
-    """The document text exactly as the store writes it."""
-    journey_from_dict(journey.to_dict())  # refuse to write a template that does not validate
-    return journey.model_dump_json(indent=2) + "\n"
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1226,7 +1178,9 @@ def main(argv: list[str] | None = None) -> None:
     out = parser.parse_args(argv).out
     out.mkdir(parents=True, exist_ok=True)
     for name, build in TEMPLATES.items():
-        (out / f"{name}.cjm.json").write_text(render(build()), encoding="utf-8")
+        journey = build()
+        journey_from_dict(journey.to_dict())  # refuse to write a template that does not validate
+        write_journey(journey, out / f"{name}.cjm.json")
 
 
 if __name__ == "__main__":
