@@ -692,3 +692,34 @@ __all__ = [
     "save",
     "snapshots",
 ]
+
+
+WORKDIR_ENV = "CJMKIT_WORKDIR"
+"""Environment variable naming the folder :func:`work_copy` copies into (e.g. set by tests)."""
+
+
+def work_copy(folder: Pathish, name: str) -> Path:
+    """Copy a folder of maps and raw data to a work folder and return the copy's path.
+
+    For notebooks and demos that edit a map without touching the original (such as
+    ``sample_data/``). The copy goes to ``$CJMKIT_WORKDIR/NAME`` when that variable is set, else
+    to a new temporary folder; Python files are left out, existing copies are refreshed.
+
+    Parameters
+    ----------
+    folder
+        The folder to copy.
+    name
+        The name of the copy's folder.
+    """
+    import tempfile
+
+    source = Path(folder)
+    if not source.is_dir():
+        raise StorageError(f"cannot copy {source}: it is not a folder")
+    base = Path(os.environ.get(WORKDIR_ENV) or tempfile.mkdtemp(prefix="cjmkit-"))
+    target = base / name
+    shutil.copytree(
+        source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py", ".cjmkit-history")
+    )
+    return target

@@ -27,7 +27,9 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     ]
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = [
-        dep for dep in environment["dependencies"] if isinstance(dep, str) and not dep.startswith(("python", "pip"))
+        dep
+        for dep in environment["dependencies"]
+        if isinstance(dep, str) and not dep.startswith(("python", "pip"))
     ]
     assert sorted(map(_requirement, conda)) == sorted(map(_requirement, wanted))
 

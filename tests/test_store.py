@@ -629,3 +629,19 @@ def test_conflicts_in_the_same_second_get_separate_copies(map_path: Path) -> Non
             save(stale, map_path)
         copies.add(caught.value.conflict_path)
     assert len(copies) == 2
+
+
+def test_work_copy_copies_data_but_not_scripts_into_the_work_folder(tmp_path, monkeypatch):
+    from cjmkit.store import work_copy
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "m.cjm.json").write_text("{}", encoding="utf-8")
+    (source / "data.csv").write_text("a\n1\n", encoding="utf-8")
+    (source / "generate.py").write_text("print(1)\n", encoding="utf-8")
+    monkeypatch.setenv("CJMKIT_WORKDIR", str(tmp_path / "work"))
+    copy = work_copy(source, "acme")
+    assert copy == tmp_path / "work" / "acme"
+    assert sorted(p.name for p in copy.iterdir()) == ["data.csv", "m.cjm.json"]
+    with pytest.raises(StorageError, match="it is not a folder"):
+        work_copy(tmp_path / "missing", "x")
