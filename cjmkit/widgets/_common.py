@@ -1,4 +1,5 @@
-"""Small building blocks shared by the editors: inline messages, list fields, option lists.
+"""Small building blocks shared by the editors: inline messages, list fields, option lists,
+and the base classes :class:`EditorPanel` and :class:`ItemForm`.
 
 Every editor shows a refused edit as the :class:`~cjmkit.errors.CjmError` sentence in a
 message widget beside the field the sentence names; nothing reaches the document.
@@ -11,12 +12,15 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from cjmkit.errors import CjmError, InvalidEdit
 from cjmkit.model import EMOTION_WORDS, Journey
+
+if TYPE_CHECKING:
+    from cjmkit.edits import Editor
 
 NEW = "__new__"
 """Dropdown value that stands for "a new item" in the editors' item pickers."""
@@ -249,3 +253,140 @@ class Subscribed:
             self._unsubscribe()
             self._unsubscribe = None
         super().close()  # type: ignore[misc]
+
+
+class EditorPanel(Subscribed, w.VBox):
+    """Base of the editors: a box that edits the journey through an Editor and follows it.
+
+    A subclass creates its widgets, then calls ``super().__init__(editor, children,
+    css_class)``, which lays the children out, fills them from the journey with the subclass's
+    :meth:`refresh` and refreshes again after every change; ``close`` stops listening.
+
+    Parameters
+    ----------
+    editor
+        The :class:`~cjmkit.edits.Editor` every change goes through.
+    children
+        The widgets of the panel, top to bottom.
+    css_class
+        A class name for the panel's DOM node (browser tests find the panel by it).
+    """
+
+    def __init__(self, editor: Editor, children: Sequence[w.Widget], css_class: str) -> None:
+        self.editor = editor
+        super().__init__(list(children))
+        self.add_class(css_class)
+        self.refresh()
+        self._subscribe(editor)
+
+
+class ItemForm(EditorPanel):
+    """Base of the forms over one collection of the journey (personas, touchpoints, handoffs).
+
+    A picker lists the items after a "+ New …" entry; picking one loads it into the fields,
+    Save adds the new item or saves the open one, Delete removes it (asking first, through
+    :meth:`_ask_before_delete`, when other parts of the map use it).
+
+    A subclass sets ``collection`` (e.g. ``"personas"``) and ``noun`` (``"persona"``), calls
+    :meth:`_make_controls` before creating its fields and puts ``picker``, ``save_button``,
+    ``delete_button`` and ``confirm_box`` in its layout. It writes :meth:`_options` (the
+    picker's items), :meth:`_fill` (the fields from an item, or blank), :meth:`_values` (the
+    fields as edit values) and :meth:`delete`, and may add :meth:`_refresh_fields` (other
+    pickers to update) and :meth:`_new_values` (extra values for a new item).
+    """
+
+    collection: str
+    noun: str
+    messages: FieldMessages
+
+    def _make_controls(self) -> None:
+        """Create the item picker, the Save and Delete buttons and the box for delete questions."""
+        self._loaded: Any = None
+        self.picker = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
+        self.save_button = button(f"Add {self.noun}", "primary")
+        self.delete_button = button("Delete", "danger")
+        self.confirm_box = w.HBox([])
+        self.picker.observe(lambda _c: self._load(), "value")
+        self.save_button.on_click(lambda _b: self.save())
+        self.delete_button.on_click(lambda _b: self.delete())
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def selected(self) -> Any:
+        """The item being edited, or None while creating a new one."""
+        value = self.picker.value
+        return None if value in (None, NEW) else self.editor.journey.find(self.collection, value)
+
+    def refresh(self) -> None:
+        """Bring the pickers (and the open item's fields) up to date with the journey."""
+        before = self.picker.value
+        set_options(self.picker, [(f"+ New {self.noun}", NEW), *self._options()])
+        self._refresh_fields()
+        # Reload the fields only when the open item itself changed (an undo, another editor):
+        # an unrelated edit must not wipe what someone is typing.
+        if self.picker.value == before and self.selected is not self._loaded:
+            self._load()
+
+    def select(self, item_id: str | None) -> None:
+        """Open an item in the form (None: a blank form for a new one)."""
+        self.picker.value = item_id or NEW
+
+    def _load(self) -> None:
+        item = self._loaded = self.selected
+        self.confirm_box.children = []
+        self.messages.clear()
+        self._fill(item)
+        self.save_button.description = "Save changes" if item else f"Add {self.noun}"
+        self.delete_button.disabled = item is None
+
+    def _options(self) -> list[tuple[str, str]]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _refresh_fields(self) -> None:
+        """Update the form's other pickers (none by default)."""
+
+    def _fill(self, item: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _values(self) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _new_values(self) -> dict[str, Any]:
+        """The values of a new item: the fields' by default."""
+        return self._values()
+
+    def _added_message(self, item: Any) -> str:
+        return f"Added {item.name}"
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def save(self) -> Any:
+        """Add the item in the form, or save the changes to the open one."""
+        item = self.selected
+        if item is None:
+            added = attempt(self.messages, lambda: self.editor.add(self.collection, self._new_values()))
+            if added is not None:
+                self.select(added.id)
+                self.messages.ok(self._added_message(added))
+            return added
+        saved = attempt(self.messages, lambda: self.editor.update(self.collection, item.id, **self._values()))
+        if saved is not None:
+            self.messages.ok("Saved")
+        return saved
+
+    def delete(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _remove(self, item_id: str, cascade: bool = False) -> None:
+        """Delete an item (and, with ``cascade``, what uses it); a refusal shows inline."""
+        self.confirm_box.children = []
+        attempt(self.messages, lambda: self.editor.remove(self.collection, item_id, cascade=cascade))
+
+    def _ask_before_delete(self, item_id: str, question: str, confirm: str) -> None:
+        """Show ``question`` with a button ``confirm`` that deletes the item and what uses it."""
+        yes = button(confirm, "danger")
+        cancel = button("Cancel")
+        yes.on_click(lambda _b: self._remove(item_id, cascade=True))
+        cancel.on_click(lambda _b: setattr(self.confirm_box, "children", []))
+        self.confirm_box.children = [w.Label(question), yes, cancel]

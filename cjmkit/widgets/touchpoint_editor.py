@@ -13,7 +13,7 @@ from cjmkit.widgets._common import (
     FIELD_WIDTH,
     NEW,
     FieldMessages,
-    Subscribed,
+    ItemForm,
     attempt,
     button,
     emotion_word,
@@ -30,7 +30,7 @@ NOTE_KINDS = {"pain_points": "pain point", "opportunities": "opportunity"}
 EMOTION_FIELDS = ("emotions", "emotions_to_be")
 
 
-class TouchpointEditor(Subscribed, w.VBox):
+class TouchpointEditor(ItemForm):
     """A form for touchpoints: pick one (or "New touchpoint"), edit it, save or delete it.
 
     The emotion sliders of an existing touchpoint apply at once (each move is one undo step),
@@ -43,13 +43,14 @@ class TouchpointEditor(Subscribed, w.VBox):
         The :class:`~cjmkit.edits.Editor` every change goes through.
     """
 
+    collection = "touchpoints"
+    noun = "touchpoint"
+
     def __init__(self, editor: Editor) -> None:
-        self.editor = editor
-        self._loaded: Touchpoint | None = None
+        self._make_controls()
         self._loading = False
         # ratings given before a new touchpoint is added, per field (as-is, to-be)
         self._pending: dict[str, dict[str, int]] = {field: {} for field in EMOTION_FIELDS}
-        self.picker = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.stage = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.lane = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.name = text("e.g. Live chat with support")
@@ -73,13 +74,6 @@ class TouchpointEditor(Subscribed, w.VBox):
         self.note_boxes = {kind: w.VBox([]) for kind in NOTE_KINDS}
         self.note_inputs = {kind: text(f"new {noun}", width="280px") for kind, noun in NOTE_KINDS.items()}
         self.note_buttons = {kind: button(f"Add {noun}") for kind, noun in NOTE_KINDS.items()}
-        self.save_button = button("Add touchpoint", "primary")
-        self.delete_button = button("Delete", "danger")
-        self.confirm_box = w.HBox([])
-
-        self.picker.observe(lambda _c: self._load(), "value")
-        self.save_button.on_click(lambda _b: self.save())
-        self.delete_button.on_click(lambda _b: self.delete())
         for kind in NOTE_KINDS:
             self.note_buttons[kind].on_click(lambda _b, kind=kind: self.add_note(kind))
 
@@ -91,40 +85,31 @@ class TouchpointEditor(Subscribed, w.VBox):
                 self.note_boxes[kind],
                 w.HBox([self.note_inputs[kind], self.note_buttons[kind], m[kind]]),
             ]
-        super().__init__(
-            [
-                row("Touchpoint", self.picker),
-                row("Stage", self.stage, m["stage"]),
-                row("Lane", self.lane, m["lane"]),
-                row("Name", self.name, m["name"]),
-                row("Description", self.description, m["description"]),
-                row("Channel", self.channel, m["channel"]),
-                row("Owner", self.owner, m["owner"]),
-                w.HBox([self.save_button, self.delete_button, m.form]),
-                self.confirm_box,
-                w.HBox([section("How each persona feels here"), m["emotions"], m["emotions_to_be"]]),
-                self.emotion_field,
-                self.emotions_box,
-                *note_sections,
-            ]
-        )
-        self.add_class("cjm-touchpoint-editor")
-        self.refresh()
-        self._subscribe(editor)
+        form = [
+            row("Touchpoint", self.picker),
+            row("Stage", self.stage, m["stage"]),
+            row("Lane", self.lane, m["lane"]),
+            row("Name", self.name, m["name"]),
+            row("Description", self.description, m["description"]),
+            row("Channel", self.channel, m["channel"]),
+            row("Owner", self.owner, m["owner"]),
+            w.HBox([self.save_button, self.delete_button, m.form]),
+            self.confirm_box,
+            w.HBox([section("How each persona feels here"), m["emotions"], m["emotions_to_be"]]),
+            self.emotion_field,
+            self.emotions_box,
+            *note_sections,
+        ]
+        super().__init__(editor, form, "cjm-touchpoint-editor")
 
     # -- state --------------------------------------------------------------------------------
 
-    @property
-    def selected(self) -> Touchpoint | None:
-        """The touchpoint being edited, or None while creating a new one."""
-        value = self.picker.value
-        return None if value in (None, NEW) else self.editor.journey.touchpoint(value)
+    def _options(self) -> list[tuple[str, str]]:
+        return touchpoint_options(self.editor.journey)
 
-    def refresh(self) -> None:
-        """Bring pickers, persona sliders and the open touchpoint up to date with the journey."""
+    def _refresh_fields(self) -> None:
+        """Bring stage and lane pickers, channel and owner suggestions and persona sliders up to date."""
         journey = self.editor.journey
-        before = self.picker.value
-        set_options(self.picker, [("+ New touchpoint", NEW), *touchpoint_options(journey)])
         set_options(self.stage, stage_options(journey))
         set_options(self.lane, lane_options(journey))
         channels = sorted({tp.channel for tp in journey.touchpoints if tp.channel})
@@ -135,9 +120,7 @@ class TouchpointEditor(Subscribed, w.VBox):
             self.owner.options = owners
         if [p.id for p in journey.personas] != list(self.emotion_sliders):
             self._build_sliders()
-            self._loaded = None
-        if self.picker.value == before and self.selected is not self._loaded:
-            self._load()
+            self._loaded = None  # the sliders are new: fill them in
 
     def select(self, touchpoint_id: str | None) -> None:
         """Open a touchpoint in the form (None: a blank form for a new one)."""
@@ -168,31 +151,30 @@ class TouchpointEditor(Subscribed, w.VBox):
         self.emotions_box.children = rows
 
     def _load(self) -> None:
-        tp = self._loaded = self.selected
+        # the sliders are set from the document here, which is no edit by the user
         self._loading = True
         try:
-            self.confirm_box.children = []
-            self.messages.clear()
             self._pending = {field: {} for field in EMOTION_FIELDS}
-            if tp is not None:
-                self.stage.value = tp.stage
-                self.lane.value = tp.lane
-            self.name.value = tp.name if tp else ""
-            self.description.value = tp.description if tp else ""
-            self.channel.value = tp.channel if tp else ""
-            self.owner.value = tp.owner if tp else ""
-            self._load_emotions(tp)
-            for kind in NOTE_KINDS:
-                self._show_notes(kind, tp)
-                self.note_inputs[kind].disabled = tp is None
-                self.note_buttons[kind].disabled = tp is None
-                self.note_inputs[kind].placeholder = (
-                    f"new {NOTE_KINDS[kind]}" if tp else "add the touchpoint first"
-                )
-            self.save_button.description = "Save changes" if tp else "Add touchpoint"
-            self.delete_button.disabled = tp is None
+            super()._load()
         finally:
             self._loading = False
+
+    def _fill(self, tp: Touchpoint | None) -> None:
+        if tp is not None:
+            self.stage.value = tp.stage
+            self.lane.value = tp.lane
+        self.name.value = tp.name if tp else ""
+        self.description.value = tp.description if tp else ""
+        self.channel.value = tp.channel if tp else ""
+        self.owner.value = tp.owner if tp else ""
+        self._load_emotions(tp)
+        for kind in NOTE_KINDS:
+            self._show_notes(kind, tp)
+            self.note_inputs[kind].disabled = tp is None
+            self.note_buttons[kind].disabled = tp is None
+            self.note_inputs[kind].placeholder = (
+                f"new {NOTE_KINDS[kind]}" if tp else "add the touchpoint first"
+            )
 
     def _show_notes(self, kind: str, tp: Touchpoint | None) -> None:
         rows = []
@@ -225,24 +207,16 @@ class TouchpointEditor(Subscribed, w.VBox):
 
     # -- actions ------------------------------------------------------------------------------
 
+    def _new_values(self) -> dict[str, Any]:
+        # ratings given on the sliders before the touchpoint existed
+        return {**self._values(), **{field: dict(rated) for field, rated in self._pending.items()}}
+
     def save(self) -> Touchpoint | None:
         """Add the touchpoint in the form, or save the changes to the open one."""
-        tp = self.selected
-        values = self._values()
-        if values["stage"] is None or values["lane"] is None:
+        if self.stage.value is None or self.lane.value is None:
             self.messages.show("the map has no stage or no lane yet: add them under Stages & lanes first")
             return None
-        if tp is None:
-            values.update({field: dict(rated) for field, rated in self._pending.items()})
-            added = attempt(self.messages, lambda: self.editor.add("touchpoints", values))
-            if added is not None:
-                self.select(added.id)
-                self.messages.ok(f"Added {added.name}")
-            return added
-        saved = attempt(self.messages, lambda: self.editor.update("touchpoints", tp.id, **values))
-        if saved is not None:
-            self.messages.ok("Saved")
-        return saved
+        return super().save()
 
     def _load_emotions(self, tp: Touchpoint | None) -> None:
         """Show the ratings of the chosen kind (as-is or to-be) on the sliders."""
@@ -303,15 +277,7 @@ class TouchpointEditor(Subscribed, w.VBox):
         handoffs = sum(tp.id in (h.from_touchpoint, h.to_touchpoint) for h in journey.handoffs)
         kpis = sum(k.touchpoint == tp.id for k in journey.kpis)
         if not handoffs and not kpis:
-            attempt(self.messages, lambda: self.editor.remove("touchpoints", tp.id, cascade=True))
+            self._remove(tp.id, cascade=True)
             return
         parts = [f"{n} {what}" for n, what in ((handoffs, "handoff(s)"), (kpis, "KPI(s)")) if n]
-        confirm = button("Delete them together", "danger")
-        cancel = button("Cancel")
-        confirm.on_click(lambda _b: self._delete_cascade(tp.id))
-        cancel.on_click(lambda _b: setattr(self.confirm_box, "children", []))
-        self.confirm_box.children = [w.Label(f"{tp.name} is used by {' and '.join(parts)}."), confirm, cancel]
-
-    def _delete_cascade(self, touchpoint_id: str) -> None:
-        self.confirm_box.children = []
-        attempt(self.messages, lambda: self.editor.remove("touchpoints", touchpoint_id, cascade=True))
+        self._ask_before_delete(tp.id, f"{tp.name} is used by {' and '.join(parts)}.", "Delete them together")
