@@ -9,8 +9,8 @@ import ipywidgets as w
 
 from cjmkit.edits import Editor
 from cjmkit.widgets._common import (
+    EditorPanel,
     FieldMessages,
-    Subscribed,
     attempt,
     button,
     lane_options,
@@ -21,7 +21,7 @@ from cjmkit.widgets._common import (
 KINDS = (("Touchpoint", "touchpoint"), ("Pain point", "pain_points"), ("Opportunity", "opportunities"))
 
 
-class QuickCapture(Subscribed, w.VBox):
+class QuickCapture(EditorPanel):
     """One text box, a stage and lane picker and a kind toggle; Enter (or "Drop") adds it.
 
     A touchpoint lands in the picked stage × lane. A pain point or an opportunity goes on the
@@ -35,7 +35,6 @@ class QuickCapture(Subscribed, w.VBox):
     """
 
     def __init__(self, editor: Editor) -> None:
-        self.editor = editor
         self.last_touchpoint: str | None = None
         self.text = w.Text(
             placeholder="Type what you hear, press Enter",
@@ -64,18 +63,14 @@ class QuickCapture(Subscribed, w.VBox):
             picker.observe(lambda _c: self._update_targets(), "value")
 
         m = self.messages
-        super().__init__(
-            [
-                self.kind,
-                w.HBox([self.text, self.drop_button]),
-                w.HBox([m["name"], m["text"], m.form]),
-                w.HBox([self.stage, self.lane]),
-                w.VBox([self.target, m["target"]]),
-            ]
-        )
-        self.add_class("cjm-quick-capture")
-        self.refresh()
-        self._subscribe(editor)
+        panel = [
+            self.kind,
+            w.HBox([self.text, self.drop_button]),
+            w.HBox([m["name"], m["text"], m.form]),
+            w.HBox([self.stage, self.lane]),
+            w.VBox([self.target, m["target"]]),
+        ]
+        super().__init__(editor, panel, "cjm-quick-capture")
 
     def refresh(self) -> None:
         """Bring the stage, lane and touchpoint pickers up to date with the journey."""

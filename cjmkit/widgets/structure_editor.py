@@ -15,8 +15,8 @@ import ipywidgets as w
 from cjmkit.edits import Editor
 from cjmkit.model import LANE_KINDS
 from cjmkit.widgets._common import (
+    EditorPanel,
     FieldMessages,
-    Subscribed,
     attempt,
     button,
     lane_options,
@@ -28,7 +28,7 @@ from cjmkit.widgets._common import (
 )
 
 
-class CollectionEditor(Subscribed, w.VBox):
+class CollectionEditor(EditorPanel):
     """Editor of the ordered stages or lanes of a journey.
 
     Parameters
@@ -42,7 +42,6 @@ class CollectionEditor(Subscribed, w.VBox):
     def __init__(self, editor: Editor, collection: str) -> None:
         if collection not in ("stages", "lanes"):
             raise ValueError(f"collection must be 'stages' or 'lanes', not {collection!r}")
-        self.editor = editor
         self.collection = collection
         self.noun = collection[:-1]
         self._loaded: Any = None
@@ -76,18 +75,14 @@ class CollectionEditor(Subscribed, w.VBox):
         fields = [row("Name", self.name, m["name"])]
         for field in extra_fields:
             fields.append(row(field.capitalize(), getattr(self, field), m[field]))
-        super().__init__(
-            [
-                section(collection.capitalize()),
-                w.HBox([self.items, w.VBox([self.up_button, self.down_button, self.delete_button])]),
-                *fields,
-                w.HBox([self.save_button, self.add_button, m.form]),
-                self.confirm_box,
-            ]
-        )
-        self.add_class(f"cjm-{collection}-editor")
-        self.refresh()
-        self._subscribe(editor)
+        panel = [
+            section(collection.capitalize()),
+            w.HBox([self.items, w.VBox([self.up_button, self.down_button, self.delete_button])]),
+            *fields,
+            w.HBox([self.save_button, self.add_button, m.form]),
+            self.confirm_box,
+        ]
+        super().__init__(editor, panel, f"cjm-{collection}-editor")
 
     # -- state --------------------------------------------------------------------------------
 

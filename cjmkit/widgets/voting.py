@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import ipywidgets as w
 
 from cjmkit.edits import Editor
-from cjmkit.widgets._common import FieldMessages, Subscribed, attempt, button, set_options
+from cjmkit.widgets._common import EditorPanel, FieldMessages, attempt, button, set_options
 
 ALL = "__all__"
 _BADGES = {
@@ -26,7 +26,7 @@ class _Row:
     plus: w.Button
 
 
-class DotVoting(Subscribed, w.VBox):
+class DotVoting(EditorPanel):
     """Every pain point and opportunity with − / + buttons and its live tally.
 
     Filter by stage and kind, and order by map position or by votes; the leaders are summed
@@ -39,7 +39,6 @@ class DotVoting(Subscribed, w.VBox):
     """
 
     def __init__(self, editor: Editor) -> None:
-        self.editor = editor
         self.rows: dict[tuple[str, str, str], _Row] = {}
         self.stage = w.Dropdown(description="Stage", layout=w.Layout(width="260px"))
         self.kind = w.ToggleButtons(
@@ -57,10 +56,8 @@ class DotVoting(Subscribed, w.VBox):
         self.messages = FieldMessages([])
         for control in (self.stage, self.kind, self.order):
             control.observe(lambda _c: self.refresh(), "value")
-        super().__init__([self.stage, self.kind, self.order, self.leaders, self.messages.form, self.list])
-        self.add_class("cjm-dot-voting")
-        self.refresh()
-        self._subscribe(editor)
+        panel = [self.stage, self.kind, self.order, self.leaders, self.messages.form, self.list]
+        super().__init__(editor, panel, "cjm-dot-voting")
 
     def notes(self) -> list[tuple[str, str, str, str, int]]:
         """The notes shown: ``(touchpoint_id, kind, note_id, text, votes)`` in display order."""
