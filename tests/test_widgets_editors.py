@@ -515,3 +515,40 @@ def test_to_be_emotions_are_rated_apart_from_today(editor):
     form.save_button.click()
     added = editor.journey.touchpoint("renewal-call")
     assert added.emotions == {"raj": -1} and added.emotions_to_be == {"raj": 1}
+
+
+# -- what the item forms share -----------------------------------------------------------------
+
+
+def test_item_forms_confirm_add_and_save_and_forget_the_editor_when_closed(editor):
+    persona, touchpoint, handoff = PersonaEditor(editor), TouchpointEditor(editor), HandoffEditor(editor)
+    persona.name.value = "Ola"
+    persona.save_button.click()
+    assert persona.messages.texts() == {"": "Added Ola"} and persona.save_button.description == "Save changes"
+    touchpoint.name.value = "Renewal mail"
+    touchpoint.save_button.click()
+    assert (
+        touchpoint.messages.texts() == {"": "Added Renewal mail"}
+        and touchpoint.picker.value == "renewal-mail"
+    )
+    handoff.to_touchpoint.value = "thanks"
+    handoff.save_button.click()
+    assert handoff.messages.texts() == {"": "Added handoff"} and not handoff.delete_button.disabled
+    handoff.trigger.value = "Chat closed"
+    handoff.save_button.click()
+    assert handoff.messages.texts() == {"": "Saved"}
+
+    handoff.close()
+    editor.add("touchpoints", {"id": "call", "name": "Call back", "stage": "help", "lane": "support"})
+    assert "call" not in option_values(handoff.from_touchpoint)  # closed: no longer follows the map
+    assert "call" in option_values(touchpoint.picker)
+
+
+def test_cancel_keeps_a_touchpoint_that_others_use(editor):
+    form = TouchpointEditor(editor)
+    form.select("chat")
+    form.delete_button.click()
+    question, _confirm, cancel = form.confirm_box.children
+    assert question.value == "Live chat is used by 1 handoff(s)."
+    cancel.click()
+    assert form.confirm_box.children == () and editor.journey.touchpoint("chat") is not None
