@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from bokeh.document import Document
 from bokeh.models import ColumnDataSource, Div
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from cjmkit.model import Handoff, Journey, Kpi, Lane, Note, Observation, Persona
 from cjmkit.render import JourneyMapView, MapMetrics, journey_map, map_data, simple_kpi_status
 from cjmkit.render.emotion import emotion_y
 from cjmkit.render.metrics_input import HandoffHealth, KpiStatus, as_map_metrics
+from cjmkit.render.patch import patch_source
 from cjmkit.render.text import sla_text
 from cjmkit.synthetic import synthetic_journey
 
@@ -459,7 +461,20 @@ def test_exported_page_escapes_the_title(tmp_path) -> None:
 EDITS = st.lists(
     st.tuples(
         st.sampled_from(
-            ["rename", "long name", "emotion", "note", "vote", "stage", "add", "remove", "kpi", "persona"]
+            [
+                "rename",
+                "long name",
+                "emotion",
+                "note",
+                "vote",
+                "stage",
+                "new stage",
+                "add",
+                "remove",
+                "kpi",
+                "persona",
+                "undo",
+            ]
         ),
         st.integers(min_value=0, max_value=10_000),
     ),
@@ -490,6 +505,10 @@ def apply_edit(view: JourneyMapView, editor: Editor, kind: str, n: int) -> None:
         )
     elif kind == "remove" and len(journey.touchpoints) > 3:
         editor.remove("touchpoints", tp.id, cascade=True)
+    elif kind == "new stage":
+        editor.add("stages", {"name": f"Stage {n}"}, index=n % 3)
+    elif kind == "undo" and editor.can_undo:
+        editor.undo()
     elif kind == "kpi" and journey.kpis:
         editor.update("kpis", journey.kpis[n % len(journey.kpis)].id, target=float(70 + n % 30))
     elif kind == "persona":
@@ -504,12 +523,87 @@ def test_update_after_any_edits_equals_a_fresh_map(edits: list[tuple[str, int]])
     journey = synthetic_journey(24, seed=5)
     view = JourneyMapView(journey, persona="persona-1")
     editor = Editor(journey)
+    sources = dict(view.sources)
     for kind, n in edits:
         apply_edit(view, editor, kind, n)
         fresh = map_data(journey, view.persona, view.metrics)
         for name, source in view.sources.items():
             assert dict(source.data) == fresh.columns[name], (kind, name)
         assert (view.figure.frame_width, view.figure.frame_height) == (fresh.width, fresh.height)
+    # patched in place, never rebuilt: the same sources, whatever their rows went through
+    assert all(view.sources[name] is source for name, source in sources.items())
+    fresh_view = JourneyMapView(journey, persona=view.persona)
+    assert (view.header.text, view.legend.text) == (fresh_view.header.text, fresh_view.legend.text)
+
+
+# -- only what changed travels to the browser ---------------------------------------------------
+
+
+def browser_messages(view: JourneyMapView) -> list[tuple[str, str]]:
+    """Put the view in a document; the list fills with (event kind, source name) per change sent."""
+    document = Document()
+    document.add_root(view.layout)
+    seen: list[tuple[str, str]] = []
+
+    def record(event: object) -> None:
+        name = getattr(getattr(event, "model", None), "name", None) or ""
+        if name.startswith("cjm-"):
+            seen.append((type(event).__name__, name))
+
+    document.on_change(record)
+    return seen
+
+
+def test_a_vote_patches_one_card_instead_of_resending_the_map() -> None:
+    journey = synthetic_journey(60)
+    editor = Editor(journey)
+    view = JourneyMapView(journey)
+    tp = next(tp for tp in journey.touchpoints if tp.pain_points)
+    events = browser_messages(view)
+    editor.vote(tp.id, "pain_points", tp.pain_points[0].id, +3)
+    view.update(journey)
+    assert ("ColumnsPatchedEvent", "cjm-cards") in events
+    assert [e for e in events if e[0] == "ColumnDataChangedEvent"] == []  # no source sent whole
+    expected = map_data(journey, None, view.metrics).columns
+    assert all(dict(source.data) == expected[name] for name, source in view.sources.items())
+
+
+def test_rows_added_at_the_end_are_streamed_and_removed_rows_replace_the_data() -> None:
+    journey = small_journey()
+    view = JourneyMapView(journey)
+    last = journey.stages[-1].id
+    editor = Editor(journey)
+    events = browser_messages(view)
+    editor.add("touchpoints", {"id": "late", "stage": last, "lane": "care", "name": "Late call"})
+    view.update(journey)
+    assert ("ColumnsStreamedEvent", "cjm-cards") in events
+    assert view.sources["cards"].data["tp_id"][-1] == "late"
+    events.clear()
+    editor.remove("touchpoints", "late", cascade=True)
+    view.update(journey)
+    assert ("ColumnDataChangedEvent", "cjm-cards") in events  # fewer rows: the data is replaced
+    assert "late" not in view.sources["cards"].data["tp_id"]
+
+
+def test_patch_source_sends_the_smallest_change() -> None:
+    source = ColumnDataSource({"a": [1, 2, 3], "b": ["x", "y", "z"]})
+    assert patch_source(source, {"a": [1, 9, 3], "b": ["x", "y", "z"]}) == "patch"
+    assert source.data["a"] == [1, 9, 3]
+    assert patch_source(source, {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}) == "patch"
+    assert list(source.data["b"]) == ["x", "y", "z", "w"]
+    assert patch_source(source, {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}) == "same"
+    assert patch_source(source, {"a": [1], "b": ["x"]}) == "replace"  # rows removed
+    assert patch_source(source, {"a": [5], "b": ["q"]}) == "replace"  # everything changed
+    assert patch_source(source, {"a": [5], "c": ["q"]}) == "replace"  # other columns
+    assert dict(source.data) == {"a": [5], "c": ["q"]}
+
+
+def test_patching_never_changes_lists_someone_else_handed_to_the_source() -> None:
+    baseline = {"a": [1, 2, 3], "b": ["x", "y", "z"]}
+    source = ColumnDataSource(data=baseline)  # Bokeh keeps these very lists
+    assert patch_source(source, {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}) == "patch"
+    assert baseline == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
+    assert dict(source.data) == {"a": [1, 9, 3, 4], "b": ["x", "y", "z", "w"]}
 
 
 def test_exported_files_are_readable_by_others(tmp_path) -> None:

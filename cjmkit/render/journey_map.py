@@ -1,9 +1,9 @@
 """The journey map as a Bokeh layout that can be updated in place.
 
 :class:`JourneyMapView` builds the figure once and keeps its data sources; :meth:`update`
-recomputes the columns (:mod:`cjmkit.render.layout`) and hands each source its new data, so
-the workshop board redraws after an edit without rebuilding the figure (over jupyter_bokeh
-only the changed sources travel to the browser).
+recomputes the columns (:mod:`cjmkit.render.layout`) and patches each source in place with
+only the rows that changed (:mod:`cjmkit.render.patch`), so a board, a notebook or a viewer
+redraws after an edit without rebuilding the figure, and only those rows travel to the browser.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from cjmkit.render import style as S
 from cjmkit.render.escape import html_text
 from cjmkit.render.layout import SOURCE_NAMES, LayoutCache, MapData, map_data
 from cjmkit.render.metrics_input import MapMetrics, as_map_metrics
+from cjmkit.render.patch import patch_source
 
 SelectCallback = Callable[[str], Any]
 FONT = value(S.FONT)
@@ -100,9 +101,12 @@ class JourneyMapView:
         """Redraw for ``journey`` (or the same journey after it was edited in place).
 
         The figure, glyphs and sources stay the same objects; each source whose columns
-        changed gets its new data, and the plot is resized to fit. Cards whose touchpoint
-        (stage, lane, KPIs, personas) did not change are reused from the last update; edits
-        made through the :class:`~cjmkit.edits.Editor` or by assigning fields are noticed.
+        changed is patched in place with the changed cells and the added rows (its data is
+        replaced only when rows were removed or most of them moved), so over jupyter_bokeh or
+        a Bokeh server a single edit sends a few cells, not the map. The plot is resized to
+        fit. Cards whose touchpoint (stage, lane, KPIs, personas) did not change are reused
+        from the last update; edits made through the :class:`~cjmkit.edits.Editor` or by
+        assigning fields are noticed.
         Pass ``full=True`` after changing nested values in place (e.g. a note's votes).
         """
         if full:
@@ -114,9 +118,7 @@ class JourneyMapView:
         data = map_data(self.journey, self.persona, self.metrics, self._cache)
         selected = self._selected_id
         for name, source in self.sources.items():
-            new = data.columns[name]
-            if source.data != new:
-                source.data = new
+            patch_source(source, data.columns[name])
         self._keep_selection(selected)
         self._size(data)
         header = self._header_html()
@@ -127,11 +129,7 @@ class JourneyMapView:
             self.legend.text = legend
 
     def data_for(self, journey: Journey | None = None) -> MapData:
-        """The size and columns :meth:`update` would give the map, using the view's cache.
-
-        For callers that hand the sources their new data themselves (e.g. as ``source.patch``
-        calls, which send fewer bytes to the browser); call :meth:`update` afterwards.
-        """
+        """The size and columns :meth:`update` would give the map, using the view's cache."""
         journey = journey if journey is not None else self.journey
         persona = self.persona if self.persona is not None and journey.persona(self.persona) else None
         return map_data(journey, persona, self.metrics, self._cache)
