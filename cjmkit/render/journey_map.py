@@ -43,6 +43,35 @@ def _tooltip(title_field: str, rows: list[tuple[str, str]], width: int = 320) ->
     )
 
 
+def _text(
+    fig: Any,
+    source: ColumnDataSource,
+    x: str,
+    y: str,
+    text: str,
+    size: int,
+    colour: str = S.INK,
+    *,
+    bold: bool = False,
+    baseline: str = "top",
+    **extra: Any,
+) -> Any:
+    """A text glyph in the map's font; ``colour`` is a colour or the name of a column."""
+    if bold:
+        extra["text_font_style"] = "bold"
+    return fig.text(
+        x,
+        y,
+        text,
+        source=source,
+        text_font_size=f"{size}px",
+        text_color=colour,
+        text_baseline=baseline,
+        text_font=FONT,
+        **extra,
+    )
+
+
 class JourneyMapView:
     """A live journey map: one Bokeh figure, its data sources, and the header and legend.
 
@@ -236,58 +265,19 @@ class JourneyMapView:
             name="cjm-figure",
         )
         fig.grid.visible = False
-        text = {"text_font": FONT, "text_color": S.INK}
 
         # lanes: bands, stripe, labels
         fig.rect("x", "y", "w", "h", source=src["lanes"], fill_color="fill", line_color=None)
         fig.rect("stripe_x", "y", 6, "h", source=src["lanes"], fill_color="accent", line_color=None)
-        fig.text(
-            "label_x",
-            "kind_y",
-            "kind_label",
-            source=src["lanes"],
-            text_font_size="12px",
-            text_font_style="bold",
-            text_color="accent",
-            text_baseline="top",
-            text_font=FONT,
-        )
-        fig.text(
-            "label_x",
-            "name_y",
-            "name",
-            source=src["lanes"],
-            text_font_size="14px",
-            text_font_style="bold",
-            text_baseline="top",
-            text_line_height=1.25,
-            **text,
-        )
+        _text(fig, src["lanes"], "label_x", "kind_y", "kind_label", 12, "accent", bold=True)
+        _text(fig, src["lanes"], "label_x", "name_y", "name", 14, bold=True, text_line_height=1.25)
         fig.segment("x0", "y0", "x1", "y1", source=src["grid"], line_color=S.GRID, line_width=1)
 
         # stage headers
         fig.rect("x", "y", "w", "h", source=src["stages"], fill_color="#e4ebf2", line_color=None)
-        fig.text(
-            "left",
-            "phase_y",
-            "phase",
-            source=src["stages"],
-            text_font_size="12px",
-            text_font_style="bold",
-            text_color=S.MUTED,
-            text_baseline="top",
-            text_font=FONT,
-        )
-        stage_names = fig.text(
-            "left",
-            "name_y",
-            "name",
-            source=src["stages"],
-            text_font_size="16px",
-            text_font_style="bold",
-            text_baseline="top",
-            text_line_height=1.15,
-            **text,
+        _text(fig, src["stages"], "left", "phase_y", "phase", 12, S.MUTED, bold=True)
+        stage_names = _text(
+            fig, src["stages"], "left", "name_y", "name", 16, bold=True, text_line_height=1.15
         )
         fig.add_tools(
             HoverTool(
@@ -306,17 +296,7 @@ class JourneyMapView:
             fill_color="fill",
             line_color=None,
         )
-        fig.text(
-            "x",
-            "y",
-            "text",
-            source=src["captions"],
-            text_font_size="13px",
-            text_font_style="bold",
-            text_baseline="top",
-            text_color=S.MUTED,
-            text_font=FONT,
-        )
+        _text(fig, src["captions"], "x", "y", "text", 13, S.MUTED, bold=True)
         fig.segment(
             "x0",
             "y",
@@ -327,17 +307,7 @@ class JourneyMapView:
             line_width=1,
             line_dash="dotted",
         )
-        fig.text(
-            "x",
-            "y",
-            "text",
-            source=src["emotion_scale"],
-            text_align="right",
-            text_baseline="middle",
-            text_font_size="12px",
-            text_color=S.MUTED,
-            text_font=FONT,
-        )
+        _text(fig, src["emotion_scale"], "x", "y", "text", 12, S.MUTED, baseline="middle", text_align="right")
         fig.multi_line(
             "xs",
             "ys",
@@ -372,18 +342,7 @@ class JourneyMapView:
             nonselection_fill_alpha=1.0,
             selection_line_color=S.INK,
         )
-        fig.text(
-            "x",
-            "label_y",
-            "label",
-            source=src["lows"],
-            text_align="center",
-            text_baseline="top",
-            text_font_size="12px",
-            text_font_style="bold",
-            text_color=S.LOW_COLOUR,
-            text_font=FONT,
-        )
+        _text(fig, src["lows"], "x", "label_y", "label", 12, S.LOW_COLOUR, bold=True, text_align="center")
         fig.add_tools(
             HoverTool(
                 renderers=[points],
@@ -415,59 +374,28 @@ class JourneyMapView:
             selection_fill_color="fill",
         )
         fig.rect("stripe_x", "y", 5, "h", source=src["cards"], fill_color="accent", line_color=None)
-        fig.text(
-            "text_x",
-            "tag_y",
-            "tag",
-            source=src["cards"],
-            text_font_size="12px",
-            text_font_style="bold",
-            text_color="accent",
-            text_baseline="top",
-            text_font=FONT,
-        )
-        fig.text(
-            "text_x",
-            "name_y",
-            "name",
-            source=src["cards"],
-            text_font_size=f"{S.NAME_SIZE}px",
-            text_font_style="bold",
-            text_baseline="top",
-            text_line_height=LINE,
-            **text,
-        )
-        fig.text(
-            "text_x",
-            "meta_y",
-            "meta",
-            source=src["cards"],
-            text_font_size=f"{S.SMALL_SIZE}px",
-            text_color=S.MUTED,
-            text_baseline="top",
-            text_font=FONT,
-        )
-        fig.text(
+        _text(fig, src["cards"], "text_x", "tag_y", "tag", 12, "accent", bold=True)
+        _text(fig, src["cards"], "text_x", "name_y", "name", S.NAME_SIZE, bold=True, text_line_height=LINE)
+        _text(fig, src["cards"], "text_x", "meta_y", "meta", S.SMALL_SIZE, S.MUTED)
+        _text(
+            fig,
+            src["cards"],
             "text_x",
             "notes_y",
             "notes",
-            source=src["cards"],
-            text_font_size=f"{S.SMALL_SIZE}px",
-            text_color="notes_colour",
-            text_baseline="top",
-            text_font=FONT,
+            S.SMALL_SIZE,
+            "notes_colour",
             text_line_height=LINE,
         )
-        fig.text(
+        _text(
+            fig,
+            src["kpis"],
             "x",
             "y",
             "text",
-            source=src["kpis"],
-            text_font_size="12px",
-            text_font_style="bold",
-            text_color="colour",
-            text_baseline="top",
-            text_font=FONT,
+            12,
+            "colour",
+            bold=True,
             background_fill_color="fill",
             border_line_color="colour",
             border_radius=4,
@@ -513,17 +441,17 @@ class JourneyMapView:
             fill_color="colour",
             line_color="colour",
         )
-        labels = fig.text(
+        labels = _text(
+            fig,
+            src["handoffs"],
             "label_x",
             "label_y",
             "label",
-            source=src["handoffs"],
+            12,
+            "colour",
+            bold=True,
+            baseline="middle",
             text_align="center",
-            text_baseline="middle",
-            text_font_size="12px",
-            text_font_style="bold",
-            text_color="colour",
-            text_font=FONT,
             background_fill_color=S.PAPER,
             border_line_color="colour",
             border_radius=8,
