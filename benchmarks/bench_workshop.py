@@ -29,7 +29,6 @@ from cjmkit.render import JourneyMapView
 from cjmkit.store import open_map, save
 from cjmkit.synthetic import synthetic_journey
 from cjmkit.widgets import WorkshopBoard
-from cjmkit.widgets._live import patch_view
 
 TARGET_MEDIAN_MS = 100.0
 SIZES = (200, 1000)
@@ -110,7 +109,7 @@ def bench_size(size: int, edits: int, folder: Path) -> float:
         for i in range(edits):
             session.editor.add("touchpoints", _card(edits + i, stages))
             start, start_cpu = time.perf_counter(), time.process_time()
-            patch_view(view, session.journey, touchpoints_only=True)
+            view.update(session.journey)
             patches.append((time.perf_counter() - start) * 1000)
             CPU_MS.append((time.process_time() - start_cpu) * 1000)
         print(f"  map patch only              {summary(patches)}")

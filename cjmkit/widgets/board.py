@@ -17,7 +17,6 @@ from cjmkit.model import Journey
 from cjmkit.render import JourneyMapView
 from cjmkit.store import MapSession, open_map
 from cjmkit.widgets._common import NEW, button, set_message, set_options
-from cjmkit.widgets._live import patch_view
 from cjmkit.widgets._watch import FileWatch
 from cjmkit.widgets.handoff_editor import HandoffEditor
 from cjmkit.widgets.persona_editor import PersonaEditor
@@ -86,7 +85,7 @@ class WorkshopBoard(w.VBox):
     session, editor, view
         The map session, its editor and the :class:`~cjmkit.render.JourneyMapView`.
     quick_capture, touchpoints, structure, personas, handoffs, voting
-        The editors, one per tab.
+        The editors, one per tab (``editors``: all of them, in tab order).
 
     Examples
     --------
@@ -108,15 +107,16 @@ class WorkshopBoard(w.VBox):
         self.personas = PersonaEditor(self.editor)
         self.handoffs = HandoffEditor(self.editor)
         self.voting = DotVoting(self.editor)
+        self.editors = (
+            self.quick_capture,
+            self.touchpoints,
+            self.structure,
+            self.personas,
+            self.handoffs,
+            self.voting,
+        )
         self.tabs = w.Tab(
-            children=[
-                self.quick_capture,
-                self.touchpoints,
-                self.structure,
-                self.personas,
-                self.handoffs,
-                self.voting,
-            ],
+            children=list(self.editors),
             titles=["Capture", "Touchpoint", "Stages & lanes", "Personas", "Handoffs", "Voting"],
             layout=w.Layout(width=EDITOR_WIDTH, flex="0 0 auto"),
         )
@@ -196,8 +196,8 @@ class WorkshopBoard(w.VBox):
 
     # -- reacting to edits ----------------------------------------------------------------------
 
-    def _changed(self, journey: Journey, change: Change) -> None:
-        patch_view(self.view, journey, touchpoints_only=change.collection == "touchpoints")
+    def _changed(self, journey: Journey, _change: Change) -> None:
+        self.view.update(journey)
         self._update_title()
         self._update_personas()
         self._update_history()
@@ -307,13 +307,6 @@ class WorkshopBoard(w.VBox):
         self._unsubscribe()
         self._unstatus()
         del self._unstatus
-        for editor in (
-            self.quick_capture,
-            self.touchpoints,
-            self.structure,
-            self.personas,
-            self.handoffs,
-            self.voting,
-        ):
+        for editor in self.editors:
             editor.close()
         super().close()
