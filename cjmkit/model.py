@@ -16,6 +16,7 @@ cjmkit, or enriched by another tool, survives a load/save round trip.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -194,6 +195,24 @@ class Kpi(Entity):
     frequency: Frequency = "month"
     source: KpiSource | None = None
     observations: list[Observation] = Field(default_factory=list)
+
+    def judge(self, value: float | None) -> str:
+        """Judge a value against this KPI's target, warning level and direction.
+
+        Returns
+        -------
+        str
+            ``"ok"``, ``"warning"``, ``"bad"``, or ``"unknown"`` when there is no value or no
+            target. Without a warning level anything short of the target is bad.
+        """
+        if value is None or self.target is None or not math.isfinite(value):
+            return "unknown"
+        sign = 1 if self.direction == "higher" else -1
+        if sign * value >= sign * self.target:
+            return "ok"
+        if self.warning is not None and sign * value >= sign * self.warning:
+            return "warning"
+        return "bad"
 
 
 class Feedback(Entity):

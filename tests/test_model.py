@@ -242,3 +242,27 @@ def test_journey_defaults_make_a_valid_empty_map():
     journey = Journey(id="empty", title="Empty")
     assert journey.problems() == []
     assert journey_from_dict(journey.to_dict()) == journey
+
+
+@pytest.mark.parametrize(
+    ("direction", "value", "expected"),
+    [
+        ("higher", 80, "ok"),
+        ("higher", 75, "warning"),
+        ("higher", 70, "warning"),
+        ("higher", 69.9, "bad"),
+        ("lower", 4, "ok"),
+        ("lower", 6, "warning"),
+        ("lower", 8.5, "bad"),
+        ("higher", None, "unknown"),
+        ("higher", float("nan"), "unknown"),
+    ],
+)
+def test_a_kpi_judges_a_value_by_its_direction_and_thresholds(direction, value, expected):
+    from cjmkit.model import Kpi
+
+    levels = {"higher": (80, 70), "lower": (4, 8)}[direction]
+    kpi = Kpi(id="k", name="K", direction=direction, target=levels[0], warning=levels[1])
+    assert kpi.judge(value) == expected
+    assert Kpi(id="k", name="K").judge(5) == "unknown"  # no target
+    assert Kpi(id="k", name="K", target=10).judge(9) == "bad"  # no warning level

@@ -32,14 +32,7 @@ MIN_RESPONSES = 30
 
 def judge(value: float | None, kpi: Kpi) -> str:
     """Return ``"ok"``, ``"warning"``, ``"bad"`` or ``"unknown"`` for a value of this KPI."""
-    if value is None or kpi.target is None or not np.isfinite(value):
-        return "unknown"
-    better = (lambda a, b: a >= b) if kpi.direction == "higher" else (lambda a, b: a <= b)
-    if better(value, kpi.target):
-        return "ok"
-    if kpi.warning is not None and better(value, kpi.warning):
-        return "warning"
-    return "bad"
+    return kpi.judge(value)
 
 
 def format_value(value: float | None, unit: str = "") -> str:

@@ -143,11 +143,5 @@ def simple_kpi_status(kpi: Kpi) -> KpiStatus:
     if not kpi.observations:
         return KpiStatus(status="none", value=None)
     value = max(kpi.observations, key=lambda o: o.period).value
-    if kpi.target is None:
-        return KpiStatus(status="none", value=value)
-    sign = 1 if kpi.direction == "higher" else -1
-    if sign * value >= sign * kpi.target:
-        return KpiStatus(status="ok", value=value)
-    if kpi.warning is not None and sign * value >= sign * kpi.warning:
-        return KpiStatus(status="warning", value=value)
-    return KpiStatus(status="bad", value=value)
+    status = kpi.judge(value)
+    return KpiStatus(status="none" if status == "unknown" else status, value=value)
