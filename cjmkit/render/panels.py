@@ -69,6 +69,23 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _status_badges(fig: Any, source: ColumnDataSource) -> Any:
+    """Draw the traffic-light badge (coloured box + status word) of each row; return the boxes."""
+    boxes = fig.rect(
+        x=60,
+        y="y",
+        width=108,
+        height=ROW - 12,
+        fill_color="fill",
+        line_color="colour",
+        line_width=2,
+        source=source,
+    )
+    fig.text(x=60, y="y", text="badge", text_color="colour", text_font_style="bold", text_font_size="14px",
+             text_align="center", text_baseline="middle", text_font=FONT, source=source)  # fmt: skip
+    return boxes
+
+
 def kpi_panel(journey: Journey, status: pd.DataFrame | None = None, *, title: str = "KPIs") -> Any:
     """Traffic lights with text and sparklines with target bands, one row per KPI.
 
@@ -178,18 +195,7 @@ def kpi_panel(journey: Journey, status: pd.DataFrame | None = None, *, title: st
     band_source = ColumnDataSource(bands, name="kpi-bands")
     line_source = ColumnDataSource(lines, name="kpi-sparklines")
     latest_source = ColumnDataSource(latest, name="kpi-latest")
-    badges = fig.rect(
-        x=60,
-        y="y",
-        width=108,
-        height=ROW - 12,
-        fill_color="fill",
-        line_color="colour",
-        line_width=2,
-        source=row_source,
-    )
-    fig.text(x=60, y="y", text="badge", text_color="colour", text_font_style="bold", text_font_size="14px",
-             text_align="center", text_baseline="middle", text_font=FONT, source=row_source)  # fmt: skip
+    badges = _status_badges(fig, row_source)
     fig.text(x=124, y="y", text="name", text_color=INK, text_font_size="15px", text_baseline="bottom",
              text_font=FONT, source=row_source)  # fmt: skip
     fig.text(x=124, y="y", text="where", text_color=MUTED, text_font_size="12px", text_baseline="top",
@@ -327,18 +333,7 @@ def handoff_panel(health: pd.DataFrame, *, title: str = "Support → care handof
         data["detail"].append(detail)
         data["handoff"].append(no_math(str(row["handoff"])))
     source = ColumnDataSource(data, name="handoffs")
-    fig.rect(
-        x=60,
-        y="y",
-        width=108,
-        height=ROW - 12,
-        fill_color="fill",
-        line_color="colour",
-        line_width=2,
-        source=source,
-    )
-    fig.text(x=60, y="y", text="badge", text_color="colour", text_font_style="bold", text_font_size="14px",
-             text_align="center", text_baseline="middle", text_font=FONT, source=source)  # fmt: skip
+    _status_badges(fig, source)
     fig.text(x=124, y="y", text="name", text_color=INK, text_font_size="13px", text_baseline="middle",
              text_font=FONT, source=source)  # fmt: skip
     fig.quad(left=left, right=right, top=[y - 9 for y in data["y"]], bottom=[y + 9 for y in data["y"]],
