@@ -29,8 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from support import CHROMIUM, CHROMIUM_ARGS, SAMPLE_MAP, cjmkit_command, free_port, running_server  # noqa: E402
+from support import CHROMIUM, SAMPLE_MAP, cjmkit_command, free_port, running_server  # noqa: E402
 
+from cjmkit.render.export import CHROMIUM_ARGS  # noqa: E402
 from cjmkit.serve import DEFAULT_PREHEAT  # noqa: E402
 
 TARGET = 1.5
