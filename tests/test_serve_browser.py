@@ -78,6 +78,8 @@ def test_root_lists_the_maps_and_a_link_opens_one_without_code_or_outside_reques
     assert wait_for(lambda: page.title().startswith("Acme Cloud"), timeout=30, what="the map's title")
     body = page.inner_text("body")
     assert "Latest feedback" in body and "Persona" in body
+    # the panels are sent once the map is drawn: they follow
+    page.locator("text=Needs attention >> visible=true").first.wait_for(timeout=30_000)
     html = page.content()
     assert "viewer.setup()" not in html and "from_request" not in html and "import" not in body
     outside = [url for url in requests if not url.startswith((server, "data:", "blob:"))]

@@ -134,6 +134,24 @@ def test_persona_dropdown_switches_the_map_and_writes_nothing(maps: Path) -> Non
     assert (path.read_bytes(), path.stat().st_mtime_ns, sorted(os.listdir(maps))) == before
 
 
+def test_the_panels_follow_once_the_browser_has_drawn_the_map(maps: Path) -> None:
+    from bokeh.events import DocumentReady
+    from jupyter_bokeh.widgets import BokehModel
+
+    journey = load(maps / "acme.cjm.json")
+    shown = MapViewer(journey, viewer.measure(journey, maps))
+    assert shown.widget.children[1] is shown.map and shown.panels.children == ()
+    # what jupyter_bokeh does when BokehJS reports the map's document drawn
+    shown.map._document.callbacks.trigger_event(DocumentReady())
+    (panels,) = shown.panels.children
+    assert isinstance(panels, BokehModel)
+    assert panels._model.select_one({"name": "cjmkit-warnings"}) is not None
+    shown.map._document.callbacks.trigger_event(
+        DocumentReady()
+    )  # a repeated (or crafted) event changes nothing
+    assert shown.panels.children == (panels,)
+
+
 def test_handoff_health_is_measured_from_raw_data_beside_the_map(maps: Path) -> None:
     journey = load(maps / "acme.cjm.json")
     assert "not measured" in " ".join(viewer.measure(journey, maps).notes)

@@ -19,7 +19,6 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -132,39 +131,55 @@ def setup() -> None:
         output_notebook(Resources(mode="inline", components=BOKEH_COMPONENTS), hide_banner=True)
 
 
-@dataclass
 class Measured:
     """What the viewer shows beside the map.
+
+    The figures the map itself needs (KPI status, handoff health) are computed at once; the panels
+    are drawn the first time :attr:`panels` is read, so the viewer can send the map first.
 
     Attributes
     ----------
     metrics
         KPI status and handoff health for the map (the ``metrics`` of ``JourneyMapView``).
-    panels
-        Bokeh panels: what needs attention, KPI status, satisfaction by stage, handoff health (when measured).
     notes
         Plain sentences on what could not be measured, shown under the panels.
     """
 
-    metrics: dict[str, Any] | None = None
-    panels: Any = None
-    notes: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        journey: Journey,
+        status: Any = None,
+        health: Any = None,
+        metrics: dict[str, Any] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.journey = journey
+        self.status = status
+        self.health = health
+        self.metrics = metrics
+        self.notes = notes if notes is not None else []
+        self._panels: Any = None
+        self._drawn = False
+
+    @property
+    def panels(self) -> Any:
+        """Bokeh panels: what needs attention, KPI status, satisfaction by stage, handoff health (when measured)."""
+        if not self._drawn:
+            self._panels = _draw_panels(self.journey, self.status, self.health)
+            self._drawn = True
+        return self._panels
 
 
 def measure(journey: Journey, folder: str | os.PathLike[str] | None = None) -> Measured:
-    """Compute the map's figures with :mod:`cjmkit.metrics` and draw them with :mod:`cjmkit.render.panels`.
+    """Compute the map's figures with :mod:`cjmkit.metrics`; its panels are drawn on first use.
 
     Handoff health is measured when ``folder`` holds ``tickets.csv`` and ``care_contacts.csv``;
     a file that cannot be read is reported in ``notes``, never raised.
     """
-    from bokeh.layouts import column
-
     from cjmkit import metrics as m
-    from cjmkit.render import panels as p
 
     notes: list[str] = []
     status = m.kpi_status(journey)
-    stages = m.stage_scores(m.feedback_frame(journey), journey) if journey.feedback else None
     health = None
     if folder is not None and journey.handoffs:
         tickets, contacts = Path(folder) / TICKETS, Path(folder) / CARE_CONTACTS
@@ -178,6 +193,22 @@ def measure(journey: Journey, folder: str | os.PathLike[str] | None = None) -> M
                 notes.append("Handoff health is not shown: the ticket data could not be read.")
         else:
             notes.append(f"Handoff health is not measured: no {TICKETS} and {CARE_CONTACTS} beside the map.")
+    return Measured(
+        journey,
+        status=status,
+        health=health,
+        metrics=m.map_metrics(journey, status=status, handoffs=health),
+        notes=notes,
+    )
+
+
+def _draw_panels(journey: Journey, status: Any, health: Any) -> Any:
+    from bokeh.layouts import column
+
+    from cjmkit import metrics as m
+    from cjmkit.render import panels as p
+
+    stages = m.stage_scores(m.feedback_frame(journey), journey) if journey.feedback else None
     listed = m.warnings(journey, handoffs=health, stages=stages, status=status)
     parts = [p.warnings_panel(listed)]
     if journey.kpis:
@@ -186,11 +217,7 @@ def measure(journey: Journey, folder: str | os.PathLike[str] | None = None) -> M
         parts.append(p.satisfaction_panel(stages))
     if health is not None and len(health):
         parts.append(p.handoff_panel(health))
-    return Measured(
-        metrics=m.map_metrics(journey, status=status, handoffs=health),
-        panels=column(*parts, name="cjm-panels") if parts else None,
-        notes=notes,
-    )
+    return column(*parts, name="cjm-panels")
 
 
 def strip_folder(sentence: str, folder: Path) -> str:
@@ -203,9 +230,11 @@ def strip_folder(sentence: str, folder: Path) -> str:
 class MapViewer:
     """A read-only view of one journey: the map with a persona switcher, then the metric panels.
 
-    The map (title, description, persona cards, emotion curve, lanes, handoffs, KPI badges) and
-    the panels (KPI status, satisfaction by stage, handoff health) are one Bokeh document in one
-    ``BokehModel``; the latest feedback is escaped HTML below it.
+    The map (title, description, persona cards, emotion curve, lanes, handoffs, KPI badges) is one
+    ``BokehModel``; the panels (what needs attention, KPI status, satisfaction by stage, handoff
+    health) are a second one, drawn once the browser reports the map drawn (Bokeh's
+    ``DocumentReady``) or when :meth:`show_panels` is called, so visitors see the map about a
+    second sooner. The latest feedback is escaped HTML below them.
 
     Parameters
     ----------
@@ -222,18 +251,20 @@ class MapViewer:
         The persona Dropdown (the only input of the page); changing it changes the map.
     view
         The :class:`cjmkit.render.JourneyMapView` drawn in the page.
+    panels
+        The box that holds the panels once they are shown (empty before).
     """
 
     def __init__(self, journey: Journey, measured: Measured | None = None) -> None:
-        from bokeh.layouts import column
+        from bokeh.events import DocumentReady
         from jupyter_bokeh.widgets import BokehModel
 
         from cjmkit.render import JourneyMapView
 
-        measured = measured if measured is not None else measure(journey)
+        self.measured = measured if measured is not None else measure(journey)
         self.journey = journey
         first = journey.personas[0].id if journey.personas else None
-        self.view = JourneyMapView(journey, persona=first, metrics=measured.metrics)
+        self.view = JourneyMapView(journey, persona=first, metrics=self.measured.metrics)
         self.persona = w.Dropdown(
             options=[(p.name, p.id) for p in journey.personas],
             value=first,
@@ -241,18 +272,38 @@ class MapViewer:
             layout=w.Layout(width="320px", display="" if journey.personas else "none"),
         )
         self.persona.observe(self._on_persona, names="value")
-        roots = [self.view.layout] + ([measured.panels] if measured.panels is not None else [])
-        self.map = BokehModel(column(*roots) if len(roots) > 1 else roots[0])
+        self.map = BokehModel(self.view.layout)
+        # the browser tells the map's document when it is drawn; only then are the panels built and sent
+        self.view.layout.document.on_event(DocumentReady, self._on_map_drawn)
+        self.panels = w.VBox(layout=w.Layout(width="100%"))
         self.header = w.HTML(
             _title(journey.title) + PANEL_CSS + f'<div class="cjm-viewer">{header_html(journey)}</div>'
         )
-        notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in measured.notes)
+        notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in self.measured.notes)
         self.feedback = w.HTML(f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>')
         self.widget = w.VBox(
-            [w.HBox([self.persona, self.header]), self.map, self.feedback],
+            [w.HBox([self.persona, self.header]), self.map, self.panels, self.feedback],
             layout=w.Layout(width="100%"),
         )
         self.widget.add_class("cjm-viewer-root")
+
+    def show_panels(self) -> None:
+        """Draw the metric panels below the map (once; later calls do nothing)."""
+        if self.panels.children:
+            return
+        from jupyter_bokeh.widgets import BokehModel
+
+        try:
+            drawn = self.measured.panels
+            self.panels.children = [BokehModel(drawn)] if drawn is not None else [w.HTML("")]
+        except Exception:  # the map is already shown: say the panels are missing, no traceback
+            _log_exception()
+            self.panels.children = [
+                w.HTML('<div class="cjm-viewer"><p class="cjm-muted">The panels cannot be shown.</p></div>')
+            ]
+
+    def _on_map_drawn(self, _event: Any) -> None:
+        self.show_panels()
 
     def _on_persona(self, change: Mapping[str, Any]) -> None:
         # only ids of the map's personas reach the view; anything else a browser sends is ignored
