@@ -146,9 +146,15 @@ def _read_csv_arrow(
         if role == "value" or role.startswith("key:"):
             types[name] = pa.float64()
         elif role in ("kpi", "touchpoint"):
-            types[name] = pa.string()
+            # dictionary-encoded while parsing, on all cores: far cheaper than hashing afterwards
+            types[name] = pa.dictionary(pa.int32(), pa.string())
+    whole_file = layout.size <= WHOLE_FILE_BYTES
     read_options = pacsv.ReadOptions(
-        skip_rows=layout.first_data_line - 1, column_names=names, block_size=ARROW_BLOCK_BYTES
+        skip_rows=layout.first_data_line - 1,
+        column_names=names,
+        # Arrow's default block size (1 MB) spreads a whole file over all cores; streaming reads
+        # larger blocks, which bound memory and keep per-batch overhead small
+        **({} if whole_file else {"block_size": ARROW_BLOCK_BYTES}),
     )
     parse_options = pacsv.ParseOptions(delimiter=layout.delimiter)
     convert_options = pacsv.ConvertOptions(
@@ -158,14 +164,14 @@ def _read_csv_arrow(
     rows = 0
     estimate = max(1.0, layout.size / layout.bytes_per_line)
     try:
-        if layout.size <= WHOLE_FILE_BYTES:
+        if whole_file:
             whole = pacsv.read_csv(
                 layout.path,
                 read_options=read_options,
                 parse_options=parse_options,
                 convert_options=convert_options,
             )
-            tables: Iterable[Any] = [whole.combine_chunks()]
+            tables: Iterable[Any] = [whole]
         else:
             reader = pacsv.open_csv(
                 layout.path,
@@ -198,107 +204,156 @@ def _read_csv_arrow(
     )
 
 
-def _codes(column: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 for null) and the distinct values (trimmed) of an Arrow text column."""
+BATCH_ROWS = 1 << 16
+"""Rows aggregated at a time on the fast path: small enough that the temporaries stay in cache."""
+
+
+def _dictionary(column: Any) -> tuple[Any, np.ndarray]:
+    """A text column dictionary-encoded with one dictionary for all chunks, and its values (trimmed)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if not pa.types.is_dictionary(array.type):
-        array = pc.dictionary_encode(array)
-    codes = array.indices.to_numpy(zero_copy_only=False)
-    codes = (
-        np.where(np.isnan(codes), -1, codes).astype(np.int64)
-        if codes.dtype.kind == "f"
-        else codes.astype(np.int64)
-    )
-    values = np.asarray(
-        [("" if v is None else str(v).strip()) for v in array.dictionary.to_pylist()], dtype=object
-    )
-    return codes, values
+    if not pa.types.is_dictionary(column.type):
+        column = pa.chunked_array([pc.dictionary_encode(column.combine_chunks())])
+    column = column.unify_dictionaries() if column.num_chunks > 1 else column
+    dictionary = column.chunk(0).dictionary if column.num_chunks else pa.array([], pa.string())
+    values = np.asarray([("" if v is None else str(v).strip()) for v in dictionary.to_pylist()], dtype=object)
+    return column, values
 
 
-def _day_numbers(column: Any) -> np.ndarray | None:
-    """Days since 1970-01-01 of an Arrow date32 or timestamp[s] column (None when any is null)."""
-    import pyarrow as pa
-
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if array.null_count:
-        return None
-    if pa.types.is_date32(array.type):
-        return array.cast(pa.int32()).to_numpy().astype(np.int64)
-    return array.cast(pa.int64()).to_numpy() // 86_400
+def _indices(array: Any) -> np.ndarray:
+    """The codes of a dictionary array, -1 for null."""
+    indices = array.indices
+    return (indices.fill_null(-1) if indices.null_count else indices).to_numpy()
 
 
 def _arrow_partials(
     source: KpiSource, table: Any, alias: Mapping[str, str], keys: Sequence[str] | None
 ) -> pd.DataFrame | None:
-    """Partial aggregates of one Arrow table, grouped with integer codes and ``np.bincount``."""
-    if table.num_rows == 0:
+    """Partial aggregates of one Arrow table, grouped with integer codes and ``np.bincount``.
+
+    Rows are counted and summed per key, touchpoint and *day* (a small table when there are
+    few distinct days), which then folds into periods; with many days, or for min/max, rows are
+    grouped by period directly. The table is walked in batches of :data:`BATCH_ROWS` rows, so
+    the per-row temporaries stay small.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = table.num_rows
+    if rows == 0:
         return empty_partials()
-    days = _day_numbers(table[alias["period"]])
-    if days is None:
+    period = table[alias["period"]]
+    if period.null_count:
         return None
-    low, high = int(days.min()), int(days.max())
+    day_column = (period if pa.types.is_date32(period.type) else period.cast(pa.date32())).cast(pa.int32())
+    extent = pc.min_max(day_column)
+    low, high = extent["min"].as_py(), extent["max"].as_py()
     span = np.arange(low, high + 1).astype("datetime64[D]")
     if high - low > 200_000 or span[0] < EARLIEST.to_datetime64() or span[-1] > LATEST.to_datetime64():
         return None
-    # the period start of every day in the range, looked up instead of computed per row
+    # periods are runs of consecutive days: the first day of each, and which period each day is in
     starts = period_start(span, source.period).astype("datetime64[D]").astype(np.int64)
-    day_numbers = starts[days - low]
-    first = int(day_numbers.min())
-    period_codes = day_numbers - first
-    periods = int(period_codes.max()) + 1
+    changes = np.diff(starts, prepend=starts[0] - 1) != 0
+    bounds = np.flatnonzero(changes)
+    period_days = starts[bounds]
+    periods = len(bounds)
+    columns: dict[str, Any] = {"day": day_column}
+    tp_values = np.asarray([""], dtype=object)
     if "touchpoint" in alias:
-        tp_codes, tp_values = _codes(table[alias["touchpoint"]])
-        tp_codes = np.where(tp_codes < 0, len(tp_values), tp_codes)
-        tp_values = np.append(tp_values, "")
-    else:
-        tp_codes, tp_values = np.zeros(table.num_rows, dtype=np.int64), np.asarray([""], dtype=object)
+        columns["touchpoint"], tp_values = _dictionary(table[alias["touchpoint"]])
+        tp_values = np.append(tp_values, "")  # for null touchpoints (code -1 → the last one)
     if source.layout == "long":
-        key_codes, key_values = _codes(table[alias["kpi"]])
-        wanted = np.asarray([(v in set(keys)) if keys else v != "" for v in key_values], dtype=bool)
-        use = (key_codes >= 0) & wanted[np.clip(key_codes, 0, None)]
-        value = table[alias["value"]].to_numpy() if "value" in alias else np.ones(table.num_rows)
-        streams = [(key_codes, key_values, value, use)]
+        columns["kpi"], key_values = _dictionary(table[alias["kpi"]])
+        wanted = set(keys) if keys else None
+        # one flag per code, and a last one (False) that the null code -1 picks
+        use: np.ndarray | None = np.asarray(
+            [*((v in wanted) if wanted else v != "" for v in key_values), False], dtype=bool
+        )
+        if "value" in alias:
+            columns["value"] = table[alias["value"]]
+        streams = [("value", key_values)]
     else:
+        use = None
         streams = []
         for role, name in alias.items():
             if role.startswith("key:"):
-                value = table[name].to_numpy()
-                codes = np.zeros(table.num_rows, dtype=np.int64)
-                streams.append(
-                    (codes, np.asarray([role[4:]], dtype=object), value, np.ones(table.num_rows, dtype=bool))
-                )
-    frames = []
-    for key_codes, key_values, value, use in streams:
-        present = use & ~np.isnan(value)
-        group = (key_codes * len(tp_values) + tp_codes) * periods + period_codes
-        group, weights = group[present], value[present]
-        size = len(key_values) * len(tp_values) * periods
-        count = np.bincount(group, minlength=size)
-        found = np.flatnonzero(count)
-        total = np.bincount(group, weights=weights, minlength=size)[found]
-        if source.aggregation in ("min", "max", "rate"):
-            extremes = pd.Series(weights).groupby(group).agg(["min", "max"]).reindex(found)
-            low, high = extremes["min"].to_numpy(), extremes["max"].to_numpy()
+                columns[role] = table[name]
+                streams.append((role, np.asarray([role[4:]], dtype=object)))
+    extremes = source.aggregation in ("min", "max", "rate")
+    key_count = max(len(values) for _, values in streams)
+    by_day = not extremes and key_count * len(tp_values) * len(span) <= max(rows, 1 << 16)
+    # per row: the day (folded into periods after counting) or directly the period
+    units = len(span) if by_day else periods
+    unit_of_day = np.arange(len(span)) if by_day else np.cumsum(changes) - 1
+    width = len(tp_values) * units
+    if key_count * width > 4 * rows + (1 << 20):  # too sparse for counting arrays: the careful path
+        return None
+    counts = [np.zeros(len(values) * width) for _, values in streams]
+    totals = [np.zeros(len(values) * width) for _, values in streams]
+    kept: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in streams]
+    data = pa.Table.from_arrays(list(columns.values()), names=list(columns))
+    buffer, grouped = np.empty((2, min(rows, BATCH_ROWS)), dtype=np.int64)
+    for batch in data.to_batches(max_chunksize=BATCH_ROWS):
+        n = batch.num_rows
+        if n == 0:
+            continue
+        day = batch.column("day").to_numpy()
+        base = buffer[:n]
+        if by_day:
+            np.subtract(day, low, out=base)
         else:
-            low = high = np.full(len(found), np.nan)
+            np.take(unit_of_day, day - low, out=base)
+        if "touchpoint" in columns:
+            tp = _indices(batch.column("touchpoint"))
+            base += np.where(tp < 0, len(tp_values) - 1, tp) * units
+        key_codes = _indices(batch.column("kpi")) if source.layout == "long" else None
+        for index, (role, _values) in enumerate(streams):
+            value = batch.column(role).to_numpy(zero_copy_only=False) if role in columns else np.ones(n)
+            group = base
+            if key_codes is not None:
+                group = np.multiply(key_codes, width, out=grouped[:n], dtype=np.int64)
+                group += base
+            keep = np.isnan(value)
+            keep = ~keep if keep.any() else None
+            if use is not None and key_codes is not None and not (use[:-1].all() and key_codes.min() >= 0):
+                keep = use[key_codes] if keep is None else keep & use[key_codes]
+            weights = value
+            if keep is not None:
+                group, weights = group[keep], value[keep]
+            counts[index] += np.bincount(group, minlength=len(counts[index]))
+            totals[index] += np.bincount(group, weights=weights, minlength=len(totals[index]))
+            if extremes:
+                kept[index].append((group.copy(), weights))
+    frames = []
+    for index, (_role, key_values) in enumerate(streams):
+        count, total = counts[index], totals[index]
+        if by_day:
+            count = np.add.reduceat(count.reshape(-1, units), bounds, axis=1).ravel()
+            total = np.add.reduceat(total.reshape(-1, units), bounds, axis=1).ravel()
+        found = np.flatnonzero(count)
+        if extremes and kept[index]:
+            group = np.concatenate([g for g, _ in kept[index]])
+            weights = np.concatenate([w for _, w in kept[index]])
+            by_group = pd.Series(weights).groupby(group).agg(["min", "max"]).reindex(found)
+            lowest, highest = by_group["min"].to_numpy(), by_group["max"].to_numpy()
+        else:
+            lowest = highest = np.full(len(found), np.nan)
         frames.append(
             pd.DataFrame(
                 {
                     "key": key_values[found // (len(tp_values) * periods)],
                     "touchpoint": tp_values[(found // periods) % len(tp_values)],
-                    "period": (first + found % periods).astype("datetime64[D]").astype("datetime64[s]"),
-                    "sum": total,
-                    "count": count[found].astype("float64"),
-                    "min": low,
-                    "max": high,
+                    "period": period_days[found % periods].astype("datetime64[D]").astype("datetime64[s]"),
+                    "sum": total[found],
+                    "count": count[found],
+                    "min": lowest,
+                    "max": highest,
                     "last": np.nan,
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True) if frames else empty_partials()
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def _find_header(frame: pd.DataFrame, expected: Sequence[str]) -> int:
