@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,14 @@ def test_a_real_process_never_shows_a_traceback(tmp_path):
     result = run("validate", str(tmp_path / "x.cjm.json"))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    # every subcommand is registered, yet none of pandas, Bokeh, widgets or Voila is imported yet
+    code = (
+        "import sys; from cjmkit.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('pandas', 'bokeh', 'ipywidgets', 'voila') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

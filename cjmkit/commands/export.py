@@ -12,7 +12,6 @@ from pathlib import Path
 
 from cjmkit import store
 from cjmkit.errors import CjmError
-from cjmkit.metrics.tables import map_tables, write_csv, write_xlsx
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +32,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     """``cjmkit export``."""
     if not (args.csv or args.xlsx):
         raise CjmError("say where to write: --csv DIR and/or --xlsx FILE")
+    from cjmkit.metrics.tables import map_tables, write_csv, write_xlsx
+
     tables = map_tables(store.load(args.map))
     if args.csv:
         written = write_csv(tables, args.csv)

@@ -28,14 +28,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, get_args
 
 from cjmkit import store
 from cjmkit.errors import CjmError
-from cjmkit.metrics import handoff, importers, library, monitoring, satisfaction
-from cjmkit.model import KpiSource
+from cjmkit.model import Aggregation, Frequency, KpiSource
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and cjmkit.metrics are imported inside the commands, so that every other cjmkit
+# command starts without them.
 
 EXIT_OK, EXIT_BAD_KPI, EXIT_USER_ERROR = 0, 1, 2
 
@@ -74,10 +77,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--kpi-column", default="kpi", help="which KPI a row is about (long layout)")
     imp.add_argument("--value-column", default="value", help="the values (long layout)")
     imp.add_argument("--touchpoint-column", help="only rows of each KPI's touchpoint are used")
-    imp.add_argument("--period", choices=importers.PERIODS, default="month")
+    imp.add_argument("--period", choices=get_args(Frequency), default="month")
     imp.add_argument(
         "--aggregation",
-        choices=importers.AGGREGATIONS,
+        choices=get_args(Aggregation),
         default="mean",
         help="how rows become one value per period (default: mean; rate = 100 × the mean of 0/1 values, "
         "a percentage; last = the period's last row)",
@@ -132,6 +135,8 @@ def parse_kpis(specs: list[str]) -> dict[str, str]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """``cjmkit kpi import``."""
+    from cjmkit.metrics import importers
+
     if bool(args.file) == bool(args.url):
         raise CjmError("give either FILE or --url")
     map_dir = args.map.resolve().parent
@@ -174,6 +179,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """``cjmkit kpi refresh``."""
+    from cjmkit.metrics import importers
+
     with store.open_map(args.map) as session:
         if not any(k.source for k in session.journey.kpis):
             print(f"{args.map}: no KPI has a source to refresh (import one with 'cjmkit kpi import').")
@@ -188,6 +195,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _status_table(status: pd.DataFrame) -> str:
+    import numpy as np
+    import pandas as pd
+
+    from cjmkit.metrics import monitoring
+
     rows = [("KPI", "STATUS", "LATEST", "TARGET", "TREND", "PERIOD")]
     for _, row in status.iterrows():
         target = row["target"]
@@ -210,6 +222,8 @@ def _status_table(status: pd.DataFrame) -> str:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``cjmkit kpi status``: the table, the warnings; exit 1 when any KPI is bad."""
+    from cjmkit.metrics import handoff, monitoring, satisfaction
+
     journey = store.load(args.map)
     status = monitoring.kpi_status(journey)
     health = None
@@ -242,6 +256,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """``cjmkit kpi add``."""
+    from cjmkit.metrics import library
+
     overrides = {k: v for k, v in (("target", args.target), ("warning", args.warning)) if v is not None}
     definitions = library.load_library(args.map.resolve().parent)
     with store.open_map(args.map) as session:
@@ -259,6 +275,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_library(args: argparse.Namespace) -> int:
     """``cjmkit kpi library``."""
+    from cjmkit.metrics import library
+
     definitions = library.load_library(args.map.resolve().parent if args.map else None)
     for d in definitions.values():
         better = "higher" if d.direction == "higher" else "lower"
