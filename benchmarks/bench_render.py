@@ -14,18 +14,23 @@ time, with the CPU time beside (a busy machine inflates the wall time, not the C
 from __future__ import annotations
 
 import gc
+import logging
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from bokeh.document import Document
+from bokeh.embed import json_item
 from bokeh.protocol import Protocol
 
 from cjmkit.edits import Editor
-from cjmkit.render import JourneyMapView, html_page
+from cjmkit.render import JourneyMapView, html_page, journey_map
+from cjmkit.store import load
 from cjmkit.synthetic import synthetic_journey
 
 SIZES = (50, 200, 1000)
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "acme.cjm.json"
 
 
 def timed(
@@ -85,7 +90,29 @@ def measure(n: int) -> dict[str, float]:
     return figures
 
 
+def sample_models() -> None:
+    """Print the sample map's Bokeh model count and the time to serialise it (what a viewer visit pays)."""
+    journey = load(SAMPLE)
+    models = len(list(journey_map(journey).references()))
+    # a layout serialises once per document, so every try gets a fresh one, built untimed
+    layouts = [journey_map(journey) for _ in range(9)]
+    documents = []
+    for _ in range(9):
+        documents.append(Document())
+        documents[-1].add_root(journey_map(journey))
+    quiet = logging.getLogger("bokeh.embed.util")  # json_item warns the map has Python callbacks
+    quiet.disabled = True
+    try:
+        as_item, _ = timed(lambda: json_item(layouts.pop()))
+    finally:
+        quiet.disabled = False
+    as_doc, _ = timed(lambda: documents.pop().to_json())
+    print(f"sample map (acme): {models} Bokeh models; serialising it: json_item {as_item:.1f} ms, "
+          f"Document.to_json {as_doc:.1f} ms\n")  # fmt: skip
+
+
 def main() -> None:
+    sample_models()
     print(f"{'touchpoints':>11} {'build ms':>9} {'serialise ms':>12} {'HTML KB':>8} {'update ms':>10} "
           f"{'(CPU)':>6} {'sent ms':>8} {'(CPU)':>6} {'sent KB':>8} {'rebuild ms':>10} {'ratio':>6}")  # fmt: skip
     results: dict[int, dict[str, float]] = {}

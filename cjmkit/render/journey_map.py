@@ -14,7 +14,17 @@ from typing import Any
 
 from bokeh.core.properties import value
 from bokeh.layouts import column
-from bokeh.models import ColumnDataSource, Div, HoverTool, LayoutDOM, Range1d, TapTool
+from bokeh.models import (
+    AllIndices,
+    CDSView,
+    ColumnDataSource,
+    Div,
+    HoverTool,
+    LayoutDOM,
+    Range1d,
+    TapTool,
+    UnionRenderers,
+)
 from bokeh.plotting import figure
 
 from cjmkit.errors import CjmError
@@ -113,8 +123,11 @@ class JourneyMapView:
         self._selected_id: str | None = None
         self._cache = LayoutCache()
         data = map_data(journey, persona, self.metrics, self._cache)
+        policy = UnionRenderers()
         self.sources: dict[str, ColumnDataSource] = {
-            name: ColumnDataSource(data=data.columns[name], name=f"cjm-{name}") for name in SOURCE_NAMES
+            # one (stateless) selection policy for all sources, one model fewer per source
+            name: ColumnDataSource(data=data.columns[name], name=f"cjm-{name}", selection_policy=policy)
+            for name in SOURCE_NAMES
         }
         self.figure = self._build_figure(data)
         self.header = Div(text=self._header_html(), disable_math=True, width=data.width, name="cjm-header")
@@ -474,7 +487,29 @@ class JourneyMapView:
             ),
             TapTool(renderers=[cards, points]),
         )
+        self._slim(fig, tapped={src["cards"], src["emotion"]})
         return fig
+
+    @staticmethod
+    def _slim(fig: Any, tapped: set[ColumnDataSource]) -> None:
+        """Drop the helper models that draw nothing different, so the map serialises faster.
+
+        Nothing is ever muted (no legend), so every renderer loses its muted copy; renderers of
+        sources no tap selects lose their non-selection copy (BokehJS then draws them as the
+        glyph, as it does while nothing is selected). The renderers of one source share one
+        ``CDSView``, and all views share one ``AllIndices`` filter (stateless).
+        """
+        everything = AllIndices()
+        views: dict[int, CDSView] = {}
+        for renderer in fig.renderers:
+            source = renderer.data_source
+            renderer.muted_glyph = None
+            if source not in tapped:
+                renderer.nonselection_glyph = None
+            key = id(source)
+            if key not in views:
+                views[key] = CDSView(filter=everything)
+            renderer.view = views[key]
 
     def _header_html(self) -> str:
         journey = self.journey
