@@ -282,6 +282,19 @@ def _disk_revision(path: Path) -> Any:
     return revision if isinstance(revision, int) and not isinstance(revision, bool) else None
 
 
+def revision_on_disk(path: Pathish) -> int | None:
+    """Return the revision of the map file at ``path`` as saved, or None when it cannot be read.
+
+    Cheap for files cjmkit wrote (only the first bytes are read), so a board can poll it to
+    notice that someone else saved the map.
+    """
+    try:
+        revision = _disk_revision(Path(path))
+    except (OSError, StorageError):
+        return None
+    return None if revision is _MISSING else revision
+
+
 def _write_atomic(path: Path, text: str, *, keep_old: bool = False, old_revision: int | None = None) -> None:
     """Write ``text`` to ``path`` via a synced temp file and ``os.replace``; snapshot the old file."""
     folder = path.absolute().parent

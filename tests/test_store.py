@@ -645,3 +645,17 @@ def test_work_copy_copies_data_but_not_scripts_into_the_work_folder(tmp_path, mo
     assert sorted(p.name for p in copy.iterdir()) == ["data.csv", "m.cjm.json"]
     with pytest.raises(StorageError, match="it is not a folder"):
         work_copy(tmp_path / "missing", "x")
+
+
+def test_revision_on_disk_reads_the_saved_revision_or_none(tmp_path):
+    from cjmkit.store import revision_on_disk
+    from cjmkit.synthetic import synthetic_journey
+
+    path = tmp_path / "r.cjm.json"
+    assert revision_on_disk(path) is None
+    journey = synthetic_journey(2)
+    save(journey, path)
+    save(journey, path)
+    assert revision_on_disk(path) == 2
+    path.write_text("not json", encoding="utf-8")
+    assert revision_on_disk(path) is None

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
+from cjmkit.store import revision_on_disk
+
 WATCH_SECONDS = 3.0
 """How often a board looks at its map file."""
-
-_REVISION = re.compile(rb'\n  "revision": (\d+)')
-
-
-def disk_revision(path: Path) -> int | None:
-    """The revision of the map file on disk (None when it cannot be read)."""
-    try:
-        with open(path, "rb") as file:
-            head = file.read(4096)
-            match = _REVISION.search(head)
-            if match:
-                return int(match.group(1))
-            data = json.loads((head + file.read()).decode("utf-8-sig"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    revision = data.get("revision") if isinstance(data, dict) else None
-    return revision if isinstance(revision, int) else None
 
 
 class FileWatch:
@@ -68,7 +51,7 @@ class FileWatch:
         if stamp == self._stamp:
             return None
         self._stamp = stamp
-        revision = disk_revision(self.path)
+        revision = revision_on_disk(self.path)
         if revision is not None and revision > self.known():
             self.changed(revision)
             return revision
