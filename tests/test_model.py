@@ -219,6 +219,7 @@ def test_shipped_schema_file_matches_the_model():
 
 def test_maps_validate_against_the_shipped_json_schema():
     import jsonschema
+
     jsonschema.validate(synthetic_journey(20).to_dict(), json_schema())
     jsonschema.validate(journey_from_dict(small()).to_dict(), json_schema())
 
