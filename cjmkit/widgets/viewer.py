@@ -365,12 +365,9 @@ def _viewer_for(path: Path, name: str) -> w.Widget:
 
 
 def _request_query() -> str:
-    try:
-        from voila.utils import get_query_string
+    from cjmkit.widgets.voila_request import query_string
 
-        return get_query_string() or ""
-    except ImportError:
-        return os.environ.get("QUERY_STRING", "")
+    return query_string()
 
 
 def _log_exception() -> None:
