@@ -10,7 +10,8 @@ In one run, with headless Chromium (median of 5 loads, each in a fresh browser c
 Prints the three medians and viewer/floor (target ≤ 1.5). ``--preheat N`` serves both with N
 pre-started kernels (default: what ``cjmkit serve`` does); ``--preheat 0`` shows what they save.
 ``--gap S`` waits S seconds between loads (a pool of kernels refills between visitors; back to
-back, the default, is a burst of visitors that empties it).
+back, the default, is a burst of visitors that draws on it faster than it refills). Each timed
+series starts after 15 s of quiet, so both servers start it with their pool full.
 
 Run: ``.venv/bin/python benchmarks/bench_serve.py [--preheat N] [--runs 5]``
 """
@@ -35,6 +36,8 @@ from cjmkit.render.export import CHROMIUM_ARGS  # noqa: E402
 from cjmkit.serve import DEFAULT_PREHEAT  # noqa: E402
 
 TARGET = 1.5
+SETTLE_SECONDS = 15.0
+"""Quiet time before each timed series, so that both servers' pools of kernels are full."""
 FLOOR_CELL = "import ipywidgets\n\nipywidgets.Label('floor ready')"
 
 
@@ -55,6 +58,11 @@ def _floor_notebook(folder: Path) -> Path:
     path = folder / "floor.ipynb"
     path.write_text(json.dumps(viewer_notebook([FLOOR_CELL])), encoding="utf-8")
     return path
+
+
+def _settle(preheat: int) -> None:
+    if preheat:
+        time.sleep(SETTLE_SECONDS)
 
 
 def _time_loads(browser, url: str, selector: str, runs: int, gap: float = 0.0) -> list[float]:
@@ -101,11 +109,13 @@ def main() -> int:
             "serve", str(maps), "--port", str(port_f), "--notebook", str(floor), *extra
         )
         with running_server(viewer_cmd, port_v) as base_v, running_server(floor_cmd, port_f) as base_f:
-            if args.preheat:
-                time.sleep(20)  # let the pools fill, as they would on a server that has been up a while
-            _time_loads(browser, base_f + "/", "text=floor ready", 1)  # warm caches once, not timed
+            # one untimed load each warms the server's caches; then each series starts, like a server
+            # that has been up a while, with its pool of kernels full (the same for both)
+            _time_loads(browser, base_f + "/", "text=floor ready", 1)
             _time_loads(browser, base_v + "/?map=acme", ".bk-Canvas", 1)
+            _settle(args.preheat)
             viewer = _time_loads(browser, base_v + "/?map=acme", ".bk-Canvas", args.runs, args.gap)
+            _settle(args.preheat)
             floor_times = _time_loads(browser, base_f + "/", "text=floor ready", args.runs, args.gap)
         static = _time_loads(browser, site.pages["acme"].as_uri(), ".bk-Canvas", args.runs)
         browser.close()
