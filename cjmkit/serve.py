@@ -154,6 +154,19 @@ def _tornado_settings() -> dict[str, Any]:
 def _voila_class() -> type:
     from bokeh.util.paths import bokehjs_path
     from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class PageHandler(TornadoVoilaHandler):
+        """Voila's page handler, which also gives the page its ``_xsrf`` cookie.
+
+        When a visitor leaves, Voila's page asks the server to shut its kernel down, sending the
+        ``_xsrf`` cookie's value; Voila's own handler never sets that cookie, so the request was
+        refused (403) and every visitor's kernel (about 150 MB) stayed until culled.
+        """
+
+        async def prepare(self, *args: Any, **kwargs: Any) -> None:
+            await super().prepare(*args, **kwargs)
+            self.xsrf_token  # noqa: B018 (reading the token sets the cookie)
 
     class CjmkitVoila(Voila):
         """Voila that also serves BokehJS (the files of the installed bokeh) under /voila/static/js/.
@@ -166,6 +179,12 @@ def _voila_class() -> type:
         def setup_template_dirs(self) -> None:
             super().setup_template_dirs()
             self.static_paths.append(str(bokehjs_path()))
+
+        def init_handlers(self) -> list[Any]:
+            return [
+                (route[0], PageHandler, *route[2:]) if route[1] is TornadoVoilaHandler else route
+                for route in super().init_handlers()
+            ]
 
     return CjmkitVoila
 

@@ -232,3 +232,15 @@ def test_a_failing_cell_shows_neither_source_nor_traceback(page, tmp_path: Path,
         html = page.content()
     assert "SOURCE-LEAK" not in html and "TRACEBACK-LEAK" not in html and "RuntimeError" not in html
     assert "Traceback" not in html and "before the failure" in text
+
+
+def test_a_visitors_kernel_is_shut_down_when_they_leave(page, server: str) -> None:
+    _open(page, server + "/?map=acme")
+    kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+
+    def kernel_status() -> int:
+        return page.request.get(f"{server}/api/kernels/{kernel}").status
+
+    assert kernel_status() == 200
+    page.goto("about:blank")  # leaving runs the page's beforeunload, which asks for the shutdown
+    wait_for(lambda: kernel_status() == 404, timeout=30, what="the visitor's kernel to be shut down")
