@@ -27,8 +27,9 @@ from cjmkit.errors import CjmError
 
 DEFAULT_PORT = 8866
 DEFAULT_PREHEAT = 2
-"""Kernels started ahead of visitors: the first paint of a map takes about half as long
-(``benchmarks/bench_serve.py``), for about 150 MB of memory per waiting kernel."""
+"""Kernels started ahead of visitors: a map is drawn in about 2.1 s instead of 3.2 s
+(``benchmarks/bench_serve.py``, five visitors back to back), for about 160 MB of memory per
+waiting kernel."""
 TEMPLATE = "cjmkit"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
