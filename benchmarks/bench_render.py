@@ -1,6 +1,6 @@
 """Benchmark the journey map: build, serialise, HTML size, and update() after one edit vs a rebuild.
 
-Run: ``python benchmarks/bench_render.py`` (prints figures and PASS/FAIL per target; exits 0).
+Run: ``python benchmarks/bench_render.py`` (prints figures and PASS/FAIL per target; exits 1 when a target is missed).
 
 Targets (issue 3): a 200-touchpoint map builds in under 300 ms; ``update()`` after one edit at
 1,000 touchpoints takes under 50 ms and is at least 10x faster than a rebuild.
@@ -111,7 +111,7 @@ def sample_models() -> None:
           f"Document.to_json {as_doc:.1f} ms\n")  # fmt: skip
 
 
-def main() -> None:
+def main() -> int:
     sample_models()
     print(f"{'touchpoints':>11} {'build ms':>9} {'serialise ms':>12} {'HTML KB':>8} {'update ms':>10} "
           f"{'(CPU)':>6} {'sent ms':>8} {'(CPU)':>6} {'sent KB':>8} {'rebuild ms':>10} {'ratio':>6}")  # fmt: skip
@@ -133,7 +133,8 @@ def main() -> None:
     ]  # fmt: skip
     for label, ok, figure in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {label}: {figure}")
+    return 0 if all(ok for _, ok, _ in checks) else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
