@@ -19,6 +19,7 @@ from cjmkit.errors import CjmError
 
 COMMAND_MODULES = (
     "cjmkit.commands.core",
+    "cjmkit.commands.history",
     "cjmkit.commands.render",
     "cjmkit.commands.serve",
     "cjmkit.commands.publish",
@@ -56,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"cjmkit {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `cjmkit history MAP | head`: the reader has all it wanted
+        # Python would complain again when it flushes stdout at exit: point stdout at nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as error:  # a bug: say so in one line unless asked for the details
         if os.environ.get("CJMKIT_DEBUG"):
             raise

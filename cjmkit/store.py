@@ -530,7 +530,10 @@ def restore_snapshot(path: Pathish, snapshot: Snapshot | Pathish) -> Journey:
     source = snapshot.path if isinstance(snapshot, Snapshot) else Path(snapshot)
     journey = load(source)
     on_disk = _disk_revision(path)  # the save below checks it again, under the lock
-    journey.revision = on_disk if isinstance(on_disk, int) else 0
+    if isinstance(on_disk, int):
+        journey.revision = on_disk
+    else:  # the map is missing or unreadable: number the restore after every kept version
+        journey.revision = max((revision for _, revision, _ in _list_snapshots(path)), default=0)
     save(journey, path, force=on_disk is None)
     return journey
 
