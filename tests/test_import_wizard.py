@@ -120,3 +120,21 @@ def test_wide_layout_from_excel(tmp_path, layout):
     wizard.apply_button.click()
     assert [o.value for o in j.kpis[0].observations] == [81.0, 79.0]
     assert [o.value for o in j.kpis[1].observations] == [10.0, 20.0]
+
+
+def test_an_upload_of_the_same_name_keeps_the_file_it_replaces(tmp_path):
+    wizard = ImportWizard(Editor(journey()), map_dir=tmp_path)
+    upload(wizard, "kpi.csv", CSV.encode())
+    upload(wizard, "kpi.csv", CSV.encode())  # the same bytes again: nothing to keep
+    assert not (tmp_path / "data" / ".cjmkit-history").exists()
+
+    newer = CSV + "2024-03-01;csat;95\n"
+    upload(wizard, "kpi.csv", newer.encode())
+    assert (tmp_path / "data" / "kpi.csv").read_text() == newer
+    kept = list((tmp_path / "data" / ".cjmkit-history").iterdir())
+    assert [path.read_text() for path in kept] == [CSV]
+    assert "replaces the file of that name" in wizard.message.value
+    assert f"data/.cjmkit-history/{kept[0].name}" in wizard.message.value
+    # the kept copy stays out of the list of data files a wizard offers
+    again = ImportWizard(Editor(journey()), map_dir=tmp_path)
+    assert [value for _, value in again.files.options if value] == ["data/kpi.csv"]

@@ -23,7 +23,9 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,33 @@ def _escape_table(frame: pd.DataFrame) -> str:
         '<table style="border-collapse:collapse;font-size:12px" border="1" cellpadding="3">'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+REPLACED_DIR = ".cjmkit-history"
+"""Hidden folder of the upload folder where a file replaced by an upload of the same name is kept."""
+
+
+def _keep_replaced(target: Path, content: bytes) -> Path | None:
+    """Keep the file an upload is about to replace in ``REPLACED_DIR``; return where it is kept.
+
+    Nothing is moved when there is no such file or it already holds exactly ``content``.
+    """
+    try:
+        if target.read_bytes() == content:
+            return None
+    except FileNotFoundError:
+        return None
+    history = target.parent / REPLACED_DIR
+    history.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    kept, n = history / f"{target.stem}.{stamp}{target.suffix}", 2
+    while kept.exists():
+        kept, n = history / f"{target.stem}.{stamp}-{n}{target.suffix}", n + 1
+    try:  # a second name for the old file: the upload then replaces the map's file in one step
+        os.link(target, kept)
+    except OSError:
+        shutil.copy2(target, kept)
+    return kept
 
 
 def _note(text: str, kind: str = "info") -> str:
@@ -193,12 +222,14 @@ class ImportWizard:
             return
         item = files[0]
         name = _SAFE_NAME.sub("_", Path(str(item["name"])).name).strip("._") or "upload.csv"
+        content = bytes(item["content"])
         try:
             self.upload_dir.mkdir(parents=True, exist_ok=True)
             target = self.upload_dir / name
             handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.upload_dir)
             with os.fdopen(handle, "wb") as out:
-                out.write(bytes(item["content"]))
+                out.write(content)
+            kept = _keep_replaced(target, content)
             os.replace(temp, target)
         except OSError as error:
             self.message.value = _note(
@@ -207,6 +238,11 @@ class ImportWizard:
             return
         self.path.value = str(target)
         self.load_preview()
+        if kept is not None:
+            where = importers.location_for(kept, self.map_dir)
+            self.message.value += _note(
+                f"{name} replaces the file of that name; the previous one is kept as {where}"
+            )
 
     def _data_files(self) -> list[str]:
         """Data files beside the map (and in its upload folder), relative to the map's folder."""
