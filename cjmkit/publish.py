@@ -86,25 +86,27 @@ def publish(maps_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Pu
             entries.append((name, None, strip_folder(str(error), folder)))
             continue
         page = site / f"{name}.html"
-        _write(page, map_page_html(journey, folder))
+        _write(page, map_page_html(journey, folder, name))
         result.pages[name] = page
         entries.append((name, journey, ""))
     _write(result.index, index_html(entries))
     return result
 
 
-def map_page_html(journey: Journey, data_dir: str | os.PathLike[str] | None = None) -> str:
+def map_page_html(
+    journey: Journey, data_dir: str | os.PathLike[str] | None = None, name: str | None = None
+) -> str:
     """Return one map as a self-contained interactive page: BokehJS inline, one tab per persona.
 
-    ``data_dir`` is where raw data for handoff health is looked for (see
-    :func:`cjmkit.widgets.viewer.measure`).
+    ``data_dir`` is where raw data for handoff health is looked for, ``name`` the map's file
+    name without ``.cjm.json`` (see :func:`cjmkit.widgets.viewer.measure`).
     """
     from bokeh.layouts import column
     from bokeh.models import Div, TabPanel, Tabs
 
     from cjmkit.render import html_page, journey_map
 
-    measured = measure(journey, data_dir)
+    measured = measure(journey, data_dir, name)
     top = Div(
         text=f'<div style="font:14px system-ui,sans-serif"><a href="index.html">← All maps</a> · '
         f"revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC</div>",

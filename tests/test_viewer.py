@@ -163,6 +163,21 @@ def test_handoff_health_is_measured_from_raw_data_beside_the_map(maps: Path) -> 
     assert measured.panels.select_one({"name": "handoffs"}) is not None
 
 
+def test_a_maps_own_raw_data_wins_over_the_folders(maps: Path) -> None:
+    acme = load(maps / "acme.cjm.json")
+    evil = load(maps / "evil.cjm.json")  # another map with the same handoffs
+    for name in ("tickets.csv", "care_contacts.csv"):
+        shutil.copyfile(SAMPLE_MAP.parent / name, maps / f"acme.{name}")
+    assert viewer.measure(acme, maps, "acme").metrics["handoff_health"]
+    assert "not measured" in " ".join(viewer.measure(evil, maps, "evil").notes)
+    # the folder's pair serves every map without its own, and the map's own still wins
+    (maps / "tickets.csv").write_text("ticket_id,customer_id,opened_at,resolved_at,channel,touchpoint\n")
+    (maps / "care_contacts.csv").write_text("contact_id,customer_id,ticket_id,contacted_at,kind\n")
+    assert "not measured" not in " ".join(viewer.measure(evil, maps, "evil").notes)
+    own = viewer.measure(acme, maps, "acme").health
+    assert own is not None and own["resolved"].sum() > 0
+
+
 def test_the_viewer_lists_what_needs_attention_first(maps: Path) -> None:
     for name in ("tickets.csv", "care_contacts.csv"):
         shutil.copyfile(SAMPLE_MAP.parent / name, maps / name)

@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--measure",
         action="store_true",
         help="show measured KPI status and support → care handoff health, from the map's KPIs and "
-        "the tickets.csv and care_contacts.csv beside the map",
+        "the tickets.csv and care_contacts.csv beside the map (NAME.tickets.csv and "
+        "NAME.care_contacts.csv when the map has its own)",
     )
     render.add_argument("--title", help="page title (default: the map's title)")
     render.add_argument(
@@ -48,7 +49,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from cjmkit.render import JourneyMapView, save_html, save_png
 
     journey = store.load(args.map)
-    metrics = measured_metrics(journey, args.map.parent) if args.measure else None
+    metrics = measured_metrics(journey, args.map) if args.measure else None
     view = JourneyMapView(journey, persona=args.persona, metrics=metrics)
     title = args.title or journey.title
     if args.html is not None:
@@ -58,20 +59,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-TICKETS, CARE_CONTACTS = "tickets.csv", "care_contacts.csv"
-
-
-def measured_metrics(journey: Journey, folder: Path) -> dict[str, Any]:
+def measured_metrics(journey: Journey, map_path: Path) -> dict[str, Any]:
     """KPI traffic lights and handoff health for the map, from :mod:`cjmkit.metrics`."""
     from cjmkit import metrics as m
 
     health = None
-    tickets, contacts = folder / TICKETS, folder / CARE_CONTACTS
-    if journey.handoffs and tickets.is_file() and contacts.is_file():
-        health = m.handoff_health(journey, m.read_tickets(tickets), m.read_care_contacts(contacts))
+    found = m.handoff_data_files(map_path) if journey.handoffs else None
+    if found is not None:
+        health = m.handoff_health(journey, m.read_tickets(found[0]), m.read_care_contacts(found[1]))
     elif journey.handoffs:
         print(
-            f"note: handoff health not measured (no {TICKETS} and {CARE_CONTACTS} in {folder})",
+            f"note: handoff health not measured (no tickets.csv and care_contacts.csv in {map_path.parent})",
             file=sys.stderr,
         )
     return m.map_metrics(journey, status=m.kpi_status(journey), handoffs=health)

@@ -11,6 +11,7 @@ pandas only (no Bokeh, no widgets); every function returns DataFrames with docum
 from cjmkit.metrics.handoff import (
     fell_through,
     follow_ups,
+    handoff_data_files,
     handoff_health,
     handoff_trend,
     read_care_contacts,
@@ -54,6 +55,7 @@ __all__ = [
     "feedback_frame",
     "fell_through",
     "follow_ups",
+    "handoff_data_files",
     "handoff_health",
     "handoff_trend",
     "import_kpis",

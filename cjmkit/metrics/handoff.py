@@ -33,8 +33,28 @@ from cjmkit.model import Journey
 DEFAULT_SLA_HOURS = 24.0
 WEAK_BELOW = 80.0
 
+TICKETS_FILE = "tickets.csv"
+CONTACTS_FILE = "care_contacts.csv"
+MAP_SUFFIX = ".cjm.json"
+
 TICKET_COLUMNS = ("ticket_id", "customer_id", "opened_at", "resolved_at", "channel", "touchpoint")
 CONTACT_COLUMNS = ("contact_id", "customer_id", "ticket_id", "contacted_at", "kind")
+
+
+def handoff_data_files(map_path: str | Path) -> tuple[Path, Path] | None:
+    """Return the ticket and care-contact exports that belong to the map at ``map_path``.
+
+    ``NAME.tickets.csv`` and ``NAME.care_contacts.csv`` beside ``NAME.cjm.json`` are the map's
+    own; otherwise ``tickets.csv`` and ``care_contacts.csv`` in its folder serve every map there.
+    Returns None when neither pair is complete.
+    """
+    path = Path(map_path)
+    name = path.name.removesuffix(MAP_SUFFIX)
+    for prefix in ([f"{name}."] if name else []) + [""]:
+        tickets, contacts = path.parent / f"{prefix}{TICKETS_FILE}", path.parent / f"{prefix}{CONTACTS_FILE}"
+        if tickets.is_file() and contacts.is_file():
+            return tickets, contacts
+    return None
 
 
 def read_tickets(path: str | Path, *, skip_bad_rows: bool = False) -> pd.DataFrame:

@@ -110,7 +110,8 @@ BOKEH_COMPONENTS = ["bokeh", "bokeh-widgets"]
 
 TICKETS = "tickets.csv"
 CARE_CONTACTS = "care_contacts.csv"
-"""Raw data beside the maps from which handoff health is measured (the layout of sample_data/)."""
+"""Raw data beside the maps from which handoff health is measured (the layout of sample_data/);
+``NAME.tickets.csv`` and ``NAME.care_contacts.csv`` belong to ``NAME.cjm.json`` alone."""
 
 
 def setup() -> None:
@@ -170,11 +171,16 @@ class Measured:
         return self._panels
 
 
-def measure(journey: Journey, folder: str | os.PathLike[str] | None = None) -> Measured:
+def measure(
+    journey: Journey, folder: str | os.PathLike[str] | None = None, name: str | None = None
+) -> Measured:
     """Compute the map's figures with :mod:`cjmkit.metrics`; its panels are drawn on first use.
 
-    Handoff health is measured when ``folder`` holds ``tickets.csv`` and ``care_contacts.csv``;
-    a file that cannot be read is reported in ``notes``, never raised.
+    Handoff health is measured from the ticket and care-contact exports in ``folder``: the
+    map's own ``NAME.tickets.csv`` and ``NAME.care_contacts.csv`` when ``name`` is given and
+    they are there, else the folder's ``tickets.csv`` and ``care_contacts.csv``
+    (:func:`cjmkit.metrics.handoff_data_files`). A file that cannot be read is reported in
+    ``notes``, never raised.
     """
     from cjmkit import metrics as m
 
@@ -182,10 +188,10 @@ def measure(journey: Journey, folder: str | os.PathLike[str] | None = None) -> M
     status = m.kpi_status(journey)
     health = None
     if folder is not None and journey.handoffs:
-        tickets, contacts = Path(folder) / TICKETS, Path(folder) / CARE_CONTACTS
-        if tickets.is_file() and contacts.is_file():
+        found = m.handoff_data_files(Path(folder) / f"{name or ''}{SUFFIX}")
+        if found is not None:
             try:
-                health = m.handoff_health(journey, m.read_tickets(tickets), m.read_care_contacts(contacts))
+                health = m.handoff_health(journey, m.read_tickets(found[0]), m.read_care_contacts(found[1]))
             except CjmError as error:
                 notes.append(f"Handoff health is not shown: {strip_folder(str(error), Path(folder))}")
             except Exception:  # odd raw data must not cost the visitor the map
@@ -356,7 +362,7 @@ def _viewer_for(path: Path, name: str) -> w.Widget:
     except CjmError as error:
         return message_page("This map cannot be shown", strip_folder(str(error), path.parent), back=True)
     try:
-        return MapViewer(journey, measure(journey, path.parent)).widget
+        return MapViewer(journey, measure(journey, path.parent, name)).widget
     except Exception:
         _log_exception()
         return message_page(
