@@ -272,3 +272,33 @@ def test_a_save_by_someone_else_is_noticed_before_it_conflicts(map_path):
     board.quick_capture.text.value = "After the reload"
     board.quick_capture.drop_button.click()
     assert board.status_text() == "Saved ✓ revision 3" and board.watch.check() is None
+
+
+def test_the_history_tab_puts_an_earlier_version_back(map_path):
+    board = WorkshopBoard(map_path)
+    history = board.history
+    assert history.restore_button.disabled and "No earlier version" in history.detail.value
+
+    capture = board.quick_capture
+    capture.stage.value, capture.lane.value = "s1", "support"
+    capture.text.value = "Added by mistake"
+    capture.drop_button.click()
+    board.tabs.selected_index = board.tabs.children.index(history)  # opening the tab reads the list
+    assert [label for label, _ in history.versions.options] == [
+        f"revision 1 · saved {history.kept[0].saved:%Y-%m-%d %H:%M:%S} UTC"
+    ]
+    assert "24 touchpoints" in history.detail.value
+
+    history.restore_button.click()
+    on_disk = load(map_path)
+    assert on_disk.touchpoint("added-by-mistake") is None and on_disk.revision == 3
+    assert "added-by-mistake" not in card_ids(board)  # the map shows the version put back
+    assert board.status_text() == "Saved ✓ revision 3"
+    assert "Revision 1 is back, saved as revision 3; revision 2 is kept in the list." in history.message.value
+    # the version it replaced is offered in turn, newest first
+    assert [snap.revision for snap in history.kept] == [2, 1]
+    history.versions.value = 0
+    assert "25 touchpoints" in history.detail.value
+    history.restore_button.click()
+    assert load(map_path).touchpoint("added-by-mistake") is not None
+    board.close()

@@ -23,6 +23,7 @@ _WHERE = {
     "QuickCapture": "quick_capture",
     "StructureEditor": "structure_editor",
     "TouchpointEditor": "touchpoint_editor",
+    "VersionHistory": "version_history",
     "WorkshopBoard": "board",
     "load_bokeh": "board",
     "workshop_app": "app",
@@ -39,6 +40,7 @@ __all__ = [
     "QuickCapture",
     "StructureEditor",
     "TouchpointEditor",
+    "VersionHistory",
     "WorkshopBoard",
     "load_bokeh",
     "workshop_app",
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from cjmkit.widgets.quick_capture import QuickCapture
     from cjmkit.widgets.structure_editor import CollectionEditor, StructureEditor
     from cjmkit.widgets.touchpoint_editor import TouchpointEditor
+    from cjmkit.widgets.version_history import VersionHistory
     from cjmkit.widgets.viewer import MapViewer
     from cjmkit.widgets.voting import DotVoting
 

@@ -23,6 +23,7 @@ from cjmkit.widgets.persona_editor import PersonaEditor
 from cjmkit.widgets.quick_capture import QuickCapture
 from cjmkit.widgets.structure_editor import StructureEditor
 from cjmkit.widgets.touchpoint_editor import TouchpointEditor
+from cjmkit.widgets.version_history import VersionHistory
 from cjmkit.widgets.voting import DotVoting
 
 ALL_PERSONAS = "__all__"
@@ -86,6 +87,8 @@ class WorkshopBoard(w.VBox):
         The map session, its editor and the :class:`~cjmkit.render.JourneyMapView`.
     quick_capture, touchpoints, structure, personas, handoffs, voting
         The editors, one per tab (``editors``: all of them, in tab order).
+    history
+        The last tab: the map's kept earlier versions (:class:`VersionHistory`).
 
     Examples
     --------
@@ -115,11 +118,14 @@ class WorkshopBoard(w.VBox):
             self.handoffs,
             self.voting,
         )
+        self.history = VersionHistory(self.session)
         self.tabs = w.Tab(
-            children=list(self.editors),
-            titles=["Capture", "Touchpoint", "Stages & lanes", "Personas", "Handoffs", "Voting"],
+            children=[*self.editors, self.history],
+            titles=["Capture", "Touchpoint", "Stages & lanes", "Personas", "Handoffs", "Voting", "History"],
             layout=w.Layout(width=EDITOR_WIDTH, flex="0 0 auto"),
         )
+        # the list is read when the tab is opened, not at every save (saves keep versions)
+        self.tabs.observe(lambda change: self._opened_tab(change["new"]), "selected_index")
 
         self.title = w.HTML()
         self.status = w.HTML(layout=w.Layout(margin="0 12px"))
@@ -295,6 +301,10 @@ class WorkshopBoard(w.VBox):
         if self.view.selected != wanted:
             self.view.select(wanted)
 
+    def _opened_tab(self, index: int | None) -> None:
+        if index is not None and self.tabs.children[index] is self.history:
+            self.history.refresh()
+
     def _resolve(self, reload: bool) -> None:
         self.newer_on_disk = None
         self._attempt(self.session.reload if reload else lambda: self.session.save(force=True))
@@ -309,4 +319,5 @@ class WorkshopBoard(w.VBox):
         del self._unstatus
         for editor in self.editors:
             editor.close()
+        self.history.close()
         super().close()
