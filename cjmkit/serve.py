@@ -162,7 +162,7 @@ def _voila_class() -> type:
 
         When a visitor leaves, Voila's page asks the server to shut its kernel down, sending the
         ``_xsrf`` cookie's value; Voila's own handler never sets that cookie, so the request was
-        refused (403) and every visitor's kernel (about 150 MB) stayed until culled.
+        refused (403) and every visitor's kernel (about 160 MB) stayed until culled.
         """
 
         async def prepare(self, *args: Any, **kwargs: Any) -> None:
