@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import sys
@@ -190,6 +191,16 @@ def _voila_class() -> type:
     return CjmkitVoila
 
 
+KERNEL_CONFIG = "c.IPKernelApp.log_level = 'ERROR'\n"
+"""The kernels' IPython profile: their start-up warning (a kernel on localhost TCP, which is how
+Voila runs them) would otherwise be printed for every visitor, to a facilitator's terminal."""
+
+
+def _not_trusted_warning(record: logging.LogRecord) -> bool:
+    # our own notebook is never signed: saying so at every visit is noise
+    return record.msg != "Notebook %s is not trusted"
+
+
 @contextlib.contextmanager
 def _private_notebook(notebook: Path | None) -> Iterator[tuple[Path, Path]]:
     with tempfile.TemporaryDirectory(prefix="cjmkit-serve-") as tmp:
@@ -200,6 +211,17 @@ def _private_notebook(notebook: Path | None) -> Iterator[tuple[Path, Path]]:
         else:
             target.write_bytes(Path(notebook).read_bytes())
         yield private, target
+
+
+@contextlib.contextmanager
+def _kernel_profile() -> Iterator[Path]:
+    """A private IPython folder for the kernels: the user's start-up scripts and history stay
+    out of pages served to others, and the kernels' start-up warning stays quiet."""
+    with tempfile.TemporaryDirectory(prefix="cjmkit-ipython-") as tmp:
+        profile = Path(tmp) / "profile_default"
+        profile.mkdir()
+        (profile / "ipython_kernel_config.py").write_text(KERNEL_CONFIG, encoding="utf-8")
+        yield Path(tmp)
 
 
 def serve(
@@ -254,14 +276,19 @@ def serve(
 
     os.environ[BOKEHJS_IN_PAGE_ENV] = "1"
 
-    with _private_notebook(Path(notebook) if notebook else None) as (private, target):
+    with (
+        _private_notebook(Path(notebook) if notebook else None) as (private, target),
+        _kernel_profile() as ipython,
+    ):
         config = Config()
         config.Voila.tornado_settings = _tornado_settings()
         count = len(list_maps(folder))
         print_fn(listening_message(host, port))
         print_fn(f"Serving {count} map{'s' if count != 1 else ''} from {folder}; press Ctrl+C to stop.")
         sys.stdout.flush()
+        os.environ["IPYTHONDIR"] = str(ipython)
         app = _voila_class()(config=config)
         app.initialize(voila_argv(target, host, port, private, preheat=preheat))
+        app.log.addFilter(_not_trusted_warning)
         app.start()
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -67,6 +68,8 @@ def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewe
     started: list[list[str]] = []
 
     class FakeVoila:  # records what Voila would be started with
+        log = logging.getLogger("fake-voila")
+
         def __init__(self, config: object) -> None:
             self.config = config
 
@@ -78,9 +81,19 @@ def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewe
 
         def start(self) -> None:
             assert os.environ["CJMKIT_MAPS_DIR"] == str(tmp_path.resolve())
+            # the kernels' IPython profile is private, outside the served folder, and quiet
+            profile = Path(os.environ["IPYTHONDIR"]) / "profile_default" / "ipython_kernel_config.py"
+            assert profile.read_text(encoding="utf-8") == serve_module.KERNEL_CONFIG
+            assert Path(started[0][0]).parent not in profile.parents
+            assert not self.log.filters[0](logging.makeLogRecord({"msg": "Notebook %s is not trusted"}))
 
     monkeypatch.setattr(serve_module, "_voila_class", lambda: FakeVoila)
-    for name in ("CJMKIT_MAPS_DIR", "CJMKIT_BOKEHJS_IN_PAGE", "JUPYTER_PATH"):  # serve() sets them
+    for name in (
+        "CJMKIT_MAPS_DIR",
+        "CJMKIT_BOKEHJS_IN_PAGE",
+        "JUPYTER_PATH",
+        "IPYTHONDIR",
+    ):  # serve() sets them
         monkeypatch.delenv(name, raising=False)
     lines: list[str] = []
     port = free_port()
