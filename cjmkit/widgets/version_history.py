@@ -44,7 +44,7 @@ class VersionHistory(w.VBox):
         self.restore_button = button(
             "Put this version back", "warning", tooltip="Save the picked version as the newest revision"
         )
-        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.refresh_button.on_click(lambda _b: (self.refresh(), set_message(self.message, "")))
         self.restore_button.on_click(lambda _b: self.restore())
         self.versions.observe(lambda _change: self._show_detail(), "value")
         super().__init__(
@@ -64,7 +64,7 @@ class VersionHistory(w.VBox):
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the list of kept versions again (cheap: no version is opened)."""
+        """Read the list of kept versions again (only the picked one, the newest, is opened)."""
         self.kept = self.session.snapshots()
         options = [
             (f"revision {snap.revision} · saved {snap.saved:%Y-%m-%d %H:%M:%S} UTC", index)
