@@ -135,6 +135,7 @@ def test_an_upload_of_the_same_name_keeps_the_file_it_replaces(tmp_path):
     assert [path.read_text() for path in kept] == [CSV]
     assert "replaces the file of that name" in wizard.message.value
     assert f"data/.cjmkit-history/{kept[0].name}" in wizard.message.value
-    # the kept copy stays out of the list of data files a wizard offers
+    # the upload is offered in the list of data files at once; the kept copy never is
+    assert [value for _, value in wizard.files.options if value] == ["data/kpi.csv"]
     again = ImportWizard(Editor(journey()), map_dir=tmp_path)
     assert [value for _, value in again.files.options if value] == ["data/kpi.csv"]

@@ -36,6 +36,7 @@ from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
 from cjmkit.metrics import importers
 from cjmkit.model import KpiSource
+from cjmkit.widgets._common import set_options
 
 NONE = "(none)"
 PICK = "(a data file beside the map)"
@@ -129,7 +130,7 @@ class ImportWizard:
         )
         self.files = w.Dropdown(
             description="Or pick",
-            options=[(PICK, "")] + [(f, f) for f in self._data_files()],
+            options=self._file_options(),
             value="",
             style=style,
             layout=wide,
@@ -236,6 +237,7 @@ class ImportWizard:
                 f"cannot save the upload into {self.upload_dir}: {error.strerror or error}", "error"
             )
             return
+        set_options(self.files, self._file_options())  # the upload is offered from now on
         self.path.value = str(target)
         self.load_preview()
         if kept is not None:
@@ -243,6 +245,9 @@ class ImportWizard:
             self.message.value += _note(
                 f"{name} replaces the file of that name; the previous one is kept as {where}"
             )
+
+    def _file_options(self) -> list[tuple[str, str]]:
+        return [(PICK, ""), *((f, f) for f in self._data_files())]
 
     def _data_files(self) -> list[str]:
         """Data files beside the map (and in its upload folder), relative to the map's folder."""
