@@ -348,6 +348,58 @@ def test_sql_query_and_touchpoint_filter(database):
     assert [(o.period, o.value) for o in j.kpis[0].observations] == [(date(2024, 1, 1), 80.0)]
 
 
+def test_sql_last_is_the_value_at_the_latest_date_of_each_period(tmp_path):
+    # a backlog gauge: rows stored out of order, dates as day/month/year text (not sortable as text)
+    path = tmp_path / "backlog.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("create table backlog (day text, metric text, open_tickets real)")
+        connection.executemany(
+            "insert into backlog values (?, ?, ?)",
+            [
+                ("31/01/2024", "backlog", 42),
+                ("02/01/2024", "backlog", 10),
+                ("15/01/2024", "backlog", 99),
+                ("28/02/2024", "backlog", 7),
+                ("03/02/2024", "backlog", 30),
+                ("31/01/2024", "other", 1),
+            ],
+        )
+    source = KpiSource(
+        kind="sql", location=f"sqlite:///{path}", table="backlog", period_column="day",
+        kpi_column="metric", value_column="open_tickets", aggregation="last",
+    )  # fmt: skip
+    result = read_kpi_values(source, keys=["backlog"])
+    assert values(result, "backlog") == {"2024-01-01": 42.0, "2024-02-01": 7.0}
+    assert result.rows_read == 5  # only the wanted KPI left the database
+
+    wide = KpiSource(
+        kind="sql", location=f"sqlite:///{path}", query="select day, open_tickets from backlog where metric = 'backlog'",
+        layout="wide", period_column="day", kpi_column=None, value_column=None, aggregation="last",
+    )  # fmt: skip
+    assert values(read_kpi_values(wide, keys=["open_tickets"]), "open_tickets") == {
+        "2024-01-01": 42.0,
+        "2024-02-01": 7.0,
+    }
+
+
+def test_sql_last_names_bad_rows_and_can_skip_them(tmp_path):
+    path = tmp_path / "backlog.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("create table backlog (day text, metric text, value real)")
+        connection.executemany(
+            "insert into backlog values (?, ?, ?)",
+            [("2024-01-05", "backlog", 4), ("someday", "backlog", 9), ("2024-01-20", "backlog", 6)],
+        )
+    source = KpiSource(
+        kind="sql", location=f"sqlite:///{path}", table="backlog", period_column="day",
+        kpi_column="metric", aggregation="last",
+    )  # fmt: skip
+    with pytest.raises(ImportProblem, match=r"row 2.*someday"):
+        read_kpi_values(source)
+    result = read_kpi_values(source, skip_bad_rows=True)
+    assert values(result, "backlog") == {"2024-01-01": 6.0} and result.rows_skipped == 1
+
+
 def test_sql_missing_table_lists_tables(database):
     with pytest.raises(ImportProblem, match=r"no table 'evnts'.*events"):
         read_kpi_values(KpiSource(kind="sql", location=f"sqlite:///{database}", table="evnts"))

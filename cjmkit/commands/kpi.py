@@ -83,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=get_args(Aggregation),
         default="mean",
         help="how rows become one value per period (default: mean; rate = 100 × the mean of 0/1 values, "
-        "a percentage; last = the period's last row)",
+        "a percentage; last = the period's last row, in a database the row with the latest date)",
     )
     imp.add_argument("--table", help="SQL table, or Excel sheet name")
     imp.add_argument("--query", help="SQL SELECT to read instead of a table")

@@ -13,6 +13,10 @@ anything else     ``date_trunc('day' | 'week' | 'month', col)`` (PostgreSQL, Duc
                   Redshift, ...; weeks start on Monday there)
 ================= ===============================================================
 
+The ``last`` aggregation (the value of the row with the latest date in each period, e.g. the
+ticket backlog at the end of a month) cannot be summed up that way: for it the rows of the wanted
+KPIs are read, ordered by their parsed dates in Python, and aggregated like a file's rows.
+
 SQLite works out of the box (``sqlite:///path/to/file.db``); other databases need their driver
 installed (e.g. ``psycopg`` for ``postgresql+psycopg://...``). The URL is stored in the map, so a
 password must not be in it: write ``postgresql://me:${DB_PASSWORD}@host/db`` (environment
@@ -27,10 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmkit.metrics.aggregate import ImportResult, combine_partials
+from cjmkit.metrics.aggregate import BadRows, ImportResult, RowAggregator, combine_partials
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.sources import ALIASES, COLUMN_HINT, resolved_source, wanted_columns
-from cjmkit.metrics.textfiles import resolve_columns
+from cjmkit.metrics.textfiles import parse_dates, resolve_columns
 from cjmkit.model import KpiSource
 
 
@@ -62,16 +66,33 @@ def _name(url: str) -> str:
         return "the database URL"
 
 
+def _rows_of(source: KpiSource, names: Sequence[str]) -> Any:
+    """The source's table, or its query as a subquery, with the columns ``names``."""
+    import sqlalchemy as sa
+
+    if source.query:
+        return sa.text(source.query).columns(*[sa.column(n) for n in names]).subquery("cjm_source")
+    schema, _, table = (source.table or "").rpartition(".")
+    return sa.table(table, *[sa.column(n) for n in names], schema=schema or None)
+
+
+def build_rows_query(columns: dict[str, str], source: KpiSource, keys: Sequence[str] | None) -> Any:
+    """The plain SELECT of the used columns (for ``last``), only the wanted KPIs in long layout."""
+    import sqlalchemy as sa
+
+    names = list(dict.fromkeys(columns.values()))
+    from_ = _rows_of(source, names)
+    query = sa.select(*[from_.c[n] for n in names]).select_from(from_)
+    if source.layout == "long" and keys:
+        query = query.where(from_.c[columns["kpi"]].in_(list(keys)))
+    return query
+
+
 def build_query(source: KpiSource, dialect: str, columns: dict[str, str], keys: Sequence[str] | None) -> Any:
     """The aggregating SELECT for a source (``columns``: role → actual column name)."""
     import sqlalchemy as sa
 
-    names = list(dict.fromkeys(columns.values()))
-    if source.query:
-        from_ = sa.text(source.query).columns(*[sa.column(n) for n in names]).subquery("cjm_source")
-    else:
-        schema, _, table = (source.table or "").rpartition(".")
-        from_ = sa.table(table, *[sa.column(n) for n in names], schema=schema or None)
+    from_ = _rows_of(source, list(dict.fromkeys(columns.values())))
     col = from_.c
     period = period_expression(col[columns["period"]], source.period, dialect).label("period")
     group: list[Any] = [period]
@@ -118,12 +139,6 @@ def read_sql_values(
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
     name = _name(url)
-    if source.aggregation == "last":
-        raise ImportProblem(
-            f"{name}: aggregation 'last' needs a row order, which SQL tables do not have; "
-            "use max, min or mean, or a query that picks the rows",
-            path=url,
-        )
     if not source.table and not source.query:
         raise ImportProblem(f"{name}: say which table (--table) or query (--query) to read", path=url)
     try:
@@ -151,8 +166,12 @@ def read_sql_values(
                 )
             else:
                 columns = {role: column for role, column in wanted.items() if column}
-            query = build_query(source, connection.dialect.name, columns, keys)
-            frame = pd.DataFrame(connection.execute(query).mappings().all())
+            if source.aggregation == "last":
+                rows = connection.execute(build_rows_query(columns, source, keys))
+                raw = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+            else:
+                query = build_query(source, connection.dialect.name, columns, keys)
+                frame = pd.DataFrame(connection.execute(query).mappings().all())
     except ImportProblem:
         raise
     except SQLAlchemyError as error:
@@ -160,6 +179,8 @@ def read_sql_values(
         raise ImportProblem(f"{name}: the query failed: {detail}", path=url) from None
     finally:
         engine.dispose()
+    if source.aggregation == "last":
+        return _latest_values(source, columns, keys, raw, name, url, skip_bad_rows)
     if frame.empty:
         frame = pd.DataFrame(columns=["period", "rows"])
     rows_read = int(frame["rows"].sum()) if len(frame) else 0
@@ -240,3 +261,27 @@ def read_sql_values(
         skipped=skipped,
         path=url,
     )
+
+
+def _latest_values(
+    source: KpiSource,
+    columns: dict[str, str],
+    keys: Sequence[str] | None,
+    raw: pd.DataFrame,
+    name: str,
+    url: str,
+    skip_bad_rows: bool,
+) -> ImportResult:
+    """Aggregate raw rows with ``last``: fed in date order, the last row of a period is its latest.
+
+    Rows are numbered as the database returned them, which is how bad rows are named.
+    """
+    bad = BadRows(name, "row")
+    aggregator = RowAggregator(source, columns, keys, bad)
+    if raw.empty:
+        return aggregator.result(url, skip_bad_rows)
+    stamps = parse_dates(raw[columns["period"]]).to_numpy(dtype="datetime64[ns]")
+    order = np.argsort(stamps, kind="stable")  # unreadable dates (NaT) last; equal dates keep their order
+    lines = np.arange(1, len(raw) + 1)
+    aggregator.feed(raw.iloc[order].reset_index(drop=True), lines[order])
+    return aggregator.result(url, skip_bad_rows)
