@@ -17,7 +17,8 @@ mean       the arithmetic mean
 count      the number of rows with a value (with no value column: the number of rows)
 rate       100 × the mean of values that are 0/1 flags (or fractions 0…1): the share of
            rows where the thing happened, as a percentage. Values outside 0…1 are bad rows.
-last       the value of the last row of the period in file order (SQL: the row with the latest date)
+last       the value of the last row of the period in file order (in a database: the row
+           with the latest date)
 min / max  the smallest / largest value
 ========== =========================================================================
 
