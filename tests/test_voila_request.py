@@ -57,7 +57,11 @@ def test_the_viewer_kernel_imports_neither_voila_nor_the_workshop():
     heavy = ("voila", "jupyter_server", "cjmkit.widgets.board", "cjmkit.widgets.app")
     code = (
         "import sys, os; os.environ['CJMKIT_BOKEHJS_IN_PAGE'] = '1'\n"
-        "from cjmkit.widgets import viewer; viewer.setup(); viewer.from_request('.', 'map=none')\n"
+        # no query given: the viewer reads the request's, as in a served page
+        "os.environ['QUERY_STRING'] = 'map=none'; os.environ.pop('VOILA_PREHEAT', None)\n"
+        "from cjmkit.widgets import viewer; viewer.setup()\n"
+        "page = viewer.from_request('.')\n"
+        "assert 'No such map' in page.value, page.value\n"
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
