@@ -17,8 +17,7 @@ from typing import Any
 
 from cjmkit.errors import CjmError
 from cjmkit.model import Journey, journey_from_dict, slugify, utc_now
-
-SUFFIX = ".cjm.json"
+from cjmkit.store import SUFFIX
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def map_path(name: str) -> Path:
     """Turn ``acme`` or ``acme.cjm.json`` or ``maps/acme.cjm.json`` into a map path."""
     path = Path(name)
-    return path if path.name.endswith(".cjm.json") else path.with_name(path.name + ".cjm.json")
+    return path if path.name.endswith(store.SUFFIX) else path.with_name(path.name + store.SUFFIX)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -56,7 +56,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise StorageError(f"{path} already exists: choose another name or remove it first")
     if not path.parent.is_dir():
         raise StorageError(f"cannot create {path}: the folder {path.parent} does not exist")
-    stem = path.name.removesuffix(".cjm.json")
+    stem = path.name.removesuffix(store.SUFFIX)
     title = args.title or stem.replace("-", " ").replace("_", " ").strip().capitalize() or stem
     journey = templates.new_journey(args.template, title, journey_id=slugify(stem) or None)
     store.save(journey, path)

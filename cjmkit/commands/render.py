@@ -69,7 +69,7 @@ def measured_metrics(journey: Journey, map_path: Path) -> dict[str, Any]:
         health = m.handoff_health(journey, m.read_tickets(found[0]), m.read_care_contacts(found[1]))
     elif journey.handoffs:
         print(
-            f"note: handoff health not measured (no tickets.csv and care_contacts.csv in {map_path.parent})",
+            f"note: handoff health not measured (no {m.TICKETS_FILE} and {m.CONTACTS_FILE} in {map_path.parent})",
             file=sys.stderr,
         )
     return m.map_metrics(journey, status=m.kpi_status(journey), handoffs=health)

@@ -9,6 +9,8 @@ pandas only (no Bokeh, no widgets); every function returns DataFrames with docum
 """
 
 from cjmkit.metrics.handoff import (
+    CONTACTS_FILE,
+    TICKETS_FILE,
     fell_through,
     follow_ups,
     handoff_data_files,
@@ -42,7 +44,9 @@ from cjmkit.metrics.satisfaction import (
 )
 
 __all__ = [
+    "CONTACTS_FILE",
     "MIN_RESPONSES",
+    "TICKETS_FILE",
     "ImportProblem",
     "ImportReport",
     "ImportResult",

@@ -29,13 +29,13 @@ from cjmkit.metrics.aggregate import period_start
 from cjmkit.metrics.files import read_table
 from cjmkit.metrics.monitoring import format_value
 from cjmkit.model import Journey
+from cjmkit.store import SUFFIX
 
 DEFAULT_SLA_HOURS = 24.0
 WEAK_BELOW = 80.0
 
 TICKETS_FILE = "tickets.csv"
 CONTACTS_FILE = "care_contacts.csv"
-MAP_SUFFIX = ".cjm.json"
 
 TICKET_COLUMNS = ("ticket_id", "customer_id", "opened_at", "resolved_at", "channel", "touchpoint")
 CONTACT_COLUMNS = ("contact_id", "customer_id", "ticket_id", "contacted_at", "kind")
@@ -49,7 +49,7 @@ def handoff_data_files(map_path: str | Path) -> tuple[Path, Path] | None:
     Returns None when neither pair is complete.
     """
     path = Path(map_path)
-    name = path.name.removesuffix(MAP_SUFFIX)
+    name = path.name.removesuffix(SUFFIX)
     for prefix in ([f"{name}."] if name else []) + [""]:
         tickets, contacts = path.parent / f"{prefix}{TICKETS_FILE}", path.parent / f"{prefix}{CONTACTS_FILE}"
         if tickets.is_file() and contacts.is_file():

@@ -27,11 +27,11 @@ import ipywidgets as w
 
 from cjmkit.errors import CjmError
 from cjmkit.model import Journey
+from cjmkit.store import SUFFIX
 
 MAPS_DIR_ENV = "CJMKIT_MAPS_DIR"
 BOKEHJS_IN_PAGE_ENV = "CJMKIT_BOKEHJS_IN_PAGE"
 """Set by ``cjmkit serve``, whose page template loads BokehJS itself: :func:`setup` then skips it."""
-SUFFIX = ".cjm.json"
 FEEDBACK_SHOWN = 5
 MAX_NAME = 200
 
@@ -107,11 +107,6 @@ def map_name_from_query(query: str | None) -> str | None:
 BOKEH_COMPONENTS = ["bokeh", "bokeh-widgets"]
 """The BokehJS bundles the map needs (core, and widgets for its Divs): 1.6 MB instead of 3.9 MB
 (no GL, tables or MathJax), which the browser of every visitor must parse before the map shows."""
-
-TICKETS = "tickets.csv"
-CARE_CONTACTS = "care_contacts.csv"
-"""Raw data beside the maps from which handoff health is measured (the layout of sample_data/);
-``NAME.tickets.csv`` and ``NAME.care_contacts.csv`` belong to ``NAME.cjm.json`` alone."""
 
 
 def setup() -> None:
@@ -198,7 +193,9 @@ def measure(
                 _log_exception()
                 notes.append("Handoff health is not shown: the ticket data could not be read.")
         else:
-            notes.append(f"Handoff health is not measured: no {TICKETS} and {CARE_CONTACTS} beside the map.")
+            notes.append(
+                f"Handoff health is not measured: no {m.TICKETS_FILE} and {m.CONTACTS_FILE} beside the map."
+            )
     return Measured(
         journey,
         status=status,
