@@ -67,3 +67,10 @@ def test_the_viewer_kernel_imports_neither_voila_nor_the_workshop():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_every_widget_the_package_names_can_be_imported_from_it():
+    import cjmkit.widgets as widgets
+
+    for name in widgets.__all__:
+        assert getattr(widgets, name).__name__ == name

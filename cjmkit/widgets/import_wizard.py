@@ -67,7 +67,8 @@ def _keep_replaced(target: Path, content: bytes) -> Path | None:
     Nothing is moved when there is no such file or it already holds exactly ``content``.
     """
     try:
-        if target.read_bytes() == content:
+        # sizes first: a large data file is read only when it may hold the same bytes
+        if target.stat().st_size == len(content) and target.read_bytes() == content:
             return None
     except FileNotFoundError:
         return None
