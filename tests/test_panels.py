@@ -51,7 +51,7 @@ def source(model, name: str) -> ColumnDataSource:
 def health() -> pd.DataFrame:
     tickets = pd.DataFrame(
         {"ticket_id": ["t1", "t2"], "customer_id": ["a", "b"], "touchpoint": "chat",
-         "resolved_at": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:00"])}
+         "resolved_at": pd.to_datetime(["2024-01-01 10:00", "2023-12-30 10:00"])}
     )  # fmt: skip
     contacts = pd.DataFrame(
         {"customer_id": ["a"], "ticket_id": ["t1"], "contacted_at": pd.to_datetime(["2024-01-01 12:00"])}

@@ -39,6 +39,7 @@ from cjmkit.metrics.satisfaction import (
     comments,
     feedback_frame,
     read_survey,
+    score_changes,
     scores,
     stage_scores,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "read_tickets",
     "refresh",
     "save_definition",
+    "score_changes",
     "scores",
     "stage_scores",
     "warnings",

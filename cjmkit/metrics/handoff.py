@@ -11,8 +11,15 @@ Tickets belong to the handoffs that start at their touchpoint (``Handoff.from_to
 ticket.touchpoint``); a ticket whose touchpoint starts no handoff is not counted (the number is
 in ``frame.attrs["unmatched_tickets"]``).
 
+A resolved ticket not followed up yet whose SLA has not run out at the time of the data
+(``as_of``: by default the latest timestamp in the tickets and contacts) is **waiting**: it is
+not judged yet, neither within SLA nor fallen through. The **median time to follow-up** is the
+Kaplan–Meier median (:func:`cjmkit.metrics.intervals.km_median`): a ticket never followed up
+counts as waiting at least until ``as_of`` (censored) instead of being left out, so a handoff
+whose slowest cases pile up is not shown as getting faster.
+
 A handoff is **weak** when less than ``weak_below`` percent (default :data:`WEAK_BELOW`, 80 %) of
-its resolved tickets were followed up within SLA.
+its judged tickets (resolved, not waiting) were followed up within SLA.
 
 Everything is vectorised (a merge on ticket ids and one ``merge_asof`` per customer), so
 200,000 tickets take well under two seconds.
@@ -27,6 +34,7 @@ import pandas as pd
 
 from cjmkit.metrics.aggregate import period_start
 from cjmkit.metrics.files import read_table
+from cjmkit.metrics.intervals import km_median, nps_interval, wilson
 from cjmkit.metrics.monitoring import format_value
 from cjmkit.model import Journey
 from cjmkit.store import SUFFIX
@@ -151,6 +159,30 @@ def follow_ups(tickets: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
     return resolved
 
 
+def data_time(tickets: pd.DataFrame, contacts: pd.DataFrame) -> pd.Timestamp:
+    """The time the data describes: the latest timestamp in the tickets and care contacts (NaT when none)."""
+    stamps = [
+        pd.to_datetime(frame[column]).max()
+        for frame, columns in ((tickets, ("opened_at", "resolved_at")), (contacts, ("contacted_at",)))
+        for column in columns
+        if column in frame and len(frame)
+    ]
+    stamps = [s for s in stamps if pd.notna(s)]
+    return max(stamps) if stamps else pd.NaT
+
+
+def _judged(matched: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Add ``within``, ``waiting`` and ``wait_hours`` (to follow-up, or to ``as_of`` while waiting)."""
+    followed = matched["followed_at"].notna()
+    waited = (pd.Timestamp(as_of) - matched["resolved_at"]).dt.total_seconds() / 3600.0
+    return matched.assign(
+        within=matched["hours"].notna() & (matched["hours"] <= matched["sla_hours"]),
+        waiting=~followed & (waited < matched["sla_hours"]),
+        wait_hours=matched["hours"].where(followed, waited.clip(lower=0.0)),
+        followed=followed,
+    )
+
+
 def _by_handoff(journey: Journey, frame: pd.DataFrame, default_sla_hours: float) -> pd.DataFrame:
     handoffs = pd.DataFrame(
         [
@@ -185,6 +217,7 @@ def handoff_health(
     *,
     weak_below: float = WEAK_BELOW,
     default_sla_hours: float = DEFAULT_SLA_HOURS,
+    as_of: pd.Timestamp | str | None = None,
 ) -> pd.DataFrame:
     """How well each handoff of the map works.
 
@@ -201,48 +234,65 @@ def handoff_health(
         Within-SLA share (%) below which a handoff is weak.
     default_sla_hours
         SLA for handoffs that have none.
+    as_of
+        The time of the data (default: its latest timestamp): tickets not followed up by then
+        are waiting (within their SLA) or fell through (past it).
 
     Returns
     -------
     DataFrame
         One row per handoff of the map, document order: ``handoff``, ``name``
         (``"Chat → Thank-you call"``), ``from_touchpoint``, ``to_touchpoint``, ``sla_hours``,
-        ``resolved`` (tickets), ``followed_up``, ``within_sla``, ``within_sla_pct`` (%, NaN
-        without tickets), ``median_hours`` (to follow-up, among followed-up tickets),
-        ``fell_through`` (resolved, never followed up), ``csat_followed``, ``csat_not_followed``
-        (CSAT %, from answers naming the ticket), ``nps_followed``, ``nps_not_followed``,
-        ``answers_followed``, ``answers_not_followed``, ``weak`` (bool), ``weak_below``,
-        ``status`` ("ok", "weak", "no data") and ``label`` (one line of text).
+        ``resolved`` (tickets), ``followed_up``, ``waiting`` (not followed up yet, SLA not run
+        out), ``within_sla``, ``within_sla_pct`` (% of resolved tickets that are not waiting;
+        NaN without any), ``within_sla_low``, ``within_sla_high`` (its Wilson 95 % interval),
+        ``median_hours`` (Kaplan–Meier median time to follow-up, tickets not followed up
+        counted as censored; NaN when fewer than half were ever followed up),
+        ``fell_through`` (resolved, not followed up, past the SLA), ``csat_followed``,
+        ``csat_not_followed`` (top-two-box CSAT %, from answers naming the ticket), each with
+        ``_low`` and ``_high`` (Wilson 95 %), ``nps_followed``, ``nps_not_followed`` (each with
+        an adjusted-Wald ``_low``/``_high``), ``answers_followed``, ``answers_not_followed``,
+        ``weak`` (bool), ``weak_below``, ``status`` ("ok", "weak", "no data") and ``label`` (one
+        line of text).
     """
     ups = follow_ups(tickets, contacts)
-    matched = _by_handoff(journey, ups, default_sla_hours)
-    matched["within"] = matched["hours"].notna() & (matched["hours"] <= matched["sla_hours"])
+    as_of = data_time(tickets, contacts) if as_of is None else pd.Timestamp(as_of)
+    matched = _judged(_by_handoff(journey, ups, default_sla_hours), as_of)
     grouped = matched.groupby("handoff", sort=False)
     stats = pd.DataFrame(
         {
             "resolved": grouped.size(),
             "followed_up": grouped["followed_at"].count(),
+            "waiting": grouped["waiting"].sum(),
             "within_sla": grouped["within"].sum(),
-            "median_hours": grouped["hours"].median(),
         }
     )
+    medians = {
+        str(name): km_median(group["wait_hours"].to_numpy(), group["followed"].to_numpy())
+        for name, group in grouped
+    }
     satisfaction = _satisfaction(matched, survey)
     rows = []
     for handoff in journey.handoffs:
         row = stats.loc[handoff.id].to_dict() if handoff.id in stats.index else {}
         resolved = int(row.get("resolved", 0))
         within = int(row.get("within_sla", 0))
-        share = 100.0 * within / resolved if resolved else np.nan
+        waiting = int(row.get("waiting", 0))
+        judged = resolved - waiting
+        share = 100.0 * within / judged if judged else np.nan
+        low, high = (100.0 * v for v in wilson(within, judged))
         sat = satisfaction.get(handoff.id, {})
-        weak = bool(resolved and share < weak_below)
+        weak = bool(judged and share < weak_below)
         sla = handoff.sla_hours if handoff.sla_hours is not None else default_sla_hours
         followed = int(row.get("followed_up", 0))
+        lost = resolved - followed - waiting
         if not resolved:
             label = "No resolved tickets yet"
+        elif not judged:
+            label = f"{waiting} waiting for their follow-up, none judged yet"
         else:
             label = (
-                f"{format_value(share, '%')} followed up within {format_value(sla, 'h')}; "
-                f"{resolved - followed} fell through"
+                f"{format_value(share, '%')} followed up within {format_value(sla, 'h')}; {lost} fell through"
             )
         rows.append(
             {
@@ -253,19 +303,24 @@ def handoff_health(
                 "sla_hours": float(sla),
                 "resolved": resolved,
                 "followed_up": followed,
+                "waiting": waiting,
                 "within_sla": within,
                 "within_sla_pct": share,
-                "median_hours": float(row.get("median_hours", np.nan)),
-                "fell_through": resolved - followed,
-                "csat_followed": sat.get(("csat", True), np.nan),
-                "csat_not_followed": sat.get(("csat", False), np.nan),
-                "nps_followed": sat.get(("nps", True), np.nan),
-                "nps_not_followed": sat.get(("nps", False), np.nan),
+                "within_sla_low": float(low),
+                "within_sla_high": float(high),
+                "median_hours": medians.get(handoff.id, np.nan),
+                "fell_through": lost,
+                **{
+                    f"{score}_{side}{part}": sat.get((score + part, followed_flag), np.nan)
+                    for score in ("csat", "nps")
+                    for side, followed_flag in (("followed", True), ("not_followed", False))
+                    for part in ("", "_low", "_high")
+                },
                 "answers_followed": int(sat.get(("n", True), 0)),
                 "answers_not_followed": int(sat.get(("n", False), 0)),
                 "weak": weak,
                 "weak_below": float(weak_below),
-                "status": "no data" if not resolved else ("weak" if weak else "ok"),
+                "status": "no data" if not judged else ("weak" if weak else "ok"),
                 "label": label,
             }
         )
@@ -276,10 +331,13 @@ def handoff_health(
 
 
 _COLUMNS = [
-    "handoff", "name", "from_touchpoint", "to_touchpoint", "sla_hours", "resolved", "followed_up",
-    "within_sla", "within_sla_pct", "median_hours", "fell_through", "csat_followed", "csat_not_followed",
-    "nps_followed", "nps_not_followed", "answers_followed", "answers_not_followed", "weak", "weak_below",
-    "status", "label",
+    "handoff", "name", "from_touchpoint", "to_touchpoint", "sla_hours", "resolved", "followed_up", "waiting",
+    "within_sla", "within_sla_pct", "within_sla_low", "within_sla_high", "median_hours", "fell_through",
+    "csat_followed", "csat_followed_low", "csat_followed_high",
+    "csat_not_followed", "csat_not_followed_low", "csat_not_followed_high",
+    "nps_followed", "nps_followed_low", "nps_followed_high",
+    "nps_not_followed", "nps_not_followed_low", "nps_not_followed_high",
+    "answers_followed", "answers_not_followed", "weak", "weak_below", "status", "label",
 ]  # fmt: skip
 
 
@@ -297,15 +355,19 @@ def _satisfaction(
         return {}
     joined["followed"] = joined["followed_at"].notna()
     csat, nps = joined["csat"].astype("float64"), joined["nps"].astype("float64")
-    joined["csat_top"] = (csat >= 4).astype("float64").where(csat.notna())
-    joined["nps_score"] = np.where(nps >= 9, 100.0, np.where(nps <= 6, -100.0, 0.0))
-    joined["nps_score"] = joined["nps_score"].where(nps.notna())
     out: dict[str, dict[tuple[str, bool], float]] = {}
     for (handoff, followed), group in joined.groupby(["handoff", "followed"]):
         entry = out.setdefault(str(handoff), {})
-        entry[("csat", bool(followed))] = float(group["csat_top"].mean() * 100.0)
-        entry[("nps", bool(followed))] = float(group["nps_score"].mean())
-        entry[("n", bool(followed))] = float(len(group))
+        answers, ratings = csat[group.index].dropna(), nps[group.index].dropna()
+        top, pro, det = int((answers >= 4).sum()), int((ratings >= 9).sum()), int((ratings <= 6).sum())
+        key = bool(followed)
+        entry[("csat", key)] = 100.0 * top / len(answers) if len(answers) else np.nan
+        low, high = wilson(top, len(answers))
+        entry[("csat_low", key)], entry[("csat_high", key)] = 100.0 * float(low), 100.0 * float(high)
+        entry[("nps", key)] = 100.0 * (pro - det) / len(ratings) if len(ratings) else np.nan
+        low, high = nps_interval(pro, det, len(ratings))
+        entry[("nps_low", key)], entry[("nps_high", key)] = float(low), float(high)
+        entry[("n", key)] = float(len(group))
     return out
 
 
@@ -315,8 +377,10 @@ def fell_through(
     contacts: pd.DataFrame,
     *,
     default_sla_hours: float = DEFAULT_SLA_HOURS,
+    as_of: pd.Timestamp | str | None = None,
 ) -> pd.DataFrame:
-    """The customers who fell through: resolved tickets never followed up by care.
+    """The customers who fell through: resolved tickets not followed up by care within their SLA
+    and still not followed up at ``as_of`` (default: the data's latest timestamp).
 
     Returns
     -------
@@ -324,8 +388,9 @@ def fell_through(
         ``handoff``, ``ticket_id``, ``customer_id``, ``touchpoint``, ``resolved_at``, oldest
         first.
     """
-    matched = _by_handoff(journey, follow_ups(tickets, contacts), default_sla_hours)
-    lost = matched[matched["followed_at"].isna()]
+    as_of = data_time(tickets, contacts) if as_of is None else pd.Timestamp(as_of)
+    matched = _judged(_by_handoff(journey, follow_ups(tickets, contacts), default_sla_hours), as_of)
+    lost = matched[~matched["followed"] & ~matched["waiting"]]
     columns = ["handoff", "ticket_id", "customer_id", "touchpoint", "resolved_at"]
     return lost.sort_values("resolved_at", kind="stable")[columns].reset_index(drop=True)
 
@@ -337,18 +402,40 @@ def handoff_trend(
     *,
     period: str = "month",
     default_sla_hours: float = DEFAULT_SLA_HOURS,
+    as_of: pd.Timestamp | str | None = None,
 ) -> pd.DataFrame:
-    """Within-SLA share per handoff and period of resolution (to chart it or store it as a KPI).
+    """Within-SLA share and median time to follow-up per handoff and period of resolution.
+
+    To chart it or store it as a KPI. Tickets still waiting (SLA not run out at ``as_of``) are
+    not judged; the median is Kaplan–Meier's (tickets not followed up count as censored), so
+    the latest periods, whose slow cases are still waiting, do not look faster than they are.
 
     Returns
     -------
     DataFrame
-        ``handoff``, ``period`` (first day), ``resolved``, ``within_sla``, ``within_sla_pct``.
+        ``handoff``, ``period`` (first day), ``resolved``, ``waiting``, ``within_sla``,
+        ``within_sla_pct`` (of resolved tickets not waiting), ``within_sla_low``,
+        ``within_sla_high`` (Wilson 95 %), ``median_hours`` (Kaplan–Meier).
     """
-    matched = _by_handoff(journey, follow_ups(tickets, contacts), default_sla_hours)
-    matched["within"] = matched["hours"].notna() & (matched["hours"] <= matched["sla_hours"])
+    as_of = data_time(tickets, contacts) if as_of is None else pd.Timestamp(as_of)
+    matched = _judged(_by_handoff(journey, follow_ups(tickets, contacts), default_sla_hours), as_of)
     matched["period"] = period_start(matched["resolved_at"].to_numpy(), period)
     grouped = matched.groupby(["handoff", "period"])
-    out = pd.DataFrame({"resolved": grouped.size(), "within_sla": grouped["within"].sum()}).reset_index()
-    out["within_sla_pct"] = 100.0 * out["within_sla"] / out["resolved"]
-    return out
+    out = pd.DataFrame(
+        {
+            "resolved": grouped.size(),
+            "waiting": grouped["waiting"].sum(),
+            "within_sla": grouped["within"].sum(),
+            "median_hours": grouped.apply(
+                lambda g: km_median(g["wait_hours"].to_numpy(), g["followed"].to_numpy()),
+                include_groups=False,
+            ),
+        }
+    ).reset_index()
+    judged = out["resolved"] - out["waiting"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["within_sla_pct"] = 100.0 * out["within_sla"] / judged
+    low, high = wilson(out["within_sla"], judged)
+    out["within_sla_low"], out["within_sla_high"] = 100.0 * low, 100.0 * high
+    columns = ["handoff", "period", "resolved", "waiting", "within_sla", "within_sla_pct"]
+    return out[[*columns, "within_sla_low", "within_sla_high", "median_hours"]]

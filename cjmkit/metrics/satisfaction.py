@@ -3,17 +3,21 @@
 Definitions
 -----------
 CSAT
-    Share of 4 and 5 answers on a 1–5 scale, in percent (0…100).
+    By default the **top-two-box** share: answers of 4 and 5 on a 1–5 scale, in percent
+    (0…100), with a Wilson 95 % interval. ``csat="mean"`` gives the mean answer (1…5) with a
+    t-interval instead.
 NPS
     Share of promoters (9–10) minus share of detractors (0–6) on a 0–10 scale, × 100
-    (−100…+100).
+    (−100…+100), with an adjusted-Wald 95 % interval.
 CES
     Mean answer on the 1–7 CES 2.0 scale ("the company made it easy to handle my issue";
-    7 = strongly agree, so higher is easier).
+    7 = strongly agree, so higher is easier), with a t-interval.
 
-Each score comes with its number of answers (``csat_n``, ``nps_n``, ``ces_n``); a group with
+Each score comes with its number of answers (``csat_n``, ``nps_n``, ``ces_n``) and its 95 %
+interval (``csat_low``/``csat_high``, ...; see :mod:`cjmkit.metrics.intervals`); a group with
 fewer than :data:`MIN_RESPONSES` (30) answers to any score it shows is flagged ``low_n``: read
-such scores as anecdotes, not measurements.
+such scores as anecdotes, not measurements. :func:`score_changes` says, period by period,
+whether a score changed significantly (95 %) or shows "no clear change".
 
 Responses come from a survey export (:func:`read_survey`, columns ``response_id, customer_id,
 ticket_id, submitted_at, touchpoint, stage, persona, csat, nps, ces, comment``) or from the map's
@@ -33,6 +37,15 @@ from cjmkit.edits import Editor
 from cjmkit.errors import InvalidEdit
 from cjmkit.metrics.aggregate import period_start
 from cjmkit.metrics.files import read_table
+from cjmkit.metrics.intervals import (
+    change_words,
+    mean_change,
+    nps_change,
+    nps_interval,
+    proportion_change,
+    t_interval,
+    wilson,
+)
 from cjmkit.metrics.monitoring import MIN_RESPONSES
 from cjmkit.model import Journey, Note, slugify
 
@@ -99,35 +112,18 @@ def _with_stage(responses: pd.DataFrame, journey: Journey | None) -> pd.DataFram
     return responses.assign(stage=stage.where(stage != "", from_tp))
 
 
-def scores(
-    responses: pd.DataFrame,
-    by: str | Sequence[str] = (),
-    *,
-    period: str | None = None,
-    journey: Journey | None = None,
-) -> pd.DataFrame:
-    """CSAT, NPS and CES per group (and per period).
+CSAT_DEFINITIONS = ("top2", "mean")
+"""``top2``: share of 4–5 answers in % (the default); ``mean``: mean answer 1–5."""
 
-    Parameters
-    ----------
-    responses
-        A survey frame (:func:`read_survey` or :func:`feedback_frame`).
-    by
-        Column(s) to group by: ``"touchpoint"``, ``"stage"``, ``"persona"`` (none: overall).
-    period
-        ``"day"``, ``"week"`` or ``"month"``: also group by the period of ``submitted_at``.
-    journey
-        When given, an empty stage is taken from the response's touchpoint on the map.
+SCORE_COLUMNS = [
+    "responses", "csat", "csat_low", "csat_high", "csat_n", "nps", "nps_low", "nps_high", "nps_n",
+    "ces", "ces_low", "ces_high", "ces_n", "low_n",
+]  # fmt: skip
+"""The columns :func:`scores` adds after the group columns (and ``period``)."""
 
-    Returns
-    -------
-    DataFrame
-        The group columns, ``period`` (when asked), ``responses``, ``csat`` (%), ``csat_n``,
-        ``nps`` (points), ``nps_n``, ``ces`` (mean), ``ces_n``, ``low_n`` (some score shown
-        comes from fewer than :data:`MIN_RESPONSES` answers). Groups with an empty key
-        are left out.
-    """
-    keys = [by] if isinstance(by, str) else list(by)
+
+def _answer_sums(responses: pd.DataFrame, keys: list[str], period: str | None, journey: Journey | None):
+    """Per group: counts and sums of the answers, from which every score and interval follows."""
     frame = _with_stage(responses, journey)
     work = pd.DataFrame(index=frame.index)
     for key in keys:
@@ -137,6 +133,7 @@ def scores(
         work["period"] = period_start(pd.to_datetime(frame["submitted_at"]).to_numpy(), period)
         group.append("period")
     csat, nps, ces = (frame[c].astype("float64") for c in ("csat", "nps", "ces"))
+    work["csat"] = csat
     work["csat_top"] = (csat >= 4).astype("float64").where(csat.notna())
     work["promoter"] = (nps >= 9).astype("float64").where(nps.notna())
     work["detractor"] = (nps <= 6).astype("float64").where(nps.notna())
@@ -149,19 +146,40 @@ def scores(
         work["all"] = "all"
         group = ["all"]
     grouped = work.groupby(group, sort=True)
-    out = pd.DataFrame(
+    sums = pd.DataFrame(
         {
             "responses": grouped.size(),
-            "csat": grouped["csat_top"].mean() * 100.0,
-            "csat_n": grouped["csat_top"].count(),
-            "nps": (grouped["promoter"].mean() - grouped["detractor"].mean()) * 100.0,
+            "csat_top": grouped["csat_top"].sum(),
+            "csat_mean": grouped["csat"].mean(),
+            "csat_sd": grouped["csat"].std(ddof=1),
+            "csat_n": grouped["csat"].count(),
+            "promoters": grouped["promoter"].sum(),
+            "detractors": grouped["detractor"].sum(),
             "nps_n": grouped["promoter"].count(),
             "ces": grouped["ces"].mean(),
+            "ces_sd": grouped["ces"].std(ddof=1),
             "ces_n": grouped["ces"].count(),
         }
     ).reset_index()
     if group == ["all"]:
-        out = out.drop(columns="all")
+        sums = sums.drop(columns="all")
+    return sums
+
+
+def _scored(sums: pd.DataFrame, csat: str) -> pd.DataFrame:
+    """The scores and their 95 % intervals from :func:`_answer_sums`."""
+    out = sums.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if csat == "mean":
+            out["csat"] = out["csat_mean"]
+            out["csat_low"], out["csat_high"] = t_interval(out["csat"], out["csat_sd"], out["csat_n"])
+        else:
+            out["csat"] = 100.0 * out["csat_top"] / out["csat_n"]
+            low, high = wilson(out["csat_top"], out["csat_n"])
+            out["csat_low"], out["csat_high"] = 100.0 * low, 100.0 * high
+        out["nps"] = 100.0 * (out["promoters"] - out["detractors"]) / out["nps_n"]
+        out["nps_low"], out["nps_high"] = nps_interval(out["promoters"], out["detractors"], out["nps_n"])
+        out["ces_low"], out["ces_high"] = t_interval(out["ces"], out["ces_sd"], out["ces_n"])
     counts = out[["csat_n", "nps_n", "ces_n"]].to_numpy()
     shown = counts > 0
     out["low_n"] = ((counts < MIN_RESPONSES) & shown).any(axis=1) | ~shown.any(axis=1)
@@ -170,33 +188,125 @@ def scores(
     return out
 
 
-def stage_scores(responses: pd.DataFrame, journey: Journey) -> pd.DataFrame:
+def _check_csat(csat: str) -> None:
+    if csat not in CSAT_DEFINITIONS:
+        raise InvalidEdit(f"csat must be one of {', '.join(CSAT_DEFINITIONS)}, not {csat!r}")
+
+
+def scores(
+    responses: pd.DataFrame,
+    by: str | Sequence[str] = (),
+    *,
+    period: str | None = None,
+    journey: Journey | None = None,
+    csat: str = "top2",
+) -> pd.DataFrame:
+    """CSAT, NPS and CES per group (and per period), each with its n and 95 % interval.
+
+    Parameters
+    ----------
+    responses
+        A survey frame (:func:`read_survey` or :func:`feedback_frame`).
+    by
+        Column(s) to group by: ``"touchpoint"``, ``"stage"``, ``"persona"`` (none: overall).
+    period
+        ``"day"``, ``"week"`` or ``"month"``: also group by the period of ``submitted_at``.
+    journey
+        When given, an empty stage is taken from the response's touchpoint on the map.
+    csat
+        ``"top2"`` (default): CSAT is the share of 4–5 answers in % with a Wilson interval;
+        ``"mean"``: the mean answer 1–5 with a t-interval.
+
+    Returns
+    -------
+    DataFrame
+        The group columns, ``period`` (when asked), ``responses``, ``csat``, ``csat_low``,
+        ``csat_high`` (the 95 % interval), ``csat_n``, ``nps`` (points), ``nps_low``,
+        ``nps_high``, ``nps_n``, ``ces`` (mean), ``ces_low``, ``ces_high``, ``ces_n``,
+        ``low_n`` (some score shown comes from fewer than :data:`MIN_RESPONSES` answers).
+        Intervals are NaN where they cannot be computed (no answers; a mean from one answer).
+        Groups with an empty key are left out.
+    """
+    _check_csat(csat)
+    keys = [by] if isinstance(by, str) else list(by)
+    sums = _answer_sums(responses, keys, period, journey)
+    group = [*keys, *(["period"] if period is not None else [])]
+    return _scored(sums, csat)[[*group, *SCORE_COLUMNS]]
+
+
+def score_changes(
+    responses: pd.DataFrame,
+    by: str | Sequence[str] = (),
+    *,
+    period: str = "month",
+    journey: Journey | None = None,
+    csat: str = "top2",
+) -> pd.DataFrame:
+    """How each score moved from one period to the next, and whether that is a real change.
+
+    A change is called ``"better"`` or ``"worse"`` only when it is significant at 95 % (see
+    :mod:`cjmkit.metrics.intervals`); otherwise it is ``"no clear change"``.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`scores` (by group and period, oldest first) plus, for each of
+        ``csat``, ``nps`` and ``ces``: ``{score}_change`` (this period minus the previous one
+        of the same group), ``{score}_p`` (two-sided p-value) and ``{score}_trend`` (``"better"``,
+        ``"worse"``, ``"no clear change"``, ``"too few answers"`` when either period has fewer than
+        :data:`MIN_RESPONSES`, or ``""`` for a group's first period).
+    """
+    _check_csat(csat)
+    keys = [by] if isinstance(by, str) else list(by)
+    sums = _answer_sums(responses, keys, period, journey)
+    out = _scored(sums, csat)
+    previous = out.groupby(keys, sort=False).shift(1) if keys else out.shift(1)
+    out["csat_change"] = out["csat"] - previous["csat"]
+    if csat == "mean":
+        out["csat_p"] = mean_change(
+            previous["csat"],
+            previous["csat_sd"],
+            previous["csat_n"],
+            out["csat"],
+            out["csat_sd"],
+            out["csat_n"],
+        )
+    else:
+        out["csat_p"] = proportion_change(
+            previous["csat_top"], previous["csat_n"], out["csat_top"], out["csat_n"]
+        )
+    out["nps_change"] = out["nps"] - previous["nps"]
+    out["nps_p"] = nps_change(
+        previous["promoters"], previous["detractors"], previous["nps_n"],
+        out["promoters"], out["detractors"], out["nps_n"],
+    )  # fmt: skip
+    out["ces_change"] = out["ces"] - previous["ces"]
+    out["ces_p"] = mean_change(
+        previous["ces"], previous["ces_sd"], previous["ces_n"], out["ces"], out["ces_sd"], out["ces_n"]
+    )
+    for score in ("csat", "nps", "ces"):
+        few = (out[f"{score}_n"] < MIN_RESPONSES) | (previous[f"{score}_n"] < MIN_RESPONSES)
+        words = [change_words(c, p) for c, p in zip(out[f"{score}_change"], out[f"{score}_p"], strict=True)]
+        out[f"{score}_trend"] = np.where(few & previous[f"{score}_n"].notna(), "too few answers", words)
+    extra = [f"{score}_{part}" for score in ("csat", "nps", "ces") for part in ("change", "p", "trend")]
+    return out[[*keys, "period", *SCORE_COLUMNS, *extra]].reset_index(drop=True)
+
+
+def stage_scores(responses: pd.DataFrame, journey: Journey, *, csat: str = "top2") -> pd.DataFrame:
     """Scores per stage of the map, in stage order, every stage present (NaN when unanswered).
 
     Returns the columns of :func:`scores` plus ``name`` (the stage's name).
     """
-    found = scores(responses, "stage", journey=journey).set_index("stage")
+    found = scores(responses, "stage", journey=journey, csat=csat).set_index("stage")
     rows = []
     for stage in journey.stages:
         row = found.loc[stage.id].to_dict() if stage.id in found.index else {}
-        rows.append(
-            {
-                "stage": stage.id,
-                "name": stage.name,
-                "responses": int(row.get("responses", 0)),
-                "csat": row.get("csat", np.nan),
-                "csat_n": int(row.get("csat_n", 0)),
-                "nps": row.get("nps", np.nan),
-                "nps_n": int(row.get("nps_n", 0)),
-                "ces": row.get("ces", np.nan),
-                "ces_n": int(row.get("ces_n", 0)),
-                "low_n": bool(row.get("low_n", True)),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=["stage", "name", "responses", "csat", "csat_n", "nps", "nps_n", "ces", "ces_n", "low_n"],
-    )
+        values = {column: row.get(column, np.nan) for column in SCORE_COLUMNS}
+        for column in ("responses", "csat_n", "nps_n", "ces_n"):
+            values[column] = int(row.get(column, 0))
+        values["low_n"] = bool(row.get("low_n", True))
+        rows.append({"stage": stage.id, "name": stage.name, **values})
+    return pd.DataFrame(rows, columns=["stage", "name", *SCORE_COLUMNS])
 
 
 def comments(responses: pd.DataFrame, touchpoint: str | None = None) -> pd.DataFrame:

@@ -236,8 +236,10 @@ def satisfaction_panel(
         Its data source is named ``satisfaction``.
     """
     names = [no_math(_fit(str(n), 18)) for n in stages["name"]] or ["(no stages)"]
-    labels = []
+    labels, nps, ces = [], [], []
     for _, row in stages.iterrows():
+        nps.append(score_text(row, "nps", "{:+.0f}"))
+        ces.append(score_text(row, "ces", "{:.1f}"))
         if not np.isfinite(row["csat"]):
             labels.append("no answers")
             continue
@@ -246,12 +248,17 @@ def satisfaction_panel(
     data = {
         "stage": names[: len(stages)],
         "csat": [float(v) if np.isfinite(v) else 0.0 for v in stages["csat"]],
-        "nps": [float(v) if np.isfinite(v) else np.nan for v in stages["nps"]],
-        "ces": [float(v) if np.isfinite(v) else np.nan for v in stages["ces"]],
+        "low": [float(v) if np.isfinite(v) else np.nan for v in stages.get("csat_low", stages["csat"])],
+        "high": [float(v) if np.isfinite(v) else np.nan for v in stages.get("csat_high", stages["csat"])],
+        "interval": [score_text(row, "csat", "{:.0f} %") for _, row in stages.iterrows()],
+        "label_y": [],
+        "nps": nps,
+        "ces": ces,
         "answers": [int(v) for v in stages["csat_n"]],
         "label": labels,
         "alpha": [0.35 if low else 0.9 for low in stages["low_n"]],
     }
+    data["label_y"] = [h if np.isfinite(h) else c for h, c in zip(data["high"], data["csat"], strict=True)]
     source = ColumnDataSource(data, name="satisfaction")
     fig = figure(
         x_range=names,
@@ -266,7 +273,9 @@ def satisfaction_panel(
     )
     fig.vbar(x="stage", top="csat", width=0.7, fill_color=STATUS_STYLES["ok"][2], fill_alpha="alpha",
              line_color=None, source=source)  # fmt: skip
-    fig.text(x="stage", y="csat", text="label", text_align="center", text_baseline="bottom", y_offset=-4,
+    # the 95 % interval as a whisker; the label sits above it
+    fig.segment(x0="stage", y0="low", x1="stage", y1="high", line_color=INK, line_width=2, source=source)
+    fig.text(x="stage", y="label_y", text="label", text_align="center", text_baseline="bottom", y_offset=-4,
              text_font=FONT, text_font_size="12px", text_color=INK, source=source)  # fmt: skip
     fig.add_layout(
         Span(location=target, dimension="width", line_dash="dashed", line_color=MUTED, line_width=2)
@@ -282,11 +291,26 @@ def satisfaction_panel(
     fig.title.text_font_size = "16px"
     fig.select_one(HoverTool).tooltips = [
         ("Stage", "@stage"),
-        ("CSAT", "@label"),
-        ("NPS", "@nps{0}"),
-        ("CES", "@ces{0.0}"),
+        ("CSAT", "@interval"),
+        ("NPS", "@nps"),
+        ("CES", "@ces"),
     ]
     return fig
+
+
+def score_text(row: Any, score: str, form: str) -> str:
+    """A score with its 95 % interval and n: ``"72 % (68–75 %, n=140)"``; ``"–"`` without answers.
+
+    ``row`` has ``{score}``, ``{score}_n`` and, when known, ``{score}_low`` and ``{score}_high``.
+    """
+    value, n = row.get(score, np.nan), row.get(f"{score}_n", 0)
+    if value is None or not np.isfinite(value):
+        return "–"
+    low, high = row.get(f"{score}_low", np.nan), row.get(f"{score}_high", np.nan)
+    text = form.format(value)
+    if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
+        return f"{text} (95 %: {form.format(low)} to {form.format(high)}, n={int(n)})"
+    return f"{text} (n={int(n)})"
 
 
 def handoff_panel(health: pd.DataFrame, *, title: str = "Support → care handoffs") -> Any:
@@ -307,7 +331,8 @@ def handoff_panel(health: pd.DataFrame, *, title: str = "Support → care handof
     fig = _blank_figure(height, title=title)
     left, right = 430.0, 640.0
     data: dict[str, list[Any]] = {
-        k: [] for k in ("y", "name", "bar", "share", "badge", "colour", "fill", "detail", "handoff")
+        k: []
+        for k in ("y", "name", "bar", "share", "badge", "colour", "fill", "detail", "interval", "handoff")
     }
     for i, (_, row) in enumerate(health.iterrows()):
         y = 20 + i * ROW + ROW / 2
@@ -328,8 +353,18 @@ def handoff_panel(health: pd.DataFrame, *, title: str = "Support → care handof
         data["fill"].append(fill)
         median = row["median_hours"]
         detail = f"{int(row['fell_through'])} fell through"
+        if int(row.get("waiting", 0)):
+            detail += f" · {int(row['waiting'])} waiting"
         if np.isfinite(median):
             detail += f" · median {median:.1f} h"
+        elif int(row["resolved"]):
+            detail += " · median unknown (over half not followed up)"
+        low, high = row.get("within_sla_low", np.nan), row.get("within_sla_high", np.nan)
+        data["interval"].append(
+            f"95 %: {low:.0f} to {high:.0f} % of {int(row['resolved']) - int(row.get('waiting', 0))} tickets"
+            if np.isfinite(low) and np.isfinite(high)
+            else "–"
+        )
         data["detail"].append(detail)
         data["handoff"].append(no_math(str(row["handoff"])))
     source = ColumnDataSource(data, name="handoffs")
@@ -352,7 +387,12 @@ def handoff_panel(health: pd.DataFrame, *, title: str = "Support → care handof
              text_font_size="11px", text_align="center", text_font=FONT)  # fmt: skip
     if len(health) == 0:
         fig.text(x=[20], y=[40], text=["No handoffs on this map."], text_color=MUTED, text_font=FONT)
-    fig.select_one(HoverTool).tooltips = [("Handoff", "@name"), ("Within SLA", "@share"), ("", "@detail")]
+    fig.select_one(HoverTool).tooltips = [
+        ("Handoff", "@name"),
+        ("Within SLA", "@share"),
+        ("Interval", "@interval"),
+        ("", "@detail"),
+    ]
     return fig
 
 
