@@ -4,6 +4,10 @@ Each group of subcommands lives in a module of :mod:`cjmkit.commands` with a
 ``register(subparsers)`` function that adds its parsers and sets ``func`` on them; ``func``
 takes the parsed arguments and returns the exit code. Every :class:`~cjmkit.errors.CjmError`
 becomes one line on stderr and exit code 2, never a traceback.
+
+Whatever a command prints passes through :class:`PrintableStream`: text from a map (a title, a
+name, a file name in an error) cannot move the cursor, retitle the terminal or hide text with
+escape codes.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from cjmkit import __version__
 from cjmkit.errors import CjmError
@@ -31,6 +36,42 @@ COMMAND_MODULES = (
 """Modules that add subcommands, in the order they appear in ``cjmkit --help``."""
 
 
+_UNPRINTABLE = dict.fromkeys(
+    [
+        *range(0x00, 0x09),
+        *range(0x0B, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+"""C0 and C1 control characters (tab and newline kept) and bidirectional overrides."""
+
+
+def printable(text: str) -> str:
+    """Return ``text`` without control characters (escape sequences) or bidirectional overrides."""
+    return text.translate(_UNPRINTABLE)
+
+
+class PrintableStream:
+    """A text stream that drops control characters from what is written (see :func:`printable`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` without its control characters."""
+        return self._stream.write(printable(text))
+
+    def writelines(self, lines: Any) -> None:
+        """Write each line without its control characters."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the whole command line."""
     parser = argparse.ArgumentParser(
@@ -47,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 2 for a problem the user can fix)."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

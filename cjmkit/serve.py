@@ -9,6 +9,10 @@ folder, and refuses ``.ipynb``/``.py`` anyway). The folder of maps reaches the k
 
 Every security-relevant Voila setting is given on Voila's command line, which wins over any
 ``voila.json`` lying around, and Voila reads config files only from the private folder.
+
+Every request passes :class:`cjmkit.web.Guard` before any handler runs (Host, Origin, and the
+token of ``cjmkit workshop``); ``serve(handlers=...)`` mounts more plain tornado handlers behind
+it (see :mod:`cjmkit.web`). The Voila application itself is :mod:`cjmkit.voila_app`.
 """
 
 from __future__ import annotations
@@ -22,9 +26,12 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cjmkit.errors import CjmError
+
+if TYPE_CHECKING:
+    from cjmkit.web import Guard
 
 DEFAULT_PORT = 8866
 DEFAULT_PREHEAT = 2
@@ -32,7 +39,6 @@ DEFAULT_PREHEAT = 2
 (``benchmarks/bench_serve.py``, five visitors back to back), for about 160 MB of memory per
 waiting kernel."""
 TEMPLATE = "cjmkit"
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 VIEWER_CELLS: tuple[str, ...] = (
     "from cjmkit.widgets import viewer\n\nviewer.setup()",
@@ -51,8 +57,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def viewer_notebook(cells: Sequence[str] = VIEWER_CELLS) -> dict[str, Any]:
-    """Return the viewer notebook (nbformat 4 JSON data) made of ``cells``."""
+def viewer_notebook(cells: Sequence[str] = VIEWER_CELLS, title: str | None = None) -> dict[str, Any]:
+    """Return the viewer notebook (nbformat 4 JSON data) made of ``cells``.
+
+    ``title`` is the page's title; None lets the notebook's output give it (as the viewer does).
+    """
     return {
         "cells": [
             {
@@ -68,7 +77,7 @@ def viewer_notebook(cells: Sequence[str] = VIEWER_CELLS) -> dict[str, Any]:
         "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
-            "title": "cjmkit",
+            **({"title": title} if title else {"cjmkit": {"title_in_page": True}}),
         },
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -93,9 +102,15 @@ def _template_installed() -> bool:
 
 
 def check_port(host: str, port: int) -> None:
-    """Raise :class:`CjmError` when ``host:port`` cannot be listened on."""
+    """Raise :class:`CjmError` when ``host:port`` cannot be listened on.
+
+    Binds the way the server will (``SO_REUSEADDR``, as tornado does), so a server stopped a
+    moment ago does not keep its port "in use" for a minute.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as sock:
+        if os.name != "nt":  # on Windows the option means something else (port stealing)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as error:
@@ -104,13 +119,33 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-def listening_message(host: str, port: int) -> str:
-    """The line printed at start: where the server listens and who can reach it."""
+def listening_message(
+    host: str, port: int, *, token: str | None = None, action: str = "view these maps"
+) -> str:
+    """The line printed at start: the address to open, and plainly who else can ``action``.
+
+    With a ``token`` the address carries it (``?token=...``): it is what a browser must open.
+    """
+    from cjmkit.web import ALL_INTERFACES, LOCAL_HOSTS, TOKEN_PARAM  # (tornado: not at CLI start-up)
+
+    query = f"?{TOKEN_PARAM}={token}" if token else ""
+    if host in ALL_INTERFACES:
+        who = "anyone on the network who has this link" if token else "anyone who can reach this port"
+        return (
+            f"Listening on every network interface, port {port}: {who} can {action}. Open "
+            f"http://127.0.0.1:{port}/{query} on this machine, or "
+            f"http://<this machine's address>:{port}/{query} from another one."
+        )
     shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}/"
+    url = f"http://{shown}:{port}/{query}"
     if host in LOCAL_HOSTS:
-        return f"Listening on {url} (local only; use --host to share)"
-    return f"Listening on {url} (reachable by anyone who can reach this host; no login is asked)"
+        return f"Listening on {url} (this machine only; use --host to share)"
+    who = (
+        "anyone who can reach this address and has this link"
+        if token
+        else "anyone who can reach this address"
+    )
+    return f"Listening on {url}: {who} can {action} (no login is asked)."
 
 
 def voila_argv(notebook: Path, host: str, port: int, private_dir: Path, *, preheat: int = 0) -> list[str]:
@@ -153,42 +188,10 @@ def _tornado_settings() -> dict[str, Any]:
     }
 
 
-def _voila_class() -> type:
-    from bokeh.util.paths import bokehjs_path
-    from voila.app import Voila
-    from voila.tornado.handler import TornadoVoilaHandler
+def _voila_class(guard: Guard, handlers: Sequence[tuple[Any, ...]] = ()) -> type:
+    from cjmkit.voila_app import voila_class
 
-    class PageHandler(TornadoVoilaHandler):
-        """Voila's page handler, which also gives the page its ``_xsrf`` cookie.
-
-        When a visitor leaves, Voila's page asks the server to shut its kernel down, sending the
-        ``_xsrf`` cookie's value; Voila's own handler never sets that cookie, so the request was
-        refused (403) and every visitor's kernel (about 160 MB) stayed until culled.
-        """
-
-        async def prepare(self, *args: Any, **kwargs: Any) -> None:
-            await super().prepare(*args, **kwargs)
-            self.xsrf_token  # noqa: B018 (reading the token sets the cookie)
-
-    class CjmkitVoila(Voila):
-        """Voila that also serves BokehJS (the files of the installed bokeh) under /voila/static/js/.
-
-        The cjmkit template loads BokehJS from there with two <script> tags: the browser fetches
-        and parses plain files (cacheable) instead of 1.6 MB of JavaScript embedded in a cell
-        output, which made the first paint of a map about 3 s slower.
-        """
-
-        def setup_template_dirs(self) -> None:
-            super().setup_template_dirs()
-            self.static_paths.append(str(bokehjs_path()))
-
-        def init_handlers(self) -> list[Any]:
-            return [
-                (route[0], PageHandler, *route[2:]) if route[1] is TornadoVoilaHandler else route
-                for route in super().init_handlers()
-            ]
-
-    return CjmkitVoila
+    return voila_class(guard, handlers)
 
 
 KERNEL_CONFIG = "c.IPKernelApp.log_level = 'ERROR'\n"
@@ -232,8 +235,15 @@ def serve(
     notebook: str | os.PathLike[str] | None = None,
     preheat: int = DEFAULT_PREHEAT,
     print_fn: Callable[[str], None] = print,
+    token: str | None = None,
+    handlers: Sequence[tuple[Any, ...]] = (),
+    intro: str | None = None,
+    action: str = "view these maps",
 ) -> int:
     """Serve the read-only viewer for the maps of ``maps_dir`` until interrupted.
+
+    Every request passes :class:`cjmkit.web.Guard` first (Host, Origin, and ``token`` when
+    given): see :mod:`cjmkit.web`.
 
     Parameters
     ----------
@@ -248,6 +258,15 @@ def serve(
         (imports, BokehJS); 0 starts one kernel per visit, after the request.
     print_fn
         Where the start message goes.
+    token
+        A secret every visitor must bring (``?token=`` once, then a cookie); None asks none.
+    handlers
+        Plain tornado handlers ``(pattern, class[, kwargs])`` mounted in front of the server's
+        own routes, behind the same guard (see :mod:`cjmkit.web` for ``cjmkit_public``).
+    intro
+        The line printed after the address (default: how many maps are served from where).
+    action
+        What a visitor can do, for the start message ("view these maps", "edit the map").
 
     Returns
     -------
@@ -255,6 +274,7 @@ def serve(
         The exit code (0 once the server stops).
     """
     # imported here so that `cjmkit --help` and the other commands do not load widgets and Bokeh
+    from cjmkit.web import Guard
     from cjmkit.widgets.viewer import BOKEHJS_IN_PAGE_ENV, MAPS_DIR_ENV, list_maps
 
     folder = Path(maps_dir).expanduser()
@@ -283,11 +303,13 @@ def serve(
         config = Config()
         config.Voila.tornado_settings = _tornado_settings()
         count = len(list_maps(folder))
-        print_fn(listening_message(host, port))
-        print_fn(f"Serving {count} map{'s' if count != 1 else ''} from {folder}; press Ctrl+C to stop.")
+        print_fn(listening_message(host, port, token=token, action=action))
+        print_fn(
+            intro or f"Serving {count} map{'s' if count != 1 else ''} from {folder}; press Ctrl+C to stop."
+        )
         sys.stdout.flush()
         os.environ["IPYTHONDIR"] = str(ipython)
-        app = _voila_class()(config=config)
+        app = _voila_class(Guard(host, port, token=token), handlers)(config=config)
         app.initialize(voila_argv(target, host, port, private, preheat=preheat))
         app.log.addFilter(_not_trusted_warning)
         app.start()

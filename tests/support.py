@@ -70,12 +70,20 @@ def _answers(url: str) -> bool:
 
 @contextlib.contextmanager
 def running_server(
-    args: list[str], port: int, path: str = "/", cwd: Path | None = None, timeout: float = 90.0
+    args: list[str],
+    port: int,
+    path: str = "/",
+    cwd: Path | None = None,
+    timeout: float = 90.0,
+    env: dict[str, str] | None = None,
+    info: dict[str, object] | None = None,
 ) -> Iterator[str]:
     """Run a server command (e.g. ``cjmkit serve``) and yield its base URL once it answers.
 
     ``args`` are passed to ``python -m``-style commands as given; the process is stopped (and
-    killed if need be) when the block ends. Its output goes to a log shown on failure.
+    killed if need be) when the block ends. Its output goes to a log shown on failure. ``env``
+    adds environment variables; ``info``, when given, receives the ``process`` and the ``log``
+    file (read it before the block ends).
     """
     log = Path(tempfile.gettempdir()) / f"cjmkit-test-server-{port}.log"
     with open(log, "wb") as out:
@@ -84,8 +92,10 @@ def running_server(
             cwd=cwd or REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
+    if info is not None:
+        info.update(process=process, log=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -104,6 +114,22 @@ def running_server(
             process.kill()
             process.wait()
         log.unlink(missing_ok=True)
+
+
+def kernels_of(process: subprocess.Popen) -> list[int]:
+    """Return the process ids of the Jupyter kernels a server process started (and still runs)."""
+    import psutil
+
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            if any("ipykernel" in part for part in child.cmdline()):
+                found.append(child.pid)
+    return found
 
 
 def cjmkit_command(*args: str) -> list[str]:

@@ -53,10 +53,20 @@ def test_the_template_ships_without_outside_requests() -> None:
 
 def test_start_message_says_who_can_reach_it() -> None:
     assert listening_message("127.0.0.1", 8866) == (
-        "Listening on http://127.0.0.1:8866/ (local only; use --host to share)"
+        "Listening on http://127.0.0.1:8866/ (this machine only; use --host to share)"
     )
-    assert "reachable by anyone" in listening_message("0.0.0.0", 80)
+    assert "anyone who can reach this port can view these maps" in listening_message("0.0.0.0", 80)
     assert listening_message("::1", 9).startswith("Listening on http://[::1]:9/")
+    # the workshop's address carries its token, and sharing it says plainly what others can do
+    assert listening_message("127.0.0.1", 8867, token="T", action="edit the map") == (
+        "Listening on http://127.0.0.1:8867/?token=T (this machine only; use --host to share)"
+    )
+    shared = listening_message("0.0.0.0", 8867, token="T", action="edit the map")
+    assert "anyone on the network who has this link can edit the map" in shared
+    assert "http://127.0.0.1:8867/?token=T" in shared
+    assert "anyone who can reach this address and has this link can edit the map" in listening_message(
+        "192.168.1.20", 8867, token="T", action="edit the map"
+    )
 
 
 def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewer(
@@ -87,7 +97,7 @@ def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewe
             assert Path(started[0][0]).parent not in profile.parents
             assert not self.log.filters[0](logging.makeLogRecord({"msg": "Notebook %s is not trusted"}))
 
-    monkeypatch.setattr(serve_module, "_voila_class", lambda: FakeVoila)
+    monkeypatch.setattr(serve_module, "_voila_class", lambda guard, handlers: FakeVoila)
     for name in (
         "CJMKIT_MAPS_DIR",
         "CJMKIT_BOKEHJS_IN_PAGE",
@@ -98,7 +108,7 @@ def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewe
     lines: list[str] = []
     port = free_port()
     assert serve_module.serve(tmp_path, port=port, print_fn=lines.append) == 0
-    assert lines[0] == f"Listening on http://127.0.0.1:{port}/ (local only; use --host to share)"
+    assert lines[0] == f"Listening on http://127.0.0.1:{port}/ (this machine only; use --host to share)"
     assert lines[1].startswith(f"Serving 1 map from {tmp_path.resolve()}")
     assert len(started) == 1 and not Path(started[0][0]).exists()  # the private copy is gone
 

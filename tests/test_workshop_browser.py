@@ -7,6 +7,8 @@ from support import cjmkit_command, free_port, running_server
 
 from cjmkit.store import load
 
+TOKEN = "test-token-for-the-board"
+
 # True once the live map's card source (in any Bokeh document of the page) has a card named so.
 HAS_CARD = """(name) => {
   for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
@@ -36,8 +38,10 @@ def test_touchpoint_added_with_the_form_shows_on_the_map_and_survives_a_reload(p
     port = free_port()
     journey = load(sample_map)
     name = "Callback from the workshop"
-    with running_server(cjmkit_command("workshop", str(sample_map), "--port", str(port)), port) as base:
-        page.goto(base + "/")
+    command = cjmkit_command("workshop", str(sample_map), "--port", str(port))
+    with running_server(command, port, env={"CJMKIT_TOKEN": TOKEN}) as base:
+        page.goto(f"{base}/?token={TOKEN}")  # the address the workshop prints; a cookie keeps the token
+        assert page.url == base + "/" and page.title() == "cjmkit workshop"
         page.wait_for_selector(".cjm-touchpoint-editor", state="attached", timeout=90_000)
         page.wait_for_function(HAS_CARD, arg=journey.touchpoints[0].name, timeout=60_000)
         assert page.locator("text=Saved ✓ revision").count() == 1

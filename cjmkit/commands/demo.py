@@ -8,6 +8,7 @@ edits survive a restart, and the sample itself is never changed).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import subprocess
@@ -33,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Start both servers, print where they are, stop both on Ctrl+C or when one fails."""
+    from cjmkit.web import TOKEN_ENV, TOKEN_PARAM, new_token
+
     sample = args.sample_dir / "acme.cjm.json"
     if not sample.is_file():
         raise CjmError(f"the sample map {sample} is missing: run `cjmkit demo` from a cjmkit source checkout")
@@ -42,14 +45,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
         shutil.copyfile(sample, workshop_map)
     command = [sys.executable, "-m", "cjmkit.cli"]
     viewer_port, workshop_port = args.port, args.port + 1
+    token = new_token()  # the workshop's; printed below, with the address it belongs to
     servers = [
         subprocess.Popen([*command, "serve", str(args.sample_dir), "--port", str(viewer_port)]),
-        subprocess.Popen([*command, "workshop", str(workshop_map), "--port", str(workshop_port)]),
+        subprocess.Popen(
+            [*command, "workshop", str(workshop_map), "--port", str(workshop_port)],
+            env={**os.environ, TOKEN_ENV: token},
+        ),
     ]
     print(
         "\ncjmkit demo (this machine only):\n"
         f"  sample map, read-only viewer:  http://127.0.0.1:{viewer_port}/?map=acme\n"
-        f"  workshop app on a copy of it:  http://127.0.0.1:{workshop_port}/   ({workshop_map})\n"
+        f"  workshop app on a copy of it:  http://127.0.0.1:{workshop_port}/?{TOKEN_PARAM}={token}\n"
+        f"                                 (the map is {workshop_map})\n"
         "Press Ctrl+C to stop both.\n",
         flush=True,
     )

@@ -23,6 +23,8 @@ WORKSHOP_CELLS = (
     "workshop_app()",
 )
 """What ``notebooks/workshop.ipynb`` runs; used when no copy of the notebook can be found."""
+WORKSHOP_TITLE = "cjmkit workshop"
+"""The board's page title (the notebook's metadata title)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,13 +34,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run the workshop board on a map in the browser",
         description=(
             "Open the workshop board (editors and live map, every edit saved at once) on MAP in the "
-            "browser, with no code in sight. Listens on 127.0.0.1 (this machine only) unless --host "
-            "says otherwise; anyone who can reach it can edit the map."
+            "browser, with no code in sight. Prints the address to open: it carries a secret token "
+            "(set CJMKIT_TOKEN to choose it), and anyone with that link who can reach the server can "
+            "edit the map. Listens on 127.0.0.1 (this machine only) unless --host says otherwise."
         ),
     )
     workshop.add_argument("map", metavar="MAP", help="the map to work on (NAME.cjm.json)")
     workshop.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
-    workshop.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    workshop.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; 0.0.0.0: every interface, the board can then be "
+        "edited from other machines by whoever has the link)",
+    )
     workshop.set_defaults(func=cmd_workshop)
 
 
@@ -65,7 +73,9 @@ def workshop_notebook() -> Iterator[Path]:
         from cjmkit.serve import viewer_notebook
 
         path = Path(tmp) / "workshop.ipynb"
-        path.write_text(json.dumps(viewer_notebook(WORKSHOP_CELLS), indent=1), encoding="utf-8")
+        path.write_text(
+            json.dumps(viewer_notebook(WORKSHOP_CELLS, title=WORKSHOP_TITLE), indent=1), encoding="utf-8"
+        )
         yield path
 
 
@@ -74,6 +84,7 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     from cjmkit.errors import CjmError
     from cjmkit.serve import serve
     from cjmkit.store import load
+    from cjmkit.web import new_token
     from cjmkit.widgets.app import MAP_ENV
 
     if not 0 < args.port < 65536:
@@ -81,15 +92,17 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     path = Path(args.map).expanduser().resolve()
     journey = load(path)  # a map that cannot be opened is one sentence here, not a broken page
     os.environ[MAP_ENV] = str(path)
-
-    def say(line: str) -> None:
-        if line.startswith("Serving"):
-            line = (
-                f"Workshop on “{journey.title}” ({path}); every edit is saved at once. Press Ctrl+C to stop."
-            )
-        print(line, flush=True)
-
+    intro = f"Workshop on “{journey.title}” ({path}); every edit is saved at once. Press Ctrl+C to stop."
     with workshop_notebook() as notebook:
         # No pre-heated kernels: one started before the page is asked for would hold the map as it
         # was then, and a reload would show (and then save over) an old version.
-        return serve(path.parent, port=args.port, host=args.host, notebook=notebook, preheat=0, print_fn=say)
+        return serve(
+            path.parent,
+            port=args.port,
+            host=args.host,
+            notebook=notebook,
+            preheat=0,
+            token=new_token(),
+            intro=intro,
+            action="edit the map",
+        )
