@@ -8,11 +8,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import SAMPLE_MAP, require_chromium
+from support import SAMPLE_MAP, PostgresServer, require_chromium, running_postgres
 
 from cjmkit.render.export import CHROMIUM_ARGS  # the flags cjmkit itself starts Chromium with
 
 os.environ.setdefault("BOKEH_RESOURCES", "inline")
+
+
+@pytest.fixture(autouse=True)
+def private_trust_records(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every process it starts) keeps trusted sources in a folder of its own,
+    never in the real home folder, and starts with nothing trusted."""
+    folder = tmp_path_factory.mktemp("trust")
+    monkeypatch.setenv("CJMKIT_TRUST_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on 127.0.0.1 for the whole session (skips, or fails under CI=true,
+    without Debian's postgresql package). Tests make their own databases with
+    ``postgres.create_database(name)``."""
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,16 @@
-"""Shared helpers for the test suite: a real Chromium and real servers on 127.0.0.1.
+"""Shared helpers for the test suite: a real Chromium, a real PostgreSQL and real servers on 127.0.0.1.
 
-Browser tests use Debian's Chromium through Playwright (never ``playwright install``). Without a
-Chromium they skip with a clear reason, except when ``CI=true``: then a missing browser fails,
-so CI can never pass by skipping them.
+Browser tests use Debian's Chromium through Playwright (never ``playwright install``), database
+tests Debian's PostgreSQL server (a throwaway cluster, :func:`running_postgres`). Without them
+the tests skip with a clear reason, except when ``CI=true``: then a missing browser or server
+fails, so CI can never pass by skipping them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -135,3 +137,140 @@ def kernels_of(process: subprocess.Popen) -> list[int]:
 def cjmkit_command(*args: str) -> list[str]:
     """The command line that runs ``cjmkit ARGS`` with this interpreter."""
     return [sys.executable, "-m", "cjmkit.cli", *args]
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+
+POSTGRES_BIN_DIRS = sorted(
+    Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True
+)
+
+
+def _postgres_bin() -> Path | None:
+    """The folder of Debian's PostgreSQL server programs (newest version), or None."""
+    for folder in POSTGRES_BIN_DIRS:
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found and Path(found).with_name("initdb").exists() else None
+
+
+def require_postgres() -> Path:
+    """Return the folder of PostgreSQL's server programs, or skip (fail under ``CI=true``)."""
+    folder = _postgres_bin()
+    if folder is not None:
+        return folder
+    reason = "database test needs Debian's PostgreSQL server (apt-get install postgresql)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+    raise AssertionError("unreachable")
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (see :func:`running_postgres`).
+
+    Attributes
+    ----------
+    port
+        The loopback port it listens on.
+    user, password
+        Its superuser and that user's password (password authentication only).
+    """
+
+    def __init__(self, port: int, password: str) -> None:
+        self.port = port
+        self.user = "postgres"
+        self.password = password
+
+    def url(self, database: str = "postgres", *, user: str | None = None, password: str | None = None) -> str:
+        """An SQLAlchemy URL (psycopg 3) of one of its databases, with the password in it."""
+        user = user or self.user
+        secret = self.password if password is None else password
+        return f"postgresql+psycopg://{user}:{secret}@127.0.0.1:{self.port}/{database}"
+
+    def connect(self, database: str = "postgres", **kwargs: object):
+        """A psycopg 3 connection (autocommit) to one of its databases, as the superuser."""
+        import psycopg
+
+        return psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=database,
+            autocommit=True,
+            connect_timeout=10,
+            **kwargs,
+        )
+
+    def create_database(self, name: str) -> str:
+        """Create a fresh database (dropping one of that name first); return its URL."""
+        with self.connect() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY')
+        return self.url(name)
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """Create and start a PostgreSQL cluster in a temporary folder; stop and remove it afterwards.
+
+    ``initdb`` refuses to run as root, so as root the cluster belongs to the unprivileged
+    ``postgres`` user that Debian's package creates. It listens on a free port of 127.0.0.1 only
+    (its Unix socket stays in the temporary folder) and asks every client for a password.
+    """
+    import secrets
+
+    binaries = require_postgres()
+    folder = Path(tempfile.mkdtemp(prefix="cjmkit-pg-"))
+    password = secrets.token_urlsafe(16)
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    (folder / "password").write_text(password + "\n")
+    if as_user:
+        os.chown(folder / "password", owner.pw_uid, owner.pw_gid)
+    data, log = folder / "data", folder / "server.log"
+    port = free_port()
+
+    def run(*args: str) -> None:
+        done = subprocess.run([*as_user, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            detail = done.stdout[-2000:] + done.stderr[-2000:]
+            if log.exists():
+                detail += log.read_text(errors="replace")[-2000:]
+            raise AssertionError(f"{' '.join(args[:2])} failed: {detail}")
+
+    try:
+        run(
+            str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=scram-sha-256",
+            f"--pwfile={folder / 'password'}", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        options = f"-p {port} -c listen_addresses=127.0.0.1 -k {folder} -c fsync=off -c max_connections=40"
+        run(
+            str(binaries / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+        yield PostgresServer(port, password)
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                [*as_user, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                capture_output=True,
+                timeout=60,
+            )
+        shutil.rmtree(folder, ignore_errors=True)

@@ -487,7 +487,7 @@ def test_refresh_twice_is_refresh_once(tmp_path):
     assert second.changed == 0 and j.model_dump() == once and len(editor._undo) == history
 
 
-def test_refresh_failure_changes_nothing(tmp_path):
+def test_refresh_tries_every_source_and_a_failure_changes_only_nothing_of_its_own(tmp_path):
     write(tmp_path / "a.csv", CLEAN)
     write(tmp_path / "b.csv", "date,kpi,value\n2024-01-01,nps,1\n")
     j = journey("csat", "nps")
@@ -496,10 +496,15 @@ def test_refresh_failure_changes_nothing(tmp_path):
     import_kpis(editor, KpiSource(kind="csv", location="b.csv"), ["nps"], map_dir=tmp_path)
     write(tmp_path / "a.csv", CLEAN + "2024-05-01,csat,99\n")
     (tmp_path / "b.csv").unlink()
-    before = j.model_dump()
-    with pytest.raises(ImportProblem, match=r"b.csv"):
-        refresh(editor, tmp_path)
-    assert j.model_dump() == before
+    nps_before = j.kpis[1].model_dump()
+    report = refresh(editor, tmp_path)
+    assert [(o.kpis, o.ok) for o in report.sources] == [(["csat"], True), (["nps"], False)]
+    assert "b.csv" in report.failed[0].error and "no such file" in report.failed[0].error.lower()
+    assert report.kpis == {"csat": 1}
+    assert j.kpis[0].observations[-1].value == 99.0  # the readable source was applied
+    assert j.kpis[1].model_dump() == nps_before  # the failed one left its KPI alone
+    editor.undo()
+    assert all(o.value != 99.0 for o in j.kpis[0].observations)  # one undo step
 
 
 def test_progress_is_reported(tmp_path):

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from cjmkit import store, templates
+from cjmkit import store, templates, trust
 from cjmkit.errors import CjmError, InvalidJourney, StorageError
 from cjmkit.model import json_schema, slugify
 from cjmkit.summary import counts, summary
@@ -80,7 +80,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(str(error) if str(path) in str(error) else f"{path}: {error}", file=sys.stderr)
         else:
             print(f"{path}: valid ({counts(journey)})")
+            for line in _source_lines(journey):
+                print(f"  {line}")
     return 2 if failed else 0
+
+
+def _source_lines(journey) -> list[str]:
+    """Every source stored in the map, in full (``info`` and ``validate`` show them)."""
+    entries = trust.stored_sources(journey)
+    if not entries:
+        return []
+    lines = [f"Stored sources ({len(entries)}; they run only with 'cjmkit kpi refresh'):"]
+    for entry in entries:
+        described = trust.describe(entry)
+        lines.append(f"  - {described[0]}")
+        lines.extend(f"    {line}" for line in described[1:])
+    return lines
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -92,5 +107,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """``cjmkit info MAP``: print a readable summary."""
-    print(summary(store.load(args.map)))
+    journey = store.load(args.map)
+    print(summary(journey))
+    for line in _source_lines(journey):
+        print(line)
     return 0

@@ -6,7 +6,11 @@ Subcommands
     Read KPI values from a CSV, Excel, Parquet or SQLite file (or ``--url`` for any SQLAlchemy
     database) into the map's KPIs, as one undoable, saved edit; the source is remembered.
 ``cjmkit kpi refresh MAP``
-    Re-import every remembered source without asking anything (for cron).
+    Re-import every remembered source without asking anything (for cron); each source is
+    reported, one that fails leaves its KPIs unchanged, and the exit code is 2 if any failed.
+``cjmkit kpi trust MAP``
+    Show every stored source that runs SQL, connects to a database or reads environment
+    variables, and trust it on this machine (refresh refuses such a source until then).
 ``cjmkit kpi status MAP``
     Print every KPI's status and trend, then the warnings list (most urgent first).
 ``cjmkit kpi add MAP LIBRARY_ID --touchpoint TP``
@@ -19,8 +23,9 @@ Exit codes
 1
     ``status`` only: at least one KPI is bad, so cron or CI can alert.
 2
-    A problem the user can fix (a bad file, an unknown KPI, ...); one sentence on stderr and the
-    map unchanged.
+    A problem the user can fix (a bad file, an unknown KPI, a source that failed or is not
+    trusted, ...); one sentence on stderr and the map unchanged (``refresh``: the KPIs of the
+    sources that failed unchanged).
 """
 
 from __future__ import annotations
@@ -95,6 +100,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ref.add_argument("map", type=Path, metavar="MAP")
     ref.add_argument("--skip-bad-rows", action="store_true")
     ref.set_defaults(func=cmd_refresh)
+
+    trust = commands.add_parser(
+        "trust",
+        help="show the map's SQL, database and ${VAR} sources, then trust them on this machine",
+        description="Show every source stored in the map that runs SQL, connects to a database or fills in "
+        "environment variables, then trust them on this machine (refresh refuses them until then). The "
+        "record stays outside the map, keyed by each source's content: an edited source needs trust again.",
+    )
+    trust.add_argument("map", type=Path, metavar="MAP")
+    trust.add_argument("--yes", "-y", action="store_true", help="trust without asking (after showing them)")
+    trust.add_argument("--revoke", action="store_true", help="forget the trust of the map's sources")
+    trust.set_defaults(func=cmd_trust)
 
     status = commands.add_parser(
         "status",
@@ -178,7 +195,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    """``cjmkit kpi refresh``."""
+    """``cjmkit kpi refresh``: every source is tried and reported; exit 2 when any failed."""
     from cjmkit.metrics import importers
 
     with store.open_map(args.map) as session:
@@ -186,11 +203,75 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             print(f"{args.map}: no KPI has a source to refresh (import one with 'cjmkit kpi import').")
             return EXIT_OK
         report = importers.refresh(
-            session.editor, args.map.resolve().parent, skip_bad_rows=args.skip_bad_rows
+            session.editor,
+            args.map.resolve().parent,
+            skip_bad_rows=args.skip_bad_rows,
+            map_name=str(args.map),
         )
     print(f"Refreshed {args.map}: {report.summary()}.")
+    for outcome in report.sources:
+        print(f"  {outcome.line()}")
     for line in [*report.skipped, *report.notes]:
         print(f"  - {line}")
+    if report.failed:
+        count = len(report.failed)
+        print(
+            f"cjmkit kpi refresh: {count} source{'s' if count != 1 else ''} failed; "
+            "their KPIs are unchanged (see above)",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
+    return EXIT_OK
+
+
+def cmd_trust(args: argparse.Namespace) -> int:
+    """``cjmkit kpi trust``: show each source that needs trust, ask, record."""
+    from cjmkit import trust
+    from cjmkit.metrics import readonly
+
+    journey = store.load(args.map)
+    entries = [entry for entry in trust.stored_sources(journey) if entry.needs_trust]
+    if args.revoke:
+        removed = trust.revoke(entry.source for entry in entries)
+        print(f"{args.map}: {removed} source{'s' if removed != 1 else ''} no longer trusted on this machine.")
+        return EXIT_OK
+    if not entries:
+        print(f"{args.map}: no source runs SQL, connects to a database or reads environment variables; "
+              "nothing needs trust.")  # fmt: skip
+        return EXIT_OK
+    print(f"Sources in {args.map} that run SQL, connect to a database or read environment variables:\n")
+    acceptable = []
+    for number, entry in enumerate(entries, 1):
+        lines = trust.describe(entry)
+        print(f"{number}. {lines[0]}")
+        for line in lines[1:]:
+            print(f"   {line}")
+        query = getattr(entry.source, "query", None)
+        if query:
+            try:
+                readonly.check_query(query, readonly.backend(entry.source.location))
+            except CjmError as error:
+                print(f"   REFUSED ANYWAY: {error}; it will not be trusted")
+                continue
+        acceptable.append(entry)
+        print()
+    waiting = [entry for entry in acceptable if not entry.trusted]
+    if not waiting:
+        print("All of them are trusted on this machine already." if acceptable else "Nothing was trusted.")
+        return EXIT_OK if acceptable else EXIT_USER_ERROR
+    count = f"{len(waiting)} source{'s' if len(waiting) != 1 else ''}"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CjmError(
+                f"nothing was trusted: read the {count} above, then run 'cjmkit kpi trust {args.map} --yes' "
+                "if they are yours"
+            )
+        answer = input(f"Trust these {count} on this machine? Only if you know them. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was trusted.")
+            return EXIT_USER_ERROR
+    trust.trust((entry.source for entry in waiting), where=str(args.map.resolve()))
+    print(f"Trusted {count} on this machine: 'cjmkit kpi refresh {args.map}' runs them now.")
     return EXIT_OK
 
 

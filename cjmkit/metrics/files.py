@@ -34,7 +34,6 @@ from cjmkit.metrics.sources import (
     ALIASES,
     COLUMN_HINT,
     as_url,
-    display_name,
     kind_of,
     resolve_location,
     resolved_source,
@@ -491,27 +490,9 @@ def preview(
         except (pa.ArrowException, OSError, ValueError) as error:
             raise ImportProblem(f"cannot read {Path(target).name} as Parquet: {error}", path=target) from None
         return batch.to_pandas() if batch is not None else pd.DataFrame()
-    import sqlalchemy as sa
-    from sqlalchemy.exc import SQLAlchemyError
+    from cjmkit.metrics.sql import preview_rows
 
-    if not table and not query:
-        raise ImportProblem(f"{display_name(target)}: say which table or query to read", path=target)
-    try:
-        engine = sa.create_engine(target)
-        with engine.connect() as connection:
-            if query:
-                statement = (
-                    sa.select(sa.text("*")).select_from(sa.text(f"({query}) AS cjm_preview")).limit(rows)
-                )
-            else:
-                schema, _, name = table.rpartition(".")
-                statement = (
-                    sa.select(sa.text("*")).select_from(sa.table(name, schema=schema or None)).limit(rows)
-                )
-            return pd.DataFrame(connection.execute(statement).mappings().all())
-    except (SQLAlchemyError, ValueError) as error:
-        detail = str(getattr(error, "orig", None) or error).splitlines()[0]
-        raise ImportProblem(f"{display_name(target)}: cannot read a preview: {detail}", path=target) from None
+    return preview_rows(target, table=table, query=query, rows=rows)
 
 
 def guess_columns(columns: Sequence[str]) -> dict[str, str | None]:

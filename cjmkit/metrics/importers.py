@@ -31,9 +31,12 @@ truncation uses ``strftime``/``date`` on SQLite, ``date_format``/``subdate`` on 
 ``date_trunc`` on every other dialect (PostgreSQL, DuckDB, Snowflake, Redshift, ...); dates in
 SQLite must be ISO 8601 text.
 
-Nothing is half-imported: :func:`import_kpis` and :func:`refresh` read and aggregate everything
-first and then change the journey in one :meth:`~cjmkit.edits.Editor.batch` (one undo step),
-or raise :class:`~cjmkit.metrics.problems.ImportProblem` and change nothing. Bad rows (dates or
+Nothing is half-imported: :func:`import_kpis` reads and aggregates everything first and then
+changes the journey in one :meth:`~cjmkit.edits.Editor.batch` (one undo step), or raises
+:class:`~cjmkit.metrics.problems.ImportProblem` and changes nothing. :func:`refresh` tries every
+stored source: those that fail leave their KPIs unchanged and are reported, the others are
+applied in one undo step. Stored SQL, database URLs and ``${VAR}`` locations run only once
+trusted on this machine (:mod:`cjmkit.trust`). Bad rows (dates or
 numbers that cannot be read, wrong number of fields) fail the import with a sentence naming the
 file, first line, column and count, unless ``skip_bad_rows=True``: then they are left out and
 counted in the report. Observations are keyed by period, so importing the same data twice
@@ -56,7 +59,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmkit import trust
 from cjmkit.edits import Editor
+from cjmkit.errors import CjmError
 from cjmkit.metrics.aggregate import BadRows, ImportResult, period_start
 from cjmkit.metrics.files import (
     CHUNK_ROWS,
@@ -89,6 +94,7 @@ __all__ = [
     "ImportReport",
     "ImportResult",
     "Progress",
+    "SourceOutcome",
     "guess_columns",
     "import_kpis",
     "kind_of",
@@ -161,6 +167,42 @@ def read_kpi_values(
 
 
 @dataclass
+class SourceOutcome:
+    """How one stored source fared in a refresh.
+
+    Attributes
+    ----------
+    location
+        Where it reads (file name, or URL without password).
+    kpis
+        The KPI ids it feeds.
+    error
+        The sentence saying why it failed (None: it was read and applied).
+    changed, rows_read
+        Observations added or changed, rows read (0 when it failed).
+    """
+
+    location: str
+    kpis: list[str]
+    error: str | None = None
+    changed: int = 0
+    rows_read: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the source was read and its KPIs updated."""
+        return self.error is None
+
+    def line(self) -> str:
+        """One line for a report: ``"ok  kpi_daily.csv → csat, nps: 3 observations ..."``."""
+        target = f"{self.location} → {', '.join(self.kpis)}"
+        if self.error is not None:
+            return f"FAILED  {target}: {self.error}"
+        noun = "observation" if self.changed == 1 else "observations"
+        return f"ok      {target}: {self.changed} {noun} added or changed from {self.rows_read:,} rows"
+
+
+@dataclass
 class ImportReport:
     """What an import or refresh did.
 
@@ -174,6 +216,8 @@ class ImportReport:
         Sentences about the rows left out.
     notes
         Other things worth telling (e.g. a KPI that got no rows).
+    sources
+        For a refresh: how each stored source fared, in map order.
     """
 
     kpis: dict[str, int] = field(default_factory=dict)
@@ -181,11 +225,17 @@ class ImportReport:
     rows_skipped: int = 0
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sources: list[SourceOutcome] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
         """How many observations were added or changed in all."""
         return sum(self.kpis.values())
+
+    @property
+    def failed(self) -> list[SourceOutcome]:
+        """The sources that could not be read (their KPIs are unchanged)."""
+        return [outcome for outcome in self.sources if not outcome.ok]
 
     def summary(self) -> str:
         """A short human sentence, e.g. ``"2 KPIs, 24 observations changed from 365 rows"``."""
@@ -197,6 +247,8 @@ class ImportReport:
         text = ", ".join(parts)
         if self.rows_skipped:
             text += f"; {self.rows_skipped} bad row{'s' if self.rows_skipped != 1 else ''} left out"
+        if self.failed:
+            text += f"; {len(self.failed)} of {len(self.sources)} sources failed"
         return text
 
 
@@ -344,6 +396,9 @@ def import_kpis(
         rows_read=result.rows_read, rows_skipped=result.rows_skipped, skipped=result.skipped
     )
     changes = _plan(editor.journey, result, mapping, replace, report, store_source)
+    if store_source:
+        # the person on this machine gave this source: what is stored is trusted here as it is
+        trust.trust([c["source"] for c in changes.values()], where=str(map_dir or ""))
     _apply(editor, changes, f"Import KPI values from {display_name(source.location)}")
     return report
 
@@ -358,12 +413,18 @@ def refresh(
     *,
     skip_bad_rows: bool = False,
     progress: Progress | None = None,
+    map_name: str = "MAP",
 ) -> ImportReport:
     """Re-import every KPI that has a stored source, without asking anything.
 
-    KPIs sharing a source (same file and mapping) are read together, once. Everything is read
-    first; then all KPIs change in one undoable step, or nothing changes if any source fails.
-    Refreshing twice changes nothing the second time.
+    KPIs sharing a source (same file and mapping) are read together, once. Every source is
+    tried; one that fails (unreadable, bad rows, a database that does not answer, not trusted on
+    this machine) leaves its KPIs unchanged and is reported in ``report.sources`` with its
+    sentence, while the others are applied. All changes are one undoable step. Refreshing twice
+    changes nothing the second time.
+
+    A source that runs SQL, connects to a database or reads environment variables runs only
+    when it was trusted on this machine (:mod:`cjmkit.trust`); until then nothing is sent.
 
     Parameters
     ----------
@@ -372,11 +433,17 @@ def refresh(
         (changed in place).
     map_dir
         The map's folder, from which relative source locations are resolved.
+    skip_bad_rows
+        Leave out unreadable rows of every source.
+    progress
+        ``progress(fraction, message)`` while reading.
+    map_name
+        How to name the map in the advice to trust a source (``cjmkit kpi trust MAP``).
 
-    Raises
-    ------
-    ImportProblem
-        Naming the source that failed; the journey is unchanged.
+    Returns
+    -------
+    ImportReport
+        With one :class:`SourceOutcome` per source; ``report.failed`` lists those that failed.
     """
     editor = target if isinstance(target, Editor) else Editor(target)
     groups: dict[str, tuple[KpiSource, dict[str, str]]] = {}
@@ -395,13 +462,30 @@ def refresh(
             def step(fraction: float, message: str, index: int = index) -> None:
                 progress((index + fraction) / len(groups), message)
 
-        result = read_kpi_values(
-            source, map_dir, keys=sorted(set(mapping.values())), skip_bad_rows=skip_bad_rows, progress=step
-        )
+        outcome = SourceOutcome(trust.hide_password(display_name(source.location)), list(mapping))
+        report.sources.append(outcome)
+        planned = ImportReport()
+        try:
+            trust.require_trusted(source, [f"KPI {k}" for k in mapping], map_name)
+            result = read_kpi_values(
+                source,
+                map_dir,
+                keys=sorted(set(mapping.values())),
+                skip_bad_rows=skip_bad_rows,
+                progress=step,
+            )
+            planned_changes = _plan(editor.journey, result, mapping, False, planned, store_source=False)
+        except CjmError as error:
+            outcome.error = str(error)
+            continue
+        outcome.rows_read, outcome.changed = result.rows_read, planned.changed
         report.rows_read += result.rows_read
         report.rows_skipped += result.rows_skipped
         report.skipped.extend(result.skipped)
-        changes.update(_plan(editor.journey, result, mapping, False, report, store_source=False))
+        report.notes.extend(planned.notes)
+        for kpi_id, count in planned.kpis.items():
+            report.kpis[kpi_id] = report.kpis.get(kpi_id, 0) + count
+        changes.update(planned_changes)
     if changes:
         _apply(editor, changes, "Refresh KPI values")
     return report

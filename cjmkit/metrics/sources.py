@@ -8,6 +8,7 @@ check it before anything is read.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -74,12 +75,51 @@ def location_for(path: str | Path, map_dir: str | Path | None) -> str:
     return str(absolute)
 
 
+def expand_variables(location: str) -> str:
+    """Fill in ``${NAME}`` and ``$NAME`` from the environment.
+
+    In the user and host part of a URL a value is percent-encoded, so that a password holding
+    ``@`` or ``/`` stays a password.
+
+    Raises
+    ------
+    ImportProblem
+        Naming every variable that is not set; nothing is filled in or sent then.
+    """
+    from urllib.parse import quote
+
+    from cjmkit.trust import VARIABLE
+
+    names = [a or b for a, b in VARIABLE.findall(location)]
+    unset = list(dict.fromkeys(n for n in names if n not in os.environ))
+    if unset:
+        listed = ", ".join(f"${{{n}}}" for n in unset)
+        raise ImportProblem(
+            f"the source's location uses {listed}, which {'is' if len(unset) == 1 else 'are'} not set in this "
+            f"environment, so nothing was sent: set {'it' if len(unset) == 1 else 'them'} "
+            f"(e.g. export {unset[0]}=...) and try again"
+        )
+    scheme_end = location.find("://")
+    netloc_end = location.find("/", scheme_end + 3) if scheme_end >= 0 else -1
+    if scheme_end >= 0 and netloc_end < 0:
+        netloc_end = len(location)
+
+    def fill(match: re.Match[str]) -> str:
+        value = os.environ[match.group(1) or match.group(2)]
+        in_netloc = scheme_end >= 0 and scheme_end < match.start() < netloc_end
+        return quote(value, safe="") if in_netloc else value
+
+    return VARIABLE.sub(fill, location)
+
+
 def resolve_location(location: str, map_dir: str | Path | None) -> str:
     """The file path or URL to open for a stored location (relative paths: from the map folder).
 
-    Environment variables (``${DB_PASSWORD}``, ``$HOME``) are filled in.
+    Environment variables (``${DB_PASSWORD}``, ``$HOME``) are filled in; an unset one is refused
+    (:func:`expand_variables`). A stored source that reads variables runs only once trusted
+    (:mod:`cjmkit.trust`).
     """
-    location = os.path.expandvars(location)
+    location = expand_variables(location)
     if location.startswith("sqlite:///"):
         inner = location[len("sqlite:///") :]
         if inner and inner != ":memory:":

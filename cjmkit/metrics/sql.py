@@ -18,9 +18,14 @@ ticket backlog at the end of a month) cannot be summed up that way: for it the r
 KPIs are read, ordered by their parsed dates in Python, and aggregated like a file's rows.
 
 SQLite works out of the box (``sqlite:///path/to/file.db``); other databases need their driver
-installed (e.g. ``psycopg`` for ``postgresql+psycopg://...``). The URL is stored in the map, so a
-password must not be in it: write ``postgresql://me:${DB_PASSWORD}@host/db`` (environment
-variables are filled in when the source is read; a literal password is refused).
+installed (``postgresql://`` uses psycopg 3 when it is installed, else psycopg2). The URL is
+stored in the map, so a password must not be in it: write ``postgresql://me:${DB_PASSWORD}@host/db``
+(environment variables are filled in when the source is read; a literal password is refused).
+
+Safety (:mod:`cjmkit.metrics.readonly`): a query is parsed and must be exactly one read-only
+SELECT; what runs is the query as the parser read it, wrapped as a subquery; the connection is
+read-only with connect and statement timeouts. A source stored in a map runs only once trusted
+on this machine (:mod:`cjmkit.trust`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmkit.metrics import readonly
 from cjmkit.metrics.aggregate import BadRows, ImportResult, RowAggregator, combine_partials
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.sources import ALIASES, COLUMN_HINT, resolved_source, wanted_columns
@@ -57,31 +63,27 @@ def period_expression(column: Any, period: str, dialect: str) -> Any:
     return func.date_trunc(literal_column(f"'{period}'"), column)
 
 
-def _name(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL at all: say so without echoing a password
-        return "the database URL"
-
-
-def _rows_of(source: KpiSource, names: Sequence[str]) -> Any:
-    """The source's table, or its query as a subquery, with the columns ``names``."""
+def _rows_of(source: KpiSource, names: Sequence[str], dialect: str = "postgresql") -> Any:
+    """The source's table, or its checked query as a subquery, with the columns ``names``."""
     import sqlalchemy as sa
 
     if source.query:
-        return sa.text(source.query).columns(*[sa.column(n) for n in names]).subquery("cjm_source")
+        checked = readonly.check_query(source.query, dialect)
+        # colons escaped: text() would take ':name' inside the query for a bind parameter
+        text = sa.text(checked.replace(":", "\\:"))
+        return text.columns(*[sa.column(n) for n in names]).subquery("cjm_source")
     schema, _, table = (source.table or "").rpartition(".")
     return sa.table(table, *[sa.column(n) for n in names], schema=schema or None)
 
 
-def build_rows_query(columns: dict[str, str], source: KpiSource, keys: Sequence[str] | None) -> Any:
+def build_rows_query(
+    columns: dict[str, str], source: KpiSource, keys: Sequence[str] | None, dialect: str = "postgresql"
+) -> Any:
     """The plain SELECT of the used columns (for ``last``), only the wanted KPIs in long layout."""
     import sqlalchemy as sa
 
     names = list(dict.fromkeys(columns.values()))
-    from_ = _rows_of(source, names)
+    from_ = _rows_of(source, names, dialect)
     query = sa.select(*[from_.c[n] for n in names]).select_from(from_)
     if source.layout == "long" and keys:
         query = query.where(from_.c[columns["kpi"]].in_(list(keys)))
@@ -92,7 +94,7 @@ def build_query(source: KpiSource, dialect: str, columns: dict[str, str], keys: 
     """The aggregating SELECT for a source (``columns``: role → actual column name)."""
     import sqlalchemy as sa
 
-    from_ = _rows_of(source, list(dict.fromkeys(columns.values())))
+    from_ = _rows_of(source, list(dict.fromkeys(columns.values())), dialect)
     col = from_.c
     period = period_expression(col[columns["period"]], source.period, dialect).label("period")
     group: list[Any] = [period]
@@ -136,49 +138,39 @@ def read_sql_values(
 ) -> ImportResult:
     """Run the aggregating query and return an :class:`~cjmkit.metrics.importers.ImportResult`."""
     import sqlalchemy as sa
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-    name = _name(url)
+    name = readonly.display(url)
     if not source.table and not source.query:
         raise ImportProblem(f"{name}: say which table (--table) or query (--query) to read", path=url)
-    try:
-        engine = sa.create_engine(url)
-    except (ArgumentError, NoSuchModuleError, ValueError) as error:
-        raise ImportProblem(f"cannot open {name}: {error}", path=url) from None
     wanted = wanted_columns(source, keys)
-    try:
-        with engine.connect() as connection:
-            if source.table:
-                inspector = sa.inspect(connection)
-                schema, _, table = source.table.rpartition(".")
-                if not inspector.has_table(table, schema=schema or None):
-                    tables = ", ".join(inspector.get_table_names(schema=schema or None)) or "none"
-                    raise ImportProblem(
-                        f"{name} has no table {source.table!r} (its tables are: {tables})", path=url
-                    )
-                have = [c["name"] for c in inspector.get_columns(table, schema=schema or None)]
-                columns = resolve_columns(
-                    have,
-                    wanted,
-                    aliases=ALIASES,
-                    file_name=f"table {source.table!r} of {name}",
-                    hint=COLUMN_HINT,
+    if source.query:
+        readonly.check_query(source.query, readonly.backend(url))  # refused before connecting
+    with readonly.connect(url, timezone=getattr(source, "timezone", None)) as connection:
+        dialect = connection.dialect.name
+        if source.table:
+            inspector = sa.inspect(connection)
+            schema, _, table = source.table.rpartition(".")
+            if not inspector.has_table(table, schema=schema or None):
+                tables = ", ".join(inspector.get_table_names(schema=schema or None)) or "none"
+                raise ImportProblem(
+                    f"{name} has no table {source.table!r} (its tables are: {tables})", path=url
                 )
-            else:
-                columns = {role: column for role, column in wanted.items() if column}
-            if source.aggregation == "last":
-                rows = connection.execute(build_rows_query(columns, source, keys))
-                raw = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
-            else:
-                query = build_query(source, connection.dialect.name, columns, keys)
-                frame = pd.DataFrame(connection.execute(query).mappings().all())
-    except ImportProblem:
-        raise
-    except SQLAlchemyError as error:
-        detail = str(getattr(error, "orig", None) or error).splitlines()[0]
-        raise ImportProblem(f"{name}: the query failed: {detail}", path=url) from None
-    finally:
-        engine.dispose()
+            have = [c["name"] for c in inspector.get_columns(table, schema=schema or None)]
+            columns = resolve_columns(
+                have,
+                wanted,
+                aliases=ALIASES,
+                file_name=f"table {source.table!r} of {name}",
+                hint=COLUMN_HINT,
+            )
+        else:
+            columns = {role: column for role, column in wanted.items() if column}
+        if source.aggregation == "last":
+            rows = connection.execute(build_rows_query(columns, source, keys, dialect))
+            raw = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+        else:
+            query = build_query(source, dialect, columns, keys)
+            frame = pd.DataFrame(connection.execute(query).mappings().all())
     if source.aggregation == "last":
         return _latest_values(source, columns, keys, raw, name, url, skip_bad_rows)
     if frame.empty:
@@ -261,6 +253,24 @@ def read_sql_values(
         skipped=skipped,
         path=url,
     )
+
+
+def preview_rows(url: str, *, table: str | None, query: str | None, rows: int = 10) -> pd.DataFrame:
+    """The first rows of a table or (checked) query, read-only, for the import wizard."""
+    import sqlalchemy as sa
+
+    if not table and not query:
+        raise ImportProblem(f"{readonly.display(url)}: say which table or query to read", path=url)
+    if query:
+        readonly.check_query(query, readonly.backend(url))
+    with readonly.connect(url) as connection:
+        if query:
+            from_ = _rows_of(KpiSource(kind="sql", location=url, query=query), [], connection.dialect.name)
+        else:
+            schema, _, name = (table or "").rpartition(".")
+            from_ = sa.table(name, schema=schema or None)
+        statement = sa.select(sa.text("*")).select_from(from_).limit(rows)
+        return pd.DataFrame(connection.execute(statement).mappings().all())
 
 
 def _latest_values(
