@@ -239,6 +239,7 @@ def serve(
     handlers: Sequence[tuple[Any, ...]] = (),
     intro: str | None = None,
     action: str = "view these maps",
+    before_start: Callable[[], None] | None = None,
 ) -> int:
     """Serve the read-only viewer for the maps of ``maps_dir`` until interrupted.
 
@@ -267,6 +268,9 @@ def serve(
         The line printed after the address (default: how many maps are served from where).
     action
         What a visitor can do, for the start message ("view these maps", "edit the map").
+    before_start
+        Called once everything is checked, just before the server starts answering: e.g. to
+        start another tornado server on the same IOLoop (``cjmkit workshop --room``).
 
     Returns
     -------
@@ -312,5 +316,7 @@ def serve(
         app = _voila_class(Guard(host, port, token=token), handlers)(config=config)
         app.initialize(voila_argv(target, host, port, private, preheat=preheat))
         app.log.addFilter(_not_trusted_warning)
+        if before_start is not None:
+            before_start()
         app.start()
     return 0

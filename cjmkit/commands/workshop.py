@@ -12,10 +12,14 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 DEFAULT_PORT = 8867
+AUTO_ADDRESS = "auto"
+
+DEFAULT_ROOM_PORT = 8868
+"""Default port of the participants' page (the board is on 8867, the viewer on 8866)."""
 """Default port of the workshop (``cjmkit serve`` uses 8866, so both can run at once)."""
 
 WORKSHOP_CELLS = (
@@ -39,13 +43,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "edit the map. Listens on 127.0.0.1 (this machine only) unless --host says otherwise."
         ),
     )
-    workshop.add_argument("map", metavar="MAP", help="the map to work on (NAME.cjm.json)")
+    workshop.add_argument("map", metavar="MAP", nargs="?", help="the map to work on (NAME.cjm.json)")
     workshop.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
     workshop.add_argument(
         "--host",
         default="127.0.0.1",
         help="address to listen on (default: 127.0.0.1; 0.0.0.0: every interface, the board can then be "
         "edited from other machines by whoever has the link)",
+    )
+    workshop.add_argument(
+        "--room",
+        nargs="?",
+        const=AUTO_ADDRESS,
+        metavar="ADDRESS",
+        help=(
+            "open the room: participants add notes and dot-vote from their phones, on a page at ADDRESS "
+            "(default: this machine's address on the local network) with a join code; the board stays on --host"
+        ),
+    )
+    workshop.add_argument(
+        "--room-port",
+        type=int,
+        default=DEFAULT_ROOM_PORT,
+        help=f"port of the participants' page (default: {DEFAULT_ROOM_PORT})",
     )
     workshop.set_defaults(func=cmd_workshop)
 
@@ -82,17 +102,25 @@ def workshop_notebook() -> Iterator[Path]:
 def cmd_workshop(args: argparse.Namespace) -> int:
     """Check the map, then serve the board on it until interrupted."""
     from cjmkit.errors import CjmError
-    from cjmkit.serve import serve
+    from cjmkit.serve import check_port, serve
     from cjmkit.store import load
     from cjmkit.web import new_token
     from cjmkit.widgets.app import MAP_ENV
 
-    if not 0 < args.port < 65536:
-        raise CjmError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.map is None and args.room and (args.room.endswith(".json") or Path(args.room).exists()):
+        args.map, args.room = args.room, AUTO_ADDRESS  # `workshop --room MAP`: --room took the map
+    if args.map is None:
+        raise CjmError("give the map to work on: cjmkit workshop NAME.cjm.json")
+    for option, port in (("--port", args.port), ("--room-port", args.room_port)):
+        if not 0 < port < 65536:
+            raise CjmError(f"{option} must be between 1 and 65535, got {port}")
+    if args.port == args.room_port:
+        raise CjmError(f"--port and --room-port must differ (both are {args.port})")
     path = Path(args.map).expanduser().resolve()
     journey = load(path)  # a map that cannot be opened is one sentence here, not a broken page
     os.environ[MAP_ENV] = str(path)
     intro = f"Workshop on “{journey.title}” ({path}); every edit is saved at once. Press Ctrl+C to stop."
+    start_room = _prepare_room(path, args, check_port)
     with workshop_notebook() as notebook:
         # No pre-heated kernels: one started before the page is asked for would hold the map as it
         # was then, and a reload would show (and then save over) an old version.
@@ -105,4 +133,37 @@ def cmd_workshop(args: argparse.Namespace) -> int:
             token=new_token(),
             intro=intro,
             action="edit the map",
+            before_start=start_room,
         )
+
+
+def _prepare_room(
+    path: Path, args: argparse.Namespace, check_port: Callable[[str, int], None]
+) -> Callable[[], None]:
+    """Check the participants' address, open the room if asked; return what starts its server.
+
+    Without ``--room`` the participants' page still runs, on 127.0.0.1, so that "Open the room"
+    on the board works for this machine; ``--room`` shares it on the room's network.
+    """
+    from cjmkit.room.facilitator import open_room
+    from cjmkit.room.log import RoomLog, log_path
+    from cjmkit.room.server import ROOM_URL_ENV, lan_address, room_url, serve_room
+    from cjmkit.room.state import RoomState
+
+    address = args.room or "127.0.0.1"
+    if address == AUTO_ADDRESS:
+        address = lan_address() or "127.0.0.1"
+        if address == "127.0.0.1":
+            print("No local network found: participants can join from this machine only.", flush=True)
+    check_port(address, args.room_port)
+    link = room_url(address, args.room_port)
+    os.environ[ROOM_URL_ENV] = link
+    if args.room:
+        code = open_room(RoomLog(log_path(path)), RoomState())
+        print(f"Room open: participants join at {link}?code={code} (join code {code}).", flush=True)
+        if address not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                "Anyone on this network with the join code can add notes and vote; the board stays on --host.",
+                flush=True,
+            )
+    return lambda: serve_room(path, address, args.room_port)

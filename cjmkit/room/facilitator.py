@@ -39,6 +39,19 @@ def new_join_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def open_room(log: RoomLog, state: RoomState) -> str:
+    """Open the room of ``log`` (``state`` follows it) unless it is open; return the join code.
+
+    The code of the last opening is kept, so links handed out earlier keep working.
+    """
+    state.apply_all(log.read_new())
+    code = state.code or new_join_code()
+    if not state.open:
+        log.append({"id": new_id("open"), "type": "open", "code": code}, facilitator=True)
+        state.apply_all(log.read_new())
+    return code
+
+
 class RoomControl:
     """The facilitator's side of a room on one map.
 
@@ -84,11 +97,7 @@ class RoomControl:
 
         The code of the last opening is kept, so links handed out earlier keep working.
         """
-        self.refresh()
-        code = self.state.code or new_join_code()
-        if not self.state.open:
-            self._record("open", code=code)
-        return code
+        return open_room(self.log, self.state)
 
     def close(self) -> None:
         """Close the room: participants see that it is closed, nothing more is taken."""
@@ -281,4 +290,4 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["CODE_ALPHABET", "NOTE_KINDS", "RoomControl", "new_join_code"]
+__all__ = ["CODE_ALPHABET", "NOTE_KINDS", "RoomControl", "new_join_code", "open_room"]
