@@ -167,6 +167,46 @@ def require_postgres() -> Path:
     raise AssertionError("unreachable")
 
 
+AXE_DIR = Path(os.environ.get("CJMKIT_AXE_DIR", Path.home() / ".cache" / "cjmkit-tests" / "axe"))
+"""Where the npm package ``axe-core`` is installed for the accessibility tests (``.ci/run`` puts it there)."""
+
+
+def require_axe() -> Path:
+    """Return the path of ``axe.min.js``, installing ``axe-core`` from npm into :data:`AXE_DIR` if need be.
+
+    Without npm or the registry the test skips with the reason; under ``CI=true`` it fails.
+    """
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if script.exists():
+        return script
+    problem = "npm is not installed (apt-get install npm)"
+    npm = shutil.which("npm")
+    if npm is not None:
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        command = [
+            npm,
+            "install",
+            "--prefix",
+            str(AXE_DIR),
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "axe-core@4",
+        ]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+            problem = (result.stderr.strip().splitlines() or ["npm install axe-core failed"])[-1]
+        except (OSError, subprocess.TimeoutExpired) as error:
+            problem = f"npm install axe-core failed ({error})"
+        if script.exists():
+            return script
+    reason = f"accessibility test needs the npm package axe-core in {AXE_DIR}: {problem}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+    raise AssertionError("unreachable")
+
+
 class PostgresServer:
     """A throwaway PostgreSQL cluster on 127.0.0.1 (see :func:`running_postgres`).
 
@@ -274,3 +314,22 @@ def running_postgres() -> Iterator[PostgresServer]:
                 timeout=60,
             )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+AXE_RUN = """async () => {
+    const results = await axe.run(document, {resultTypes: ['violations']});
+    return results.violations
+        .filter(v => ['critical', 'serious', 'moderate'].includes(v.impact))
+        .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')})`);
+}"""
+"""Run axe-core on the page; return one line per critical, serious or moderate violation."""
+
+
+def axe_violations(page: object, script: Path) -> list[str]:
+    """Inject axe-core into ``page`` (a Playwright page) and list its violations that matter."""
+    page.add_script_tag(path=str(script))  # type: ignore[attr-defined]
+    return page.evaluate(AXE_RUN)  # type: ignore[attr-defined]
+
+
+VIEWPORTS = [(1024, 768), (1280, 800), (1920, 1080)]
+"""The screens people use: a small laptop, a laptop, a desktop."""

@@ -39,6 +39,7 @@ def _run(script: str, *args: str) -> str:
         ("bench_store.py", ["--saves", "3"]),
         ("bench_workshop.py", ["--edits", "2"]),
         ("bench_render.py", []),
+        ("bench_room.py", ["--participants", "3", "--seconds", "4"]),
     ],
 )
 def test_benchmark_runs(script: str, args: list[str], tmp_path: Path) -> None:

@@ -145,9 +145,9 @@ def _prepare_room(
     Without ``--room`` the participants' page still runs, on 127.0.0.1, so that "Open the room"
     on the board works for this machine; ``--room`` shares it on the room's network.
     """
-    from cjmkit.room.facilitator import open_room
+    from cjmkit.room.facilitator import ROOM_URL_ENV, open_room
     from cjmkit.room.log import RoomLog, log_path
-    from cjmkit.room.server import ROOM_URL_ENV, lan_address, room_url, serve_room
+    from cjmkit.room.server import lan_address, room_url, serve_room
     from cjmkit.room.state import RoomState
 
     address = args.room or "127.0.0.1"

@@ -33,6 +33,9 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 CODE_LENGTH = 6
 
+ROOM_URL_ENV = "CJMKIT_ROOM_URL"
+"""Set by ``cjmkit workshop`` for its board's kernels: where participants reach the room."""
+
 
 def new_join_code() -> str:
     """Return a fresh random join code such as ``K7QX3M`` (about 30 bits)."""
@@ -290,4 +293,4 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["CODE_ALPHABET", "NOTE_KINDS", "RoomControl", "new_join_code", "open_room"]
+__all__ = ["CODE_ALPHABET", "NOTE_KINDS", "ROOM_URL_ENV", "RoomControl", "new_join_code", "open_room"]

@@ -57,11 +57,12 @@ button,.button{font:inherit;font-weight:700;border:0;border-radius:8px;min-heigh
 .message.ok{background:#e3f9e5;color:#0e5a2a}
 .message.error{background:#ffe3e3;color:#8a1c1c}
 .message:empty{display:none}
-.timer{font-variant-numeric:tabular-nums;font-weight:700}
+.timer{font-variant-numeric:tabular-nums;font-weight:700;font-size:20px}
+.timer:empty{display:none}
 ul.mine{list-style:none;margin:0;padding:0}
 ul.mine li{border-top:1px solid #e4e7eb;padding:6px 0;overflow-wrap:anywhere}
 .state{color:#52606d;font-size:14px}
-a{color:#1f3a5f;font-weight:600}
+a{color:#1f3a5f;font-weight:600;display:inline-block;padding:10px 0;min-height:44px}
 .js-only{display:none}
 .js .js-only{display:flex}
 .js .no-js{display:none}
@@ -146,7 +147,7 @@ def _page(title: str, body: str, nonce: str, *, script: bool = True) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">'
+        '<meta name="referrer" content="same-origin"><link rel="icon" href="data:,">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}{js}</body></html>"
     )
 
@@ -212,8 +213,8 @@ def participant_page(
     )
     round_html = _round_section(state.round, client)
     header = (
-        f'<header><h1>{_e(journey.title)}</h1><p><span id="room-state">The room is open</span> · '
-        f'<span class="timer" id="timer" role="timer" aria-live="off">{_e(timer)}</span></p></header>'
+        f'<header><h1>{_e(journey.title)}</h1><p id="room-state">The room is open</p>'
+        f'<p class="timer" id="timer" role="timer" aria-live="off">{_e(timer)}</p></header>'
     )
     body = (
         header

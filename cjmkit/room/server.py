@@ -49,6 +49,7 @@ import tornado.web
 from cjmkit.errors import CjmError, StorageError
 from cjmkit.model import Journey
 from cjmkit.room import page
+from cjmkit.room.facilitator import ROOM_URL_ENV
 from cjmkit.room.log import RoomLog, RoomLogFull, log_path
 from cjmkit.room.state import RoomInputError, RoomState, check_note, check_votes
 
@@ -220,7 +221,8 @@ class _RoomHandler(tornado.web.RequestHandler):
 
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: with no-referrer a form post carries "Origin: null"
+        self.set_header("Referrer-Policy", "same-origin")
         self.set_header("X-Frame-Options", "DENY")
         self.set_header("Cache-Control", "no-store")
         self.clear_header("Server")
@@ -484,10 +486,6 @@ class MapHandler(_RoomHandler):
         text = await loop.run_in_executor(None, self.room.map_page)  # a first build takes a second
         self.set_header("Cache-Control", "private, max-age=5")
         self.finish(text)
-
-
-ROOM_URL_ENV = "CJMKIT_ROOM_URL"
-"""Environment variable giving the board (in its kernel) the participants' address."""
 
 
 def lan_address() -> str | None:

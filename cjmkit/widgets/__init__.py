@@ -21,6 +21,7 @@ _WHERE = {
     "MapViewer": "viewer",
     "PersonaEditor": "persona_editor",
     "QuickCapture": "quick_capture",
+    "RoomPanel": "room_panel",
     "StructureEditor": "structure_editor",
     "TouchpointEditor": "touchpoint_editor",
     "VersionHistory": "version_history",
@@ -38,6 +39,7 @@ __all__ = [
     "MapViewer",
     "PersonaEditor",
     "QuickCapture",
+    "RoomPanel",
     "StructureEditor",
     "TouchpointEditor",
     "VersionHistory",
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from cjmkit.widgets.import_wizard import ImportWizard
     from cjmkit.widgets.persona_editor import PersonaEditor
     from cjmkit.widgets.quick_capture import QuickCapture
+    from cjmkit.widgets.room_panel import RoomPanel
     from cjmkit.widgets.structure_editor import CollectionEditor, StructureEditor
     from cjmkit.widgets.touchpoint_editor import TouchpointEditor
     from cjmkit.widgets.version_history import VersionHistory

@@ -21,6 +21,7 @@ from cjmkit.widgets._watch import FileWatch
 from cjmkit.widgets.handoff_editor import HandoffEditor
 from cjmkit.widgets.persona_editor import PersonaEditor
 from cjmkit.widgets.quick_capture import QuickCapture
+from cjmkit.widgets.room_panel import RoomPanel
 from cjmkit.widgets.structure_editor import StructureEditor
 from cjmkit.widgets.touchpoint_editor import TouchpointEditor
 from cjmkit.widgets.version_history import VersionHistory
@@ -87,6 +88,9 @@ class WorkshopBoard(w.VBox):
         The map session, its editor and the :class:`~cjmkit.render.JourneyMapView`.
     quick_capture, touchpoints, structure, personas, handoffs, voting
         The editors, one per tab (``editors``: all of them, in tab order).
+    room
+        The Room tab (:class:`~cjmkit.widgets.room_panel.RoomPanel`): join link and QR code,
+        the inbox of participants' notes, voting rounds and the timer.
     history
         The last tab: the map's kept earlier versions (:class:`VersionHistory`).
 
@@ -119,9 +123,20 @@ class WorkshopBoard(w.VBox):
             self.voting,
         )
         self.history = VersionHistory(self.session)
+        # participants' notes and votes arrive here (the room log beside the map)
+        self.room = RoomPanel(self.editor, self.session.path)
         self.tabs = w.Tab(
-            children=[*self.editors, self.history],
-            titles=["Capture", "Touchpoint", "Stages & lanes", "Personas", "Handoffs", "Voting", "History"],
+            children=[*self.editors, self.room, self.history],
+            titles=[
+                "Capture",
+                "Touchpoint",
+                "Stages & lanes",
+                "Personas",
+                "Handoffs",
+                "Voting",
+                "Room",
+                "History",
+            ],
             layout=w.Layout(width=EDITOR_WIDTH, flex="0 0 auto"),
         )
         # the list is read when the tab is opened, not at every save (saves keep versions)
@@ -320,4 +335,5 @@ class WorkshopBoard(w.VBox):
         for editor in self.editors:
             editor.close()
         self.history.close()
+        self.room.close()
         super().close()
