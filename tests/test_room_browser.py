@@ -24,6 +24,7 @@ PHONE = {
     "device_scale_factor": 2,
 }
 BOARD_SIZES = [(1024, 768), (1280, 800), (1920, 1080)]
+TOKEN = "test-token-for-the-room-board"
 
 HAS_CARD = """(name) => {
   for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
@@ -66,7 +67,7 @@ def workshop(sample_map):
     args = cjmkit_command(
         "workshop", str(sample_map), "--port", str(port), "--room", "127.0.0.1", "--room-port", str(room_port)
     )
-    with running_server(args, port, timeout=120) as board_base:
+    with running_server(args, port, timeout=120, env={"CJMKIT_TOKEN": TOKEN}) as board_base:
         code = _room_state(sample_map).code
         yield board_base, f"http://127.0.0.1:{room_port}/", code
 
@@ -74,7 +75,7 @@ def workshop(sample_map):
 def _open_board(browser, board_base, size=(1280, 800)):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     board = context.new_page()
-    board.goto(board_base + "/")
+    board.goto(f"{board_base}/?token={TOKEN}")
     board.wait_for_selector(".cjm-touchpoint-editor", state="attached", timeout=120_000)
     board.get_by_role("tab", name="Room").click()
     board.wait_for_selector(".cjm-room-panel", timeout=30_000)

@@ -4,8 +4,9 @@
 process, on its own address and port (the one the facilitator picks, e.g. the room's wifi),
 beside the board, which stays on 127.0.0.1. Every request:
 
-- must name an expected host (the room address, or a loopback name) and, when it posts, come
-  from a page of that host (``Origin``): a rebinding page elsewhere gets 403;
+- passes cjmkit's guard (:mod:`cjmkit.web`) first: it must name an expected host (the room
+  address, or a loopback name) and, when it posts, come from a page of that host (``Origin``):
+  a rebinding page elsewhere gets 403;
 - needs the join code (``?code=`` once, then a cookie; or a ``code`` form field); the board is
   not reachable with it (another port, another address);
 - is rate-limited per participant and per address;
@@ -52,6 +53,7 @@ from cjmkit.room import page
 from cjmkit.room.facilitator import ROOM_URL_ENV
 from cjmkit.room.log import RoomLog, RoomLogFull, log_path
 from cjmkit.room.state import RoomInputError, RoomState, check_note, check_votes
+from cjmkit.web import Guard, GuardedApplication
 
 log = logging.getLogger("cjmkit.room")
 
@@ -59,8 +61,6 @@ CODE_COOKIE = "cjm_room"
 CLIENT_COOKIE = "cjm_client"
 MAX_BODY = 64 * 1024
 """The largest request body accepted (a note is at most a few KB)."""
-
-LOCAL_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 @dataclass
@@ -111,15 +111,15 @@ class RoomServer:
     map_path
         The map of the workshop; its log is ``NAME.room.jsonl`` beside it.
     hosts
-        Extra host names participants may use to reach the server (the room address is added
-        by :meth:`listen`; loopback names are always accepted).
+        Extra host names participants may use to reach the server (the address it listens on
+        and loopback names are always accepted).
     """
 
     def __init__(self, map_path: str | os.PathLike[str], hosts: tuple[str, ...] = ()) -> None:
         self.map_path = Path(map_path)
         self.log = RoomLog(log_path(self.map_path))
         self.state = RoomState()
-        self.hosts = {h.lower() for h in (*LOCAL_NAMES, *hosts)}
+        self.hosts = tuple(hosts)
         self.notes_per_client = RateLimiter(capacity=10, rate=1.0)
         self.posts_per_address = RateLimiter(capacity=120, rate=40.0)
         self.reads_per_address = RateLimiter(capacity=240, rate=80.0)
@@ -179,8 +179,8 @@ class RoomServer:
 
     # -- running --------------------------------------------------------------------------------
 
-    def application(self) -> tornado.web.Application:
-        """The tornado application of the participants' routes."""
+    def application(self, address: str, port: int) -> tornado.web.Application:
+        """The participants' routes behind cjmkit's guard (Host and Origin) for ``address:port``."""
         routes: list[Any] = [
             (r"/", PageHandler, {"room": self}),
             (r"/note", NoteHandler, {"room": self}),
@@ -188,16 +188,18 @@ class RoomServer:
             (r"/state", StateHandler, {"room": self}),
             (r"/map", MapHandler, {"room": self}),
         ]
-        return tornado.web.Application(
-            routes, default_handler_class=NotFoundHandler, default_handler_args={"room": self}
+        guard = Guard(address, port, extra_hosts=self.hosts)
+        return GuardedApplication(
+            guard, routes, default_handler_class=NotFoundHandler, default_handler_args={"room": self}
         )
 
     def listen(self, port: int, address: str) -> None:
         """Start answering on ``address:port`` on the running (or next) tornado IOLoop."""
-        self.hosts.add(address.lower().strip("[]"))
-        self.hosts.add(f"[{address.lower()}]" if ":" in address else address.lower())
         self._http = tornado.httpserver.HTTPServer(
-            self.application(), max_body_size=MAX_BODY, idle_connection_timeout=60, xheaders=False
+            self.application(address, port),
+            max_body_size=MAX_BODY,
+            idle_connection_timeout=60,
+            xheaders=False,
         )
         self._http.listen(port, address)
         self.address = (address, port)
@@ -234,16 +236,8 @@ class _RoomHandler(tornado.web.RequestHandler):
         )
 
     def prepare(self) -> None:
+        # Host and Origin were checked by the guard (cjmkit.web) before this handler was made
         self.set_header("Content-Security-Policy", self.content_security_policy())
-        host = (self.request.host or "").lower()
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if name not in self.room.hosts and host not in self.room.hosts:
-            self._refuse(403, "This address is not the workshop room's.")
-            return
-        origin = self.request.headers.get("Origin")
-        if self.request.method == "POST" and origin is not None and urlsplit(origin).netloc.lower() != host:
-            self._refuse(403, "This request did not come from the room's page.")
-            return
         limiter = (
             self.room.posts_per_address if self.request.method == "POST" else self.room.reads_per_address
         )
