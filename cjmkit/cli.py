@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "cjmkit.commands.workshop",
     "cjmkit.commands.demo",
     "cjmkit.commands.kpi",
+    "cjmkit.commands.data",
     "cjmkit.commands.export",
 )
 """Modules that add subcommands, in the order they appear in ``cjmkit --help``."""

@@ -33,7 +33,7 @@ from pydantic import (
 
 from cjmkit.errors import InvalidJourney, SchemaVersionError
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Version of the document format this cjmkit writes (``MAJOR.MINOR``)."""
 
 EMOTION_MIN, EMOTION_MAX = -2, 2
@@ -51,7 +51,7 @@ LaneKind = Literal["customer", "support", "care", "frontstage", "backstage", "ot
 LANE_KINDS: tuple[str, ...] = LaneKind.__args__  # type: ignore[attr-defined]
 Direction = Literal["higher", "lower"]
 Frequency = Literal["day", "week", "month"]
-Aggregation = Literal["sum", "mean", "count", "rate", "last", "min", "max"]
+Aggregation = Literal["sum", "mean", "count", "rate", "last", "min", "max", "csat", "nps"]
 
 
 def _not_blank(value: str) -> str:
@@ -60,7 +60,18 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _time_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone name such as 'Europe/Berlin' or 'UTC'") from None
+    return value
+
+
 Name = Annotated[str, AfterValidator(_not_blank)]
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=120)]
 Emotion = Annotated[int, Field(ge=EMOTION_MIN, le=EMOTION_MAX)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -155,6 +166,13 @@ class KpiSource(Entity):
     ``location`` is a file path (relative to the map's folder, or absolute) or, for
     ``kind="sql"``, an SQLAlchemy URL. ``key`` is how this KPI is named in the source: the
     value of ``kpi_column`` in long format, or the column name in wide format.
+
+    How dates are read is remembered: ``date_format`` (a strptime format such as
+    ``"%m/%d/%Y %I:%M %p"``), else ``dayfirst`` (``True``: 01/02 is 1 February; ``False``:
+    January 2; ``None``: only when the values settle it), and ``timezone``, the zone of
+    timestamps written without an offset and of the calendar days periods are made of (None:
+    UTC). So are the import's options: ``skip_bad_rows``, ``allow_out_of_scale``, and
+    ``labels``, answer wordings → scores (``{"very satisfied": 5, ...}``) for survey exports.
     """
 
     kind: Literal["csv", "excel", "parquet", "sql"]
@@ -169,6 +187,12 @@ class KpiSource(Entity):
     touchpoint_column: str | None = None
     period: Frequency = "month"
     aggregation: Aggregation = "mean"
+    date_format: str | None = None
+    dayfirst: bool | None = None
+    timezone: TimeZoneName | None = None
+    labels: dict[str, FiniteFloat] | None = None
+    skip_bad_rows: bool = False
+    allow_out_of_scale: bool = False
 
 
 class Observation(Entity):
@@ -183,6 +207,9 @@ class Kpi(Entity):
 
     With ``direction="higher"`` a value at or above ``target`` is ok, at or above ``warning``
     a warning, below it bad; with ``direction="lower"`` the other way round.
+
+    ``scale_min`` and ``scale_max`` bound the values the KPI can take (a 1–5 score, a share in
+    0–100 %); an import refuses values outside them unless told otherwise.
     """
 
     id: Id
@@ -193,6 +220,8 @@ class Kpi(Entity):
     target: FiniteFloat | None = None
     warning: FiniteFloat | None = None
     frequency: Frequency = "month"
+    scale_min: FiniteFloat | None = None
+    scale_max: FiniteFloat | None = None
     source: KpiSource | None = None
     observations: list[Observation] = Field(default_factory=list)
 
@@ -331,6 +360,10 @@ class Journey(Entity):
             place = f"kpis[{i}]"
             ref(place, "touchpoint", kpi.touchpoint, "touchpoints")
             found.extend(_threshold_problems(place, kpi))
+            if kpi.scale_min is not None and kpi.scale_max is not None and kpi.scale_min > kpi.scale_max:
+                found.append(
+                    f"{place}.scale_max: the scale's top ({kpi.scale_max:g}) is below its bottom ({kpi.scale_min:g})"
+                )
             seen: dict[date, int] = {}
             for j, obs in enumerate(kpi.observations):
                 if obs.period in seen:
@@ -530,6 +563,9 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
 
     Documents without ``schema_version`` are taken as 0.x prototypes. A document with a newer
     major version is refused; a newer minor version is read as is (its unknown keys are kept).
+    An older minor version of the current major one needs no change but its version: its new
+    fields take their defaults (1.0 → 1.1 adds how a source reads dates, its remembered import
+    options and answer labels, the ``csat``/``nps`` aggregations, and a KPI's scale).
 
     Raises
     ------
@@ -547,6 +583,8 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     while major < current[0]:
         data = MIGRATIONS[major](data)
         major, _minor = parse_version(data["schema_version"])
+    if (major, _minor) < current:
+        data = {**data, "schema_version": SCHEMA_VERSION}
     return data
 
 

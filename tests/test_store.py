@@ -22,7 +22,7 @@ from cjmkit.errors import (
     SchemaVersionError,
     StorageError,
 )
-from cjmkit.model import Journey, Lane, Persona, Stage, Touchpoint
+from cjmkit.model import SCHEMA_VERSION, Journey, Lane, Persona, Stage, Touchpoint
 from cjmkit.store import load, open_map, restore_snapshot, save, snapshots
 
 
@@ -82,7 +82,9 @@ def test_saved_text_is_stable_so_git_diffs_stay_small(map_path: Path) -> None:
     assert '"description"' in changed and '"revision"' in changed
     assert changed <= {'"updated"', '"revision"', '"description"'}
     text = map_path.read_text(encoding="utf-8")
-    assert text.startswith('{\n  "schema_version": "1.0",\n  "id": "cafe",\n  "title": "Café onboarding 😀"')
+    assert text.startswith(
+        f'{{\n  "schema_version": "{SCHEMA_VERSION}",\n  "id": "cafe",\n  "title": "Café onboarding 😀"'
+    )
     assert text.endswith("}\n")
 
 
@@ -258,7 +260,7 @@ def test_newer_major_schema_version_names_both_versions(map_path: Path) -> None:
     message = str(caught.value)
     assert message.startswith(f"{map_path}: ")
     assert "2.3" in message
-    assert "1.0" in message
+    assert SCHEMA_VERSION in message
 
 
 def test_newer_minor_schema_version_is_read(map_path: Path) -> None:
@@ -586,7 +588,7 @@ def test_an_old_map_is_migrated_on_load_and_saved_in_the_current_shape(tmp_path:
     assert journey.title == "Café onboarding (prototype)"
     save(journey, path)  # an old file has no revision: it counts as revision 0, no conflict
     saved = json.loads(path.read_text(encoding="utf-8"))
-    assert saved["schema_version"] == "1.0" and saved["revision"] == 1
+    assert saved["schema_version"] == SCHEMA_VERSION and saved["revision"] == 1
     assert load(path) == journey
     assert load(snapshots(path)[0].path).title == journey.title  # the old file is kept as it was
     assert "version" in json.loads(snapshots(path)[0].path.read_text(encoding="utf-8"))

@@ -92,8 +92,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("--table", help="SQL table, or Excel sheet name")
     imp.add_argument("--query", help="SQL SELECT to read instead of a table")
-    imp.add_argument("--skip-bad-rows", action="store_true", help="leave out unreadable rows (counted)")
-    imp.add_argument("--replace", action="store_true", help="drop observations the source does not have")
+    add_date_options(imp)
+    imp.add_argument(
+        "--labels",
+        action="append",
+        metavar="NAME|LABEL=SCORE,...",
+        help="answer labels to scores, for survey exports: a ready map (csat, ces, nps, satisfaction-5, "
+        "agreement-5, agreement-7, effort-5, likelihood-11) or pairs such as 'Happy=5,Unhappy=1'; repeatable",
+    )
+    imp.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="leave out unreadable rows (counted; remembered for refresh)",
+    )
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="let this source replace the one a KPI has, and its values (those the source lacks are dropped)",
+    )
+    imp.add_argument(
+        "--allow-out-of-scale",
+        action="store_true",
+        help="import values outside the KPI's scale (e.g. 70-95 into a 1-5 score; remembered)",
+    )
+    imp.add_argument(
+        "--allow-finer-period",
+        action="store_true",
+        help="measure a KPI per a shorter period than it is defined for (e.g. weekly instead of monthly)",
+    )
     imp.set_defaults(func=cmd_import)
 
     ref = commands.add_parser("refresh", help="re-import every remembered source (no questions; for cron)")
@@ -139,6 +165,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lib.set_defaults(func=cmd_library)
 
 
+def add_date_options(parser: argparse.ArgumentParser) -> None:
+    """``--date-format``, ``--dayfirst`` / ``--monthfirst`` and ``--timezone`` (remembered with a source)."""
+    parser.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="how dates are written, e.g. '%%m/%%d/%%Y %%I:%%M %%p' (default: recognised; 01/02/2025 is never guessed)",
+    )
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst", dest="dayfirst", action="store_const", const=True, help="01/02/2025 is 1 February"
+    )
+    order.add_argument(
+        "--monthfirst", dest="dayfirst", action="store_const", const=False, help="01/02/2025 is January 2"
+    )
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the time zone of timestamps written without an offset, e.g. Europe/Berlin (default UTC; "
+        "offsets in the data are always honoured)",
+    )
+
+
 def parse_kpis(specs: list[str]) -> dict[str, str]:
     """``["csat", "nps=NPS score"]`` → ``{"csat": "csat", "nps": "NPS score"}``."""
     mapping: dict[str, str] = {}
@@ -165,8 +213,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not path.exists():
             raise CjmError(f"cannot read {path}: no such file")
         location = f"sqlite:///{path.resolve()}" if kind == "sql" else str(path.resolve())
+    from cjmkit.metrics.labels import label_map
+
     wide = args.layout == "wide"
-    source = KpiSource(
+    source = checked(
+        KpiSource,
         kind=kind,
         location=importers.location_for(location, map_dir),
         table=args.table,
@@ -178,6 +229,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         touchpoint_column=args.touchpoint_column,
         period=args.period,
         aggregation=args.aggregation,
+        date_format=args.date_format,
+        dayfirst=args.dayfirst,
+        timezone=args.timezone,
+        labels=label_map(*args.labels) if args.labels else None,
     )
     with store.open_map(args.map) as session:
         report = importers.import_kpis(
@@ -187,11 +242,26 @@ def cmd_import(args: argparse.Namespace) -> int:
             map_dir=map_dir,
             skip_bad_rows=args.skip_bad_rows,
             replace=args.replace,
+            allow_out_of_scale=args.allow_out_of_scale,
+            allow_finer_period=args.allow_finer_period,
         )
     print(f"Imported into {args.map}: {report.summary()}.")
     for line in [*report.skipped, *report.notes]:
         print(f"  - {line}")
     return EXIT_OK
+
+
+def checked(model: type, **values: object):
+    """Build a model from command-line values; a bad value is one sentence naming the option."""
+    from pydantic import ValidationError
+
+    from cjmkit.model import problems_of
+
+    try:
+        return model(**values)
+    except ValidationError as error:
+        problems = [p.replace("_", "-", p.index(":")) if ":" in p else p for p in problems_of(error)]
+        raise CjmError("; ".join(f"--{p}" for p in problems)) from None
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ pandas only (no Bokeh, no widgets); every function returns DataFrames with docum
 >>> kpi_status(session.journey)                                         # doctest: +SKIP
 """
 
+from cjmkit.metrics import exports
 from cjmkit.metrics.handoff import (
     CONTACTS_FILE,
     TICKETS_FILE,
@@ -57,6 +58,7 @@ __all__ = [
     "attach_comments",
     "comment_to_opportunity",
     "comments",
+    "exports",
     "feedback_frame",
     "fell_through",
     "follow_ups",

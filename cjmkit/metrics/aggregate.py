@@ -16,9 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmkit.metrics.labels import apply_labels
+from cjmkit.metrics.labels import describe as describe_labels
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.sources import PERIODS, resolved_source
 from cjmkit.metrics.textfiles import (
+    AmbiguousDates,
     blank_rows,
     choose_date_format,
     comment_rows,
@@ -30,6 +33,31 @@ from cjmkit.metrics.textfiles import (
 from cjmkit.model import KpiSource
 
 PARTIAL_COLUMNS = ["key", "touchpoint", "period", "sum", "count", "min", "max", "last"]
+
+ANSWER_RANGES = {"csat": (1, 5), "nps": (0, 10)}
+"""The answers the survey aggregations read: CSAT 1–5, NPS 0–10 (other answers are bad rows)."""
+
+SCALED = ("mean", "min", "max", "last")
+"""Aggregations whose value is on the scale of the rows: rows outside a KPI's scale are bad rows.
+(For the others, ``sum``, ``count``, ``rate``, ``csat``, ``nps``, the period values are checked.)"""
+
+
+def score_answers(answers: np.ndarray, aggregation: str) -> np.ndarray:
+    """Per answer, what its mean becomes: CSAT 100 for 4–5 else 0 (the top-two-box share, %),
+    NPS +100 for 9–10, −100 for 0–6, else 0 (promoters minus detractors, points)."""
+    if aggregation == "csat":
+        return np.where(np.isnan(answers), np.nan, np.where(answers >= 4, 100.0, 0.0))
+    if aggregation == "nps":
+        scored = np.where(answers >= 9, 100.0, np.where(answers <= 6, -100.0, 0.0))
+        return np.where(np.isnan(answers), np.nan, scored)
+    return answers
+
+
+def scale_text(low: float | None, high: float | None) -> str:
+    """``"1–5"``, ``"≥ 0"`` or ``"≤ 100"``."""
+    if low is not None and high is not None:
+        return f"{low:g}–{high:g}"
+    return f"≥ {low:g}" if low is not None else f"≤ {high:g}"
 
 
 # -- bad rows ----------------------------------------------------------------------------------
@@ -227,7 +255,7 @@ def finalise(combined: pd.DataFrame, aggregation: str) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         if aggregation == "sum":
             return total
-        if aggregation == "mean":
+        if aggregation in ("mean", "csat", "nps"):
             return total / count
         if aggregation == "count":
             return count
@@ -268,8 +296,10 @@ class RowAggregator:
         keys: Sequence[str] | None,
         bad: BadRows,
         decimal: str = ".",
+        scales: Mapping[str, tuple[float | None, float | None]] | None = None,
     ) -> None:
         self.source = source
+        self.scales = dict(scales or {})
         self.columns = columns
         self.keys = set(keys) if keys else None
         self.bad = bad
@@ -290,7 +320,7 @@ class RowAggregator:
         src = self.source
         raw_period = frame[cols["period"]]
         if self.date_format is None and not pd.api.types.is_datetime64_any_dtype(raw_period):
-            self.date_format = choose_date_format(raw_period.astype(str))
+            self.date_format = src.date_format or self.choose_format(raw_period, lines)
         touchpoint = (
             frame[cols["touchpoint"]].astype(str).str.strip().to_numpy(dtype=object)
             if "touchpoint" in cols
@@ -306,7 +336,7 @@ class RowAggregator:
                 return
             ok, periods = self._periods(raw_period, lines)
             if "value" in cols:
-                values, ok_values = self._values(frame[cols["value"]], lines, cols["value"])
+                values, ok_values = self._values(frame[cols["value"]], lines, cols["value"], key)
             else:
                 values, ok_values = np.ones(len(frame)), np.ones(len(frame), dtype=bool)
             ok &= ok_values
@@ -316,7 +346,7 @@ class RowAggregator:
             for role, column in cols.items():
                 if not role.startswith("key:"):
                     continue
-                values, ok_values = self._values(frame[column], lines, column)
+                values, ok_values = self._values(frame[column], lines, column, role[4:])
                 use = ok & ok_values
                 self._add(
                     np.full(int(use.sum()), role[4:], dtype=object),
@@ -325,9 +355,30 @@ class RowAggregator:
                     values[use],
                 )
 
+    def choose_format(self, raw: pd.Series, lines: np.ndarray) -> str | None:
+        """The date format of a column (see :func:`choose_date_format`), refusals naming the line."""
+        try:
+            return choose_date_format(raw.astype(str), dayfirst=self.source.dayfirst)
+        except AmbiguousDates as error:
+            line = int(lines[raw.index.get_loc(error.position)])
+            column = self.columns["period"]
+            raise ImportProblem(
+                f"{self.bad.name}: {error} (first at {self.bad.unit} {line}, column {column!r}); "
+                "nothing was imported",
+                path=self.bad.name,
+                line=line,
+                column=column,
+            ) from None
+
+    def dates(self, raw: pd.Series, lines: np.ndarray) -> np.ndarray:
+        """The wall-clock times (in the source's time zone) of a column of dates, NaT if unreadable."""
+        if self.date_format is None and not pd.api.types.is_datetime64_any_dtype(raw):
+            self.date_format = self.source.date_format or self.choose_format(raw, lines)
+        parsed = parse_dates(raw, self.date_format, timezone=self.source.timezone)
+        return parsed.to_numpy(dtype="datetime64[ns]")
+
     def _periods(self, raw: pd.Series, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        parsed = parse_dates(raw, self.date_format)
-        stamps = parsed.to_numpy(dtype="datetime64[ns]")
+        stamps = self.dates(raw, lines)
         missing = np.isnat(stamps)
         if missing.any():
             empty = is_empty(raw) & missing
@@ -337,25 +388,75 @@ class RowAggregator:
             self.bad.add("a date that cannot be read", column, lines[unreadable], raw[unreadable].tolist())
         return ~missing, period_start(stamps, self.source.period)
 
-    def _values(self, raw: pd.Series, lines: np.ndarray, column: str) -> tuple[np.ndarray, np.ndarray]:
+    def _values(
+        self, raw: pd.Series, lines: np.ndarray, column: str, keys: np.ndarray | str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        src = self.source
+        unknown = np.zeros(len(raw), dtype=bool)
+        if src.labels:
+            original = raw
+            raw, unknown = apply_labels(raw, src.labels)
+            if unknown.any():
+                self.bad.add(
+                    f"an answer that is neither a number nor one of the answer labels ({describe_labels(src.labels)})",
+                    column,
+                    lines[unknown],
+                    original[unknown].tolist(),
+                )
         values = parse_numbers(raw, self.decimal).to_numpy(dtype="float64")
         missing = np.isnan(values)
         empty = is_empty(raw)
-        unreadable = missing & ~empty
+        unreadable = missing & ~empty & ~unknown
         if unreadable.any():
             self.bad.add("a value that is not a number", column, lines[unreadable], raw[unreadable].tolist())
         ok = ~missing
-        if self.source.aggregation == "rate":
-            outside = ok & ((values < 0) | (values > 1))
-            if outside.any():
-                self.bad.add(
-                    "a value outside 0…1 (a rate needs 0/1 flags or fractions)",
-                    column,
-                    lines[outside],
-                    raw[outside].tolist(),
+        if src.aggregation == "rate":
+            self._outside(
+                values,
+                ok,
+                0,
+                1,
+                "a value outside 0…1 (a rate needs 0/1 flags or fractions)",
+                raw,
+                lines,
+                column,
+            )
+        elif src.aggregation in ANSWER_RANGES:
+            low, high = ANSWER_RANGES[src.aggregation]
+            self._outside(values, ok, low, high, f"an answer outside {low}–{high}", raw, lines, column)
+            values = score_answers(values, src.aggregation)
+        elif self.scales and not src.allow_out_of_scale and src.aggregation in SCALED:
+            for key, (low, high) in self.scales.items():
+                rows = (
+                    ok & (keys == key)
+                    if isinstance(keys, np.ndarray)
+                    else (ok.copy() if keys == key else None)
                 )
-                ok &= ~outside
+                if rows is not None and rows.any():
+                    reason = f"a value outside the scale {scale_text(low, high)} of the KPI fed by {key!r}"
+                    self._outside(values, rows, low, high, reason, raw, lines, column, ok)
         return values, ok
+
+    def _outside(
+        self,
+        values: np.ndarray,
+        rows: np.ndarray,
+        low: float | None,
+        high: float | None,
+        reason: str,
+        raw: pd.Series,
+        lines: np.ndarray,
+        column: str,
+        ok: np.ndarray | None = None,
+    ) -> None:
+        """Record rows (of ``rows``) whose value is outside low…high as bad; clear them in ``ok``."""
+        with np.errstate(invalid="ignore"):
+            below = values < low if low is not None else np.zeros(len(values), dtype=bool)
+            above = values > high if high is not None else np.zeros(len(values), dtype=bool)
+        outside = rows & (below | above)
+        if outside.any():
+            self.bad.add(reason, column, lines[outside], raw[outside].tolist())
+            (rows if ok is None else ok)[outside] = False
 
     def _add(self, key: np.ndarray, touchpoint: np.ndarray, period: np.ndarray, value: np.ndarray) -> None:
         if len(key) == 0:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from cjmkit.metrics.aggregate import (
     PARTIAL_COLUMNS,
+    SCALED,
     BadRows,
     ImportResult,
     RowAggregator,
@@ -29,6 +30,8 @@ from cjmkit.metrics.aggregate import (
     empty_partials,
     period_start,
 )
+from cjmkit.metrics.labels import apply_labels
+from cjmkit.metrics.labels import describe as describe_labels
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.sources import (
     ALIASES,
@@ -42,20 +45,26 @@ from cjmkit.metrics.sources import (
 from cjmkit.metrics.textfiles import (
     EARLIEST,
     LATEST,
+    ORDER_OF,
+    AmbiguousDates,
     CsvLayout,
     SkippedLines,
     blank_rows,
+    choose_date_format,
     comment_rows,
-    header_rows,
     is_empty,
     normalise_name,
-    parse_dates,
+    parse_instants,
     parse_numbers,
     read_csv_chunks,
     resolve_columns,
     sniff_csv,
 )
+from cjmkit.metrics.textfiles import header_rows as header_rows_of
 from cjmkit.model import KpiSource
+
+Scales = Mapping[str, tuple[float | None, float | None]]
+"""KPI key → the (low, high) bounds of the KPI it feeds (None: unbounded on that side)."""
 
 Progress = Callable[[float, str], None]
 """``progress(fraction, message)``: called while a long import runs (fraction 0…1)."""
@@ -75,6 +84,7 @@ def read_csv_source(
     skip_bad_rows: bool,
     report: Progress,
     chunk_rows: int,
+    scales: Scales | None = None,
 ) -> ImportResult:
     wanted = wanted_columns(source, keys)
     layout = sniff_csv(path, [w for w in wanted.values() if w], subheaders=True)
@@ -85,11 +95,11 @@ def read_csv_source(
     except ImportProblem as problem:
         problem.path = path
         raise
-    fast = _read_csv_arrow(source, layout, columns, keys, report)
+    fast = _read_csv_arrow(source, layout, columns, keys, report, scales)
     if fast is not None:
         return fast
     bad = BadRows(layout.name, "line")
-    aggregator = RowAggregator(source, columns, keys, bad, layout.decimal)
+    aggregator = RowAggregator(source, columns, keys, bad, layout.decimal, scales)
     skipped = SkippedLines()
     position = 0
     first_line = layout.first_data_line
@@ -118,6 +128,7 @@ def _read_csv_arrow(
     columns: Mapping[str, str],
     keys: Sequence[str] | None,
     report: Progress,
+    scales: Scales | None = None,
 ) -> ImportResult | None:
     """The fast path for clean files: Arrow's multi-threaded CSV parser and integer group codes.
 
@@ -128,7 +139,13 @@ def _read_csv_arrow(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if layout.encoding not in ("utf-8", "utf-8-sig") or layout.decimal != "." or source.aggregation == "last":
+    if (
+        layout.encoding not in ("utf-8", "utf-8-sig")
+        or layout.decimal != "."
+        or source.aggregation in ("last", "csat", "nps")
+        or source.labels
+        or source.date_format
+    ):
         return None
     index = {c: i for i, c in enumerate(layout.columns)}
     if len(index) != len(layout.columns) or any(not c for c in layout.columns):
@@ -181,7 +198,7 @@ def _read_csv_arrow(
             tables = (pa.Table.from_batches([batch]) for batch in reader)
         for table in tables:
             rows += table.num_rows
-            part = _arrow_partials(source, table, alias, keys)
+            part = _arrow_partials(source, table, alias, keys, scales)
             if part is None:
                 return None
             parts.append(part)
@@ -226,8 +243,23 @@ def _indices(array: Any) -> np.ndarray:
     return (indices.fill_null(-1) if indices.null_count else indices).to_numpy()
 
 
+def _bounds(values: np.ndarray, scales: Scales) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest allowed value per key (one more, unbounded, for the null code -1)."""
+    low = np.asarray([_or(scales.get(v, (None, None))[0], -np.inf) for v in values] + [-np.inf])
+    high = np.asarray([_or(scales.get(v, (None, None))[1], np.inf) for v in values] + [np.inf])
+    return low, high
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else float(value)
+
+
 def _arrow_partials(
-    source: KpiSource, table: Any, alias: Mapping[str, str], keys: Sequence[str] | None
+    source: KpiSource,
+    table: Any,
+    alias: Mapping[str, str],
+    keys: Sequence[str] | None,
+    scales: Scales | None = None,
 ) -> pd.DataFrame | None:
     """Partial aggregates of one Arrow table, grouped with integer codes and ``np.bincount``.
 
@@ -279,6 +311,8 @@ def _arrow_partials(
             if role.startswith("key:"):
                 columns[role] = table[name]
                 streams.append((role, np.asarray([role[4:]], dtype=object)))
+    check = bool(scales) and source.aggregation in SCALED and not source.allow_out_of_scale
+    limits = [_bounds(values, scales or {}) for _, values in streams] if check else []
     extremes = source.aggregation in ("min", "max", "rate")
     key_count = max(len(values) for _, values in streams)
     by_day = not extremes and key_count * len(tp_values) * len(span) <= max(rows, 1 << 16)
@@ -317,6 +351,13 @@ def _arrow_partials(
             keep = ~keep if keep.any() else None
             if use is not None and key_codes is not None and not (use[:-1].all() and key_codes.min() >= 0):
                 keep = use[key_codes] if keep is None else keep & use[key_codes]
+            if check:
+                low, high = limits[index]
+                codes = key_codes if key_codes is not None else np.zeros(n, dtype=np.int64)
+                with np.errstate(invalid="ignore"):
+                    outside = (value < low[codes]) | (value > high[codes])
+                if (outside if keep is None else outside & keep).any():
+                    return None
             weights = value
             if keep is not None:
                 group, weights = group[keep], value[keep]
@@ -366,7 +407,11 @@ def _find_header(frame: pd.DataFrame, expected: Sequence[str]) -> int:
 
 
 def read_excel_source(
-    source: KpiSource, path: str, keys: Sequence[str] | None, skip_bad_rows: bool
+    source: KpiSource,
+    path: str,
+    keys: Sequence[str] | None,
+    skip_bad_rows: bool,
+    scales: Scales | None = None,
 ) -> ImportResult:
     name = Path(path).name
     try:
@@ -392,7 +437,7 @@ def read_excel_source(
     frame = frame.loc[:, ~frame.columns.duplicated()]
     columns = resolve_columns(list(frame.columns), wanted, aliases=ALIASES, file_name=name, hint=COLUMN_HINT)
     bad = BadRows(name, "row")
-    aggregator = RowAggregator(source, columns, keys, bad)
+    aggregator = RowAggregator(source, columns, keys, bad, scales=scales)
     lines = np.arange(len(frame)) + header + 2
     aggregator.feed(frame[list(dict.fromkeys(columns.values()))].reset_index(drop=True), lines)
     return aggregator.result(path, skip_bad_rows)
@@ -405,6 +450,7 @@ def read_parquet_source(
     skip_bad_rows: bool,
     report: Progress,
     chunk_rows: int,
+    scales: Scales | None = None,
 ) -> ImportResult:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -420,7 +466,7 @@ def read_parquet_source(
     wanted = wanted_columns(source, keys)
     columns = resolve_columns(schema_names, wanted, aliases=ALIASES, file_name=name, hint=COLUMN_HINT)
     bad = BadRows(name, "row")
-    aggregator = RowAggregator(source, columns, keys, bad)
+    aggregator = RowAggregator(source, columns, keys, bad, scales=scales)
     total = max(1, parquet.metadata.num_rows)
     position = 0
     try:
@@ -463,7 +509,7 @@ def preview(
             iter(read_csv_chunks(layout, None, chunk_rows=rows * 3 + 20)),
             pd.DataFrame(columns=layout.columns),
         )
-        keep = ~(blank_rows(frame) | comment_rows(frame) | header_rows(frame))
+        keep = ~(blank_rows(frame) | comment_rows(frame) | header_rows_of(frame))
         return frame[keep].head(rows).reset_index(drop=True)
     if kind == "excel":
         try:
@@ -510,6 +556,9 @@ def guess_columns(columns: Sequence[str]) -> dict[str, str | None]:
 # -- other tables (tickets, care contacts, surveys) ---------------------------------------------
 
 
+MAPPING_HINT = "; say which column holds it, e.g. --column resolved_at='Solved at' (or the mapping dropdowns)"
+
+
 def read_table(
     path: str | Path,
     required: Sequence[str],
@@ -518,13 +567,35 @@ def read_table(
     dates: Sequence[str] = (),
     numbers: dict[str, tuple[float, float] | None] | None = None,
     skip_bad_rows: bool = False,
+    columns: Mapping[str, str] | None = None,
+    header_rows: int = 1,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+    labels: Mapping[str, Mapping[str, float]] | None = None,
 ) -> pd.DataFrame:
     """Read a messy CSV export into a tidy frame with the named columns.
 
     Columns in ``required`` must exist (matched ignoring case, spaces and underscores),
-    ``optional`` ones are filled with empty values when absent. ``dates`` are parsed to
-    ``datetime64``; ``numbers`` are parsed to float and, when given a ``(low, high)`` range,
-    checked against it. Empty cells stay missing. Other columns stay (trimmed) text.
+    ``optional`` ones are filled with empty values when absent. ``dates`` are parsed to UTC
+    instants (``datetime64[ns]``; offsets honoured, values without one taken as times of
+    ``timezone``, default UTC); ``numbers`` are parsed to float and, when given a
+    ``(low, high)`` range, checked against it. Empty cells stay missing. Other columns stay
+    (trimmed) text.
+
+    Parameters
+    ----------
+    columns
+        Column role → the export's name for it (``{"resolved_at": "Solved at"}``); roles not
+        named are looked for under their own name. A role named here must exist.
+    header_rows
+        How many lines the header spans (two or three in many survey exports); the columns are
+        then known by their cells joined with ``" / "`` or by any cell unique in its line.
+    date_format, dayfirst, timezone
+        How dates are written (see :func:`cjmkit.metrics.textfiles.parse_utc`); without a
+        format, ``01/02/2025`` is refused unless the values or ``dayfirst`` settle the order.
+    labels
+        Number column → answer labels → scores (:mod:`cjmkit.metrics.labels`).
 
     Raises
     ------
@@ -533,43 +604,77 @@ def read_table(
         ``skip_bad_rows``; the count left out is in ``frame.attrs["rows_skipped"]``).
     """
     numbers = numbers or {}
-    layout = sniff_csv(path, required)
-    wanted = {name: name for name in [*required, *optional]}
-    present = resolve_columns(layout.columns, {n: n for n in required}, file_name=layout.name)
-    for name in optional:
-        with contextlib.suppress(ImportProblem):
-            present.update(resolve_columns(layout.columns, {name: name}, file_name=layout.name))
+    roles = [*required, *optional]
+    mapped = {role: name for role, name in (columns or {}).items() if name}
+    unknown = [role for role in mapped if role not in roles]
+    if unknown:
+        raise ImportProblem(
+            f"there is no column role {', '.join(map(repr, unknown))} to map; the roles are: {', '.join(roles)}"
+        )
+    name_of = {role: mapped.get(role, role) for role in roles}
+    layout = sniff_csv(
+        path, [name_of[r] for r in required] if header_rows <= 1 else (), header_rows=header_rows
+    )
+    where = {"file_name": layout.name, "hint": MAPPING_HINT, "alternatives": layout.alternatives}
+    present = resolve_columns(layout.columns, {r: name_of[r] for r in required}, **where)
+    for role in optional:
+        if role in mapped:
+            present.update(resolve_columns(layout.columns, {role: name_of[role]}, **where))
+        else:
+            with contextlib.suppress(ImportProblem):
+                present.update(resolve_columns(layout.columns, {role: role}, **where))
     bad = BadRows(layout.name, "line")
     skipped = SkippedLines()
     pieces = []
     position = 0
+    formats: dict[str, str | None] = {}
     for chunk in read_csv_chunks(layout, None, skipped=skipped, required=list(present.values())):
         lines = skipped.line_of(np.arange(position, position + len(chunk)), layout.first_data_line)
         position += len(chunk)
-        drop = blank_rows(chunk) | comment_rows(chunk) | header_rows(chunk)
+        drop = blank_rows(chunk) | comment_rows(chunk) | header_rows_of(chunk)
         chunk, lines = chunk[~drop], lines[~drop]
         out = pd.DataFrame(index=chunk.index)
         ok = np.ones(len(chunk), dtype=bool)
-        for name in wanted:
+        for name in roles:
             if name not in present:
                 out[name] = np.nan if (name in numbers or name in dates) else ""
                 continue
-            raw = chunk[present[name]]
+            column = present[name]
+            raw = chunk[column]
             if name in dates:
-                parsed = parse_dates(raw)
+                if formats.get(name) is None:
+                    formats.update(
+                        _date_formats(chunk, present, dates, lines, date_format, dayfirst, layout.name)
+                    )
+                parsed = parse_instants(raw, formats[name], timezone=timezone)
                 broken = parsed.isna().to_numpy() & ~is_empty(raw)
-                bad.add("a date that cannot be read", present[name], lines[broken], raw[broken].tolist())
+                bad.add("a date that cannot be read", column, lines[broken], raw[broken].tolist())
                 out[name] = parsed
             elif name in numbers:
-                parsed = parse_numbers(raw)
+                text = raw
+                unlabelled = np.zeros(len(raw), dtype=bool)
+                if labels and labels.get(name):
+                    text, unlabelled = apply_labels(raw, labels[name])
+                    bad.add(
+                        f"an answer that is neither a number nor one of the answer labels ({describe_labels(labels[name])})",
+                        column,
+                        lines[unlabelled],
+                        raw[unlabelled].tolist(),
+                    )
+                parsed = parse_numbers(text)
                 broken = parsed.isna().to_numpy() & ~is_empty(raw)
-                bad.add("a value that is not a number", present[name], lines[broken], raw[broken].tolist())
+                bad.add(
+                    "a value that is not a number",
+                    column,
+                    lines[broken & ~unlabelled],
+                    raw[broken & ~unlabelled].tolist(),
+                )
                 span = numbers[name]
                 if span is not None:
                     outside = parsed.notna().to_numpy() & ~parsed.between(*span).to_numpy()
                     bad.add(
                         f"a value outside {span[0]:g}–{span[1]:g}",
-                        present[name],
+                        column,
                         lines[outside],
                         raw[outside].tolist(),
                     )
@@ -584,11 +689,49 @@ def read_table(
         bad.add(f"more fields than the header's {skipped.expected}", None, np.asarray(skipped.lines))
     if not skip_bad_rows:
         bad.raise_if_any(str(path))
-    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=list(wanted))
+    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=roles)
     for name in dates:
-        frame[name] = pd.to_datetime(frame[name])
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
     for name in numbers:
         frame[name] = frame[name].astype("float64")
     frame.attrs["rows_skipped"] = bad.total
     frame.attrs["skipped"] = bad.sentences()
+    frame.attrs["columns"] = dict(present)
     return frame
+
+
+def _date_formats(
+    chunk: pd.DataFrame,
+    present: Mapping[str, str],
+    dates: Sequence[str],
+    lines: np.ndarray,
+    date_format: str | None,
+    dayfirst: bool | None,
+    file: str,
+) -> dict[str, str | None]:
+    """The format of each date column. Dates of one export share their day/month order: a column
+    whose values settle it (13/02/2025) settles it for the others; else the refusal names a line."""
+    roles = [role for role in dates if role in present]
+    if date_format:
+        return dict.fromkeys(roles, date_format)
+    found: dict[str, str | None] = {}
+    unsure: dict[str, AmbiguousDates] = {}
+    for role in roles:
+        try:
+            found[role] = choose_date_format(chunk[present[role]].astype(str), dayfirst=dayfirst)
+        except AmbiguousDates as error:
+            unsure[role] = error
+    orders = {ORDER_OF.get(fmt) for fmt in found.values() if fmt} - {None}
+    for role, error in unsure.items():
+        if len(orders) == 1:
+            found[role] = choose_date_format(chunk[present[role]].astype(str), dayfirst=orders == {"day"})
+            continue
+        raw = chunk[present[role]]
+        line = int(lines[raw.index.get_loc(error.position)])
+        raise ImportProblem(
+            f"{file}: {error} (first at line {line}, column {present[role]!r}); nothing was read",
+            path=file,
+            line=line,
+            column=present[role],
+        )
+    return found

@@ -28,6 +28,7 @@ Everything is vectorised (a merge on ticket ids and one ``merge_asof`` per custo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,10 +66,13 @@ def handoff_data_files(map_path: str | Path) -> tuple[Path, Path] | None:
     return None
 
 
-def read_tickets(path: str | Path, *, skip_bad_rows: bool = False) -> pd.DataFrame:
+def read_tickets(path: str | Path, *, skip_bad_rows: bool = False, **options: Any) -> pd.DataFrame:
     """Read a ticket export: ``ticket_id, customer_id, opened_at, resolved_at, channel, touchpoint``.
 
-    ``resolved_at`` is empty for open tickets; ``channel`` is optional.
+    ``resolved_at`` is empty for open tickets; ``channel`` is optional. Timestamps become UTC
+    (offsets honoured). ``options`` go to :func:`cjmkit.metrics.files.read_table`: ``columns``
+    (role → the export's name, e.g. ``{"resolved_at": "Solved at"}``), ``header_rows``,
+    ``date_format``, ``dayfirst``, ``timezone`` (of timestamps written without an offset).
     """
     return read_table(
         path,
@@ -76,14 +80,15 @@ def read_tickets(path: str | Path, *, skip_bad_rows: bool = False) -> pd.DataFra
         ["opened_at", "channel"],
         dates=["opened_at", "resolved_at"],
         skip_bad_rows=skip_bad_rows,
+        **options,
     )
 
 
-def read_care_contacts(path: str | Path, *, skip_bad_rows: bool = False) -> pd.DataFrame:
+def read_care_contacts(path: str | Path, *, skip_bad_rows: bool = False, **options: Any) -> pd.DataFrame:
     """Read care contacts: ``contact_id, customer_id, ticket_id, contacted_at, kind``.
 
     ``ticket_id`` (empty when a contact is not about a ticket), ``contact_id`` and ``kind`` are
-    optional.
+    optional. ``options`` as for :func:`read_tickets`.
     """
     return read_table(
         path,
@@ -91,7 +96,14 @@ def read_care_contacts(path: str | Path, *, skip_bad_rows: bool = False) -> pd.D
         ["contact_id", "ticket_id", "kind"],
         dates=["contacted_at"],
         skip_bad_rows=skip_bad_rows,
+        **options,
     )
+
+
+def utc(values: pd.Series) -> pd.Series:
+    """Timestamps as UTC without a time zone attached: aware ones converted, naive ones taken as UTC."""
+    stamps = pd.to_datetime(values, utc=True)
+    return stamps.dt.tz_convert(None).astype("datetime64[ns]")
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -115,13 +127,13 @@ def follow_ups(tickets: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
         ticket_id=_text(resolved["ticket_id"]),
         customer_id=_text(resolved["customer_id"]),
         touchpoint=_text(resolved["touchpoint"]),
-        resolved_at=pd.to_datetime(resolved["resolved_at"]).astype("datetime64[ns]"),
+        resolved_at=utc(resolved["resolved_at"]),
     ).reset_index(drop=True)
     contacts = contacts.loc[contacts["contacted_at"].notna()]
     contact_ticket = (
         _text(contacts["ticket_id"]) if "ticket_id" in contacts else pd.Series("", index=contacts.index)
     )
-    contacted = pd.to_datetime(contacts["contacted_at"]).astype("datetime64[ns]")
+    contacted = utc(contacts["contacted_at"])
 
     # positions, not string indexes: ticket i of ``resolved`` is row i
     resolved["row"] = np.arange(len(resolved))
@@ -162,13 +174,21 @@ def follow_ups(tickets: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
 def data_time(tickets: pd.DataFrame, contacts: pd.DataFrame) -> pd.Timestamp:
     """The time the data describes: the latest timestamp in the tickets and care contacts (NaT when none)."""
     stamps = [
-        pd.to_datetime(frame[column]).max()
+        utc(frame[column]).max()
         for frame, columns in ((tickets, ("opened_at", "resolved_at")), (contacts, ("contacted_at",)))
         for column in columns
         if column in frame and len(frame)
     ]
     stamps = [s for s in stamps if pd.notna(s)]
     return max(stamps) if stamps else pd.NaT
+
+
+def _as_of(tickets: pd.DataFrame, contacts: pd.DataFrame, as_of: pd.Timestamp | str | None) -> pd.Timestamp:
+    """The time the figures are for, as a UTC time without time zone (the data's latest by default)."""
+    if as_of is None:
+        return data_time(tickets, contacts)
+    stamp = pd.Timestamp(as_of)
+    return stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
 
 
 def _judged(matched: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -256,7 +276,7 @@ def handoff_health(
         line of text).
     """
     ups = follow_ups(tickets, contacts)
-    as_of = data_time(tickets, contacts) if as_of is None else pd.Timestamp(as_of)
+    as_of = _as_of(tickets, contacts, as_of)
     matched = _judged(_by_handoff(journey, ups, default_sla_hours), as_of)
     grouped = matched.groupby("handoff", sort=False)
     stats = pd.DataFrame(
@@ -388,7 +408,7 @@ def fell_through(
         ``handoff``, ``ticket_id``, ``customer_id``, ``touchpoint``, ``resolved_at``, oldest
         first.
     """
-    as_of = data_time(tickets, contacts) if as_of is None else pd.Timestamp(as_of)
+    as_of = _as_of(tickets, contacts, as_of)
     matched = _judged(_by_handoff(journey, follow_ups(tickets, contacts), default_sla_hours), as_of)
     lost = matched[~matched["followed"] & ~matched["waiting"]]
     columns = ["handoff", "ticket_id", "customer_id", "touchpoint", "resolved_at"]
@@ -417,7 +437,7 @@ def handoff_trend(
         ``within_sla_pct`` (of resolved tickets not waiting), ``within_sla_low``,
         ``within_sla_high`` (Wilson 95 %), ``median_hours`` (Kaplan–Meier).
     """
-    as_of = data_time(tickets, contacts) if as_of is None else pd.Timestamp(as_of)
+    as_of = _as_of(tickets, contacts, as_of)
     matched = _judged(_by_handoff(journey, follow_ups(tickets, contacts), default_sla_hours), as_of)
     matched["period"] = period_start(matched["resolved_at"].to_numpy(), period)
     grouped = matched.groupby(["handoff", "period"])

@@ -62,10 +62,11 @@ import pandas as pd
 from cjmkit import trust
 from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
-from cjmkit.metrics.aggregate import BadRows, ImportResult, period_start
+from cjmkit.metrics.aggregate import SCALED, BadRows, ImportResult, period_start, scale_text
 from cjmkit.metrics.files import (
     CHUNK_ROWS,
     Progress,
+    Scales,
     guess_columns,
     preview,
     read_csv_source,
@@ -115,6 +116,7 @@ def read_kpi_values(
     skip_bad_rows: bool = False,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    scales: Scales | None = None,
 ) -> ImportResult:
     """Read and aggregate a source without touching any journey.
 
@@ -134,6 +136,10 @@ def read_kpi_values(
         Called with ``(fraction, message)`` while reading.
     chunk_rows
         Rows per chunk (memory stays bounded by it).
+    scales
+        KPI key → ``(low, high)``: the scale of the KPI it feeds. For aggregations whose value
+        is on the rows' scale (mean, min, max, last) a row outside it is a bad row (unless
+        ``source.allow_out_of_scale``).
 
     Raises
     ------
@@ -142,6 +148,7 @@ def read_kpi_values(
         false). The sentence names the file, first line, column and how many rows.
     """
     check_source(source)
+    skip_bad_rows = skip_bad_rows or source.skip_bad_rows
     if source.layout == "wide" and not (keys or source.key):
         raise ImportProblem("a wide-format source needs the KPI columns to read (keys)")
     target = resolve_location(as_url(source.location, source.kind), map_dir)
@@ -150,13 +157,13 @@ def read_kpi_values(
     if source.kind == "sql":
         from cjmkit.metrics.sql import read_sql_values
 
-        result = read_sql_values(source, target, keys=keys, skip_bad_rows=skip_bad_rows)
+        result = read_sql_values(source, target, keys=keys, skip_bad_rows=skip_bad_rows, scales=scales)
     elif source.kind == "csv":
-        result = read_csv_source(source, target, keys, skip_bad_rows, report, chunk_rows)
+        result = read_csv_source(source, target, keys, skip_bad_rows, report, chunk_rows, scales)
     elif source.kind == "excel":
-        result = read_excel_source(source, target, keys, skip_bad_rows)
+        result = read_excel_source(source, target, keys, skip_bad_rows, scales)
     elif source.kind == "parquet":
-        result = read_parquet_source(source, target, keys, skip_bad_rows, report, chunk_rows)
+        result = read_parquet_source(source, target, keys, skip_bad_rows, report, chunk_rows, scales)
     else:  # pragma: no cover - KpiSource validates kind
         raise ImportProblem(f"unknown source kind {source.kind!r}")
     report(1.0, f"Read {result.rows_read:,} rows from {display_name(target)}")
@@ -293,6 +300,78 @@ def _kpi_mapping(journey: Journey, kpis: Mapping[str, str] | Sequence[str] | str
     return mapping
 
 
+PERIOD_ORDER = {"day": 0, "week": 1, "month": 2}
+OPTION_FIELDS = frozenset({"key", "skip_bad_rows", "allow_out_of_scale"})
+"""Fields of a stored source that are options of reading it, not which data it is."""
+
+
+def scales_of(journey: Journey, mapping: Mapping[str, str]) -> dict[str, tuple[float | None, float | None]]:
+    """Source key → the scale of the KPI it feeds (the narrower one when a key feeds several)."""
+    scales: dict[str, tuple[float | None, float | None]] = {}
+    for kpi in journey.kpis:
+        if kpi.id not in mapping or (kpi.scale_min is None and kpi.scale_max is None):
+            continue
+        low, high = scales.get(mapping[kpi.id], (None, None))
+        if kpi.scale_min is not None:
+            low = kpi.scale_min if low is None else max(low, kpi.scale_min)
+        if kpi.scale_max is not None:
+            high = kpi.scale_max if high is None else min(high, kpi.scale_max)
+        scales[mapping[kpi.id]] = (low, high)
+    return scales
+
+
+def same_data(old: KpiSource, new: KpiSource) -> bool:
+    """Whether two stored sources read the same data the same way (options aside)."""
+    return old.model_dump(mode="json", exclude=set(OPTION_FIELDS)) == new.model_dump(
+        mode="json", exclude=set(OPTION_FIELDS)
+    )
+
+
+def _differences(old: KpiSource, new: KpiSource) -> str:
+    """What differs between two sources, in words: ``"period and aggregation"``."""
+    before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
+    names = [k.replace("_", " ") for k in after if k not in OPTION_FIELDS and before.get(k) != after.get(k)]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names) or "mapping"
+
+
+def _check_period(kpi: Kpi, period: str, replace: bool, allow_finer: bool) -> None:
+    old = kpi.frequency
+    if PERIOD_ORDER[period] < PERIOD_ORDER[old] and not allow_finer:
+        raise ImportProblem(
+            f"KPI {kpi.id!r} is measured per {old}, but this import makes one value per {period}: import "
+            f"with --period {old} (its rows are then aggregated per {old}), or with --allow-finer-period "
+            f"to measure it per {period} from now on"
+        )
+    if period != old and kpi.observations and not replace:
+        periods = sorted(o.period for o in kpi.observations)
+        raise ImportProblem(
+            f"KPI {kpi.id!r} already has values per {old} ({periods[0]} … {periods[-1]}); values per "
+            f"{period} would be mixed with them: import with --period {old}, or with --replace to drop them"
+        )
+
+
+def _check_scale(kpi: Kpi, values: pd.DataFrame, source: KpiSource, name: str) -> None:
+    """Period values outside the KPI's scale (rows were checked already for mean, min, max, last)."""
+    low, high = kpi.scale_min, kpi.scale_max
+    if source.allow_out_of_scale or (low is None and high is None) or source.aggregation in SCALED:
+        return
+    value = values["value"].to_numpy(dtype="float64")
+    outside = np.zeros(len(value), dtype=bool)
+    if low is not None:
+        outside |= value < low
+    if high is not None:
+        outside |= value > high
+    if outside.any():
+        first = values[outside].iloc[0]
+        count = int(outside.sum())
+        raise ImportProblem(
+            f"{name}: KPI {kpi.id!r} would get {first['value']:g} for the {source.period} of "
+            f"{pd.Timestamp(first['period']):%Y-%m-%d} ({source.aggregation} of its rows), outside its scale "
+            f"{scale_text(low, high)}{f' ({count} periods in all)' if count > 1 else ''}; nothing was imported: "
+            "check the column and --aggregation, or import with --allow-out-of-scale"
+        )
+
+
 def _plan(
     journey: Journey,
     result: ImportResult,
@@ -300,6 +379,7 @@ def _plan(
     replace: bool,
     report: ImportReport,
     store_source: bool,
+    allow_finer_period: bool = False,
 ) -> dict[str, dict[str, Any]]:
     changes: dict[str, dict[str, Any]] = {}
     found = set(result.keys)
@@ -323,8 +403,18 @@ def _plan(
         )
     for kpi_id, key in mapping.items():
         kpi = next(k for k in journey.kpis if k.id == kpi_id)
+        stored = result.source.model_copy(update={"key": key})
+        if store_source and kpi.source is not None and not replace and not same_data(kpi.source, stored):
+            changed = _differences(kpi.source, stored)
+            raise ImportProblem(
+                f"KPI {kpi_id!r} already reads its values from {trust.hide_password(display_name(kpi.source.location))}"
+                f"{f' with another {changed}' if kpi.source.location == stored.location else ''}: import with "
+                "--replace to read it this way instead (its values are then replaced)"
+            )
+        _check_period(kpi, result.source.period, replace, allow_finer_period)
         touchpoint = kpi.touchpoint if result.source.touchpoint_column and kpi.touchpoint else None
         values = result.values(key, touchpoint)
+        _check_scale(kpi, values, result.source, display_name(result.path))
         if values.empty:
             report.notes.append(
                 f"no rows of {key!r} are for touchpoint {touchpoint!r}, so KPI {kpi_id!r} got no values"
@@ -332,7 +422,7 @@ def _plan(
         observations, changed = _merged(kpi, values, replace)
         update: dict[str, Any] = {"observations": observations}
         if store_source:
-            update["source"] = result.source.model_copy(update={"key": key}).model_dump()
+            update["source"] = stored.model_dump()
             update["frequency"] = result.source.period
         changes[kpi_id] = update
         report.kpis[kpi_id] = report.kpis.get(kpi_id, 0) + changed
@@ -355,8 +445,15 @@ def import_kpis(
     replace: bool = False,
     progress: Progress | None = None,
     store_source: bool = True,
+    allow_out_of_scale: bool = False,
+    allow_finer_period: bool = False,
 ) -> ImportReport:
     """Import a source's values into KPIs of the editor's journey, as one undoable step.
+
+    Checks before anything changes: a value outside a KPI's scale (``scale_min`` …
+    ``scale_max``) is refused with its row (or, for sums, counts, rates and survey scores, its
+    period) named; so is an import whose period is finer than the KPI's frequency, one that
+    would mix periods in a KPI, and one that would replace the source a KPI already has.
 
     Parameters
     ----------
@@ -370,14 +467,21 @@ def import_kpis(
     map_dir
         The map's folder.
     skip_bad_rows
-        Leave out unreadable rows (counted in the report) instead of failing.
+        Leave out unreadable rows (counted in the report) instead of failing; remembered with
+        the source, so that refresh does the same.
     replace
-        Drop a KPI's observations that the source does not have (default: keep them; the
-        source's periods are added or overwrite).
+        Let this source replace the one a KPI has, and the KPI's observations (those the source
+        does not have are dropped; default: keep them, the source's periods are added or
+        overwrite, and a KPI with another source is refused).
     progress
         ``progress(fraction, message)`` while reading.
     store_source
         Remember the source on each KPI for :func:`refresh` (default True).
+    allow_out_of_scale
+        Import values outside the KPI's scale (remembered with the source).
+    allow_finer_period
+        Import per ``source.period`` although the KPI is measured per a longer period (the KPI's
+        frequency becomes the new one).
 
     Raises
     ------
@@ -385,17 +489,23 @@ def import_kpis(
         The journey is unchanged.
     """
     mapping = _kpi_mapping(editor.journey, kpis)
+    source = source.model_copy(
+        update={
+            "skip_bad_rows": skip_bad_rows or source.skip_bad_rows,
+            "allow_out_of_scale": allow_out_of_scale or source.allow_out_of_scale,
+        }
+    )
     result = read_kpi_values(
         source,
         map_dir,
         keys=sorted(set(mapping.values())),
-        skip_bad_rows=skip_bad_rows,
         progress=progress,
+        scales=scales_of(editor.journey, mapping),
     )
     report = ImportReport(
         rows_read=result.rows_read, rows_skipped=result.rows_skipped, skipped=result.skipped
     )
-    changes = _plan(editor.journey, result, mapping, replace, report, store_source)
+    changes = _plan(editor.journey, result, mapping, replace, report, store_source, allow_finer_period)
     if store_source:
         # the person on this machine gave this source: what is stored is trusted here as it is
         trust.trust([c["source"] for c in changes.values()], where=str(map_dir or ""))
@@ -473,6 +583,7 @@ def refresh(
                 keys=sorted(set(mapping.values())),
                 skip_bad_rows=skip_bad_rows,
                 progress=step,
+                scales=scales_of(editor.journey, mapping),
             )
             planned_changes = _plan(editor.journey, result, mapping, False, planned, store_source=False)
         except CjmError as error:

@@ -62,6 +62,8 @@ class KpiDefinition:
         How raw rows become a period value when imported (``mean``, ``rate``...).
     description
         One sentence: how it is computed.
+    scale_min, scale_max
+        The values it can take (None: unbounded on that side); imports refuse others.
     """
 
     id: str
@@ -73,25 +75,31 @@ class KpiDefinition:
     frequency: str = "month"
     aggregation: str = "mean"
     description: str = ""
+    scale_min: float | None = None
+    scale_max: float | None = None
 
+
+_PERCENT = {"scale_min": 0, "scale_max": 100}
+_HOURS = {"scale_min": 0}
 
 BUILTIN: tuple[KpiDefinition, ...] = (
-    KpiDefinition("csat", "CSAT", "%", "higher", 80, 70, description="Share of 4–5 answers on a 1–5 satisfaction scale."),
-    KpiDefinition("nps", "NPS", "points", "higher", 30, 0, description="Share of promoters (9–10) minus share of detractors (0–6), ×100."),
-    KpiDefinition("ces", "Customer effort (CES)", "points", "higher", 5.5, 4.8, description="Mean answer on the 1–7 CES 2.0 scale ('it was easy', 7 = strongly agree)."),
-    KpiDefinition("first_response_time", "First response time", "h", "lower", 4, 8, description="Median hours from ticket opened to first reply."),
-    KpiDefinition("time_to_resolution", "Time to resolution", "h", "lower", 24, 48, description="Median hours from ticket opened to resolved."),
-    KpiDefinition("first_contact_resolution", "First contact resolution", "%", "higher", 70, 60, aggregation="rate", description="Share of tickets solved in the first contact."),
-    KpiDefinition("ticket_backlog", "Open tickets", "tickets", "lower", 50, 100, aggregation="last", description="Tickets open at the end of the period."),
-    KpiDefinition("handoff_within_sla", "Handoff within SLA", "%", "higher", 90, 80, aggregation="rate", description="Share of resolved tickets followed up by care within the handoff's SLA."),
-    KpiDefinition("follow_up_time", "Time to care follow-up", "h", "lower", 24, 48, description="Median hours from ticket resolved to care's follow-up."),
-    KpiDefinition("conversion_rate", "Conversion rate", "%", "higher", 3, 2, aggregation="rate", description="Share of visitors or trials that buy."),
-    KpiDefinition("activation_rate", "Activation rate", "%", "higher", 60, 45, aggregation="rate", description="Share of new customers reaching the first value moment."),
-    KpiDefinition("churn_rate", "Churn rate", "%", "lower", 2, 4, aggregation="rate", description="Share of customers lost in the period."),
-    KpiDefinition("retention_rate", "Retention rate", "%", "higher", 90, 85, aggregation="rate", description="Share of customers kept over the period."),
-    KpiDefinition("renewal_rate", "Renewal rate", "%", "higher", 85, 75, aggregation="rate", description="Share of contracts renewed."),
-    KpiDefinition("onboarding_completion", "Onboarding completion", "%", "higher", 80, 65, aggregation="rate", description="Share of customers finishing onboarding."),
-    KpiDefinition("response_rate", "Survey response rate", "%", "higher", 20, 10, aggregation="rate", description="Share of surveyed customers who answered."),
+    KpiDefinition("csat", "CSAT", "%", "higher", 80, 70, aggregation="csat", description="Share of 4–5 answers on a 1–5 satisfaction scale.", **_PERCENT),
+    KpiDefinition("csat_score", "CSAT score", "points", "higher", 4.2, 3.8, description="Mean answer on the 1–5 satisfaction scale.", scale_min=1, scale_max=5),
+    KpiDefinition("nps", "NPS", "points", "higher", 30, 0, aggregation="nps", description="Share of promoters (9–10) minus share of detractors (0–6), ×100.", scale_min=-100, scale_max=100),
+    KpiDefinition("ces", "Customer effort (CES)", "points", "higher", 5.5, 4.8, description="Mean answer on the 1–7 CES 2.0 scale ('it was easy', 7 = strongly agree).", scale_min=1, scale_max=7),
+    KpiDefinition("first_response_time", "First response time", "h", "lower", 4, 8, description="Median hours from ticket opened to first reply.", **_HOURS),
+    KpiDefinition("time_to_resolution", "Time to resolution", "h", "lower", 24, 48, description="Median hours from ticket opened to resolved.", **_HOURS),
+    KpiDefinition("first_contact_resolution", "First contact resolution", "%", "higher", 70, 60, aggregation="rate", description="Share of tickets solved in the first contact.", **_PERCENT),
+    KpiDefinition("ticket_backlog", "Open tickets", "tickets", "lower", 50, 100, aggregation="last", description="Tickets open at the end of the period.", scale_min=0),
+    KpiDefinition("handoff_within_sla", "Handoff within SLA", "%", "higher", 90, 80, aggregation="rate", description="Share of resolved tickets followed up by care within the handoff's SLA.", **_PERCENT),
+    KpiDefinition("follow_up_time", "Time to care follow-up", "h", "lower", 24, 48, description="Median hours from ticket resolved to care's follow-up.", **_HOURS),
+    KpiDefinition("conversion_rate", "Conversion rate", "%", "higher", 3, 2, aggregation="rate", description="Share of visitors or trials that buy.", **_PERCENT),
+    KpiDefinition("activation_rate", "Activation rate", "%", "higher", 60, 45, aggregation="rate", description="Share of new customers reaching the first value moment.", **_PERCENT),
+    KpiDefinition("churn_rate", "Churn rate", "%", "lower", 2, 4, aggregation="rate", description="Share of customers lost in the period.", **_PERCENT),
+    KpiDefinition("retention_rate", "Retention rate", "%", "higher", 90, 85, aggregation="rate", description="Share of customers kept over the period.", **_PERCENT),
+    KpiDefinition("renewal_rate", "Renewal rate", "%", "higher", 85, 75, aggregation="rate", description="Share of contracts renewed.", **_PERCENT),
+    KpiDefinition("onboarding_completion", "Onboarding completion", "%", "higher", 80, 65, aggregation="rate", description="Share of customers finishing onboarding.", **_PERCENT),
+    KpiDefinition("response_rate", "Survey response rate", "%", "higher", 20, 10, aggregation="rate", description="Share of surveyed customers who answered.", **_PERCENT),
 )  # fmt: skip
 
 
@@ -205,6 +213,8 @@ def _kpi(definition: KpiDefinition, kpi_id: str, touchpoint: str | None, **overr
         "target": definition.target,
         "warning": definition.warning,
         "frequency": definition.frequency,
+        "scale_min": definition.scale_min,
+        "scale_max": definition.scale_max,
     }
     values.update(overrides)
     return Kpi.model_validate(values)

@@ -27,8 +27,9 @@ own feedback (:func:`feedback_frame`). Comments can be attached to the map's tou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,7 @@ from cjmkit.metrics.intervals import (
     t_interval,
     wilson,
 )
+from cjmkit.metrics.labels import label_map
 from cjmkit.metrics.monitoring import MIN_RESPONSES
 from cjmkit.model import Journey, Note, slugify
 
@@ -56,13 +58,31 @@ SURVEY_COLUMNS = (
 _RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
 
-def read_survey(path: str | Path, *, skip_bad_rows: bool = False) -> pd.DataFrame:
+def read_survey(
+    path: str | Path,
+    *,
+    skip_bad_rows: bool = False,
+    labels: Mapping[str, str | Mapping[str, float]] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
     """Read survey answers (see the module docstring for the columns).
 
     Only ``response_id`` is required; ``csat`` must be 1–5, ``nps`` 0–10 and ``ces`` 1–7 when
-    given. Returns the columns of :data:`SURVEY_COLUMNS`, ``submitted_at`` as datetime64 and
-    the scores as float (NaN when not answered).
+    given. Returns the columns of :data:`SURVEY_COLUMNS`, ``submitted_at`` as a UTC datetime64
+    and the scores as float (NaN when not answered).
+
+    Parameters
+    ----------
+    labels
+        Score column → answer labels, for answers exported as words: a ready map's name
+        (``{"csat": "satisfaction-5", "ces": "agreement-7", "nps": "nps"}``, see
+        :mod:`cjmkit.metrics.labels`) or a mapping ``{"Very satisfied": 5, ...}``.
+    options
+        For :func:`cjmkit.metrics.files.read_table`: ``columns`` (role → the export's name, e.g.
+        ``{"csat": "How satisfied were you?"}``), ``header_rows`` (2 or 3 in many survey tools'
+        exports), ``date_format``, ``dayfirst``, ``timezone``.
     """
+    maps = {role: label_map(spec) for role, spec in (labels or {}).items()}
     return read_table(
         path,
         ["response_id"],
@@ -70,6 +90,8 @@ def read_survey(path: str | Path, *, skip_bad_rows: bool = False) -> pd.DataFram
         dates=["submitted_at"],
         numbers=dict(_RANGES),
         skip_bad_rows=skip_bad_rows,
+        labels=maps,
+        **options,
     )
 
 

@@ -15,7 +15,10 @@ anything else     ``date_trunc('day' | 'week' | 'month', col)`` (PostgreSQL, Duc
 
 The ``last`` aggregation (the value of the row with the latest date in each period, e.g. the
 ticket backlog at the end of a month) cannot be summed up that way: for it the rows of the wanted
-KPIs are read, ordered by their parsed dates in Python, and aggregated like a file's rows.
+KPIs are read, ordered by their parsed dates in Python, and aggregated like a file's rows. So are
+survey answers (``csat``, ``nps``, answer labels) and, on SQLite, dates that need a format, a
+day/month order or a time zone. On PostgreSQL the session's time zone is the source's (UTC by
+default), so ``timestamptz`` values fall into the calendar days of that zone.
 
 SQLite works out of the box (``sqlite:///path/to/file.db``); other databases need their driver
 installed (``postgresql://`` uses psycopg 3 when it is installed, else psycopg2). The URL is
@@ -30,17 +33,24 @@ on this machine (:mod:`cjmkit.trust`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cjmkit.metrics import readonly
-from cjmkit.metrics.aggregate import BadRows, ImportResult, RowAggregator, combine_partials
+from cjmkit.metrics.aggregate import (
+    SCALED,
+    BadRows,
+    ImportResult,
+    RowAggregator,
+    combine_partials,
+    scale_text,
+)
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.sources import ALIASES, COLUMN_HINT, resolved_source, wanted_columns
-from cjmkit.metrics.textfiles import parse_dates, resolve_columns
+from cjmkit.metrics.textfiles import resolve_columns
 from cjmkit.model import KpiSource
 
 
@@ -134,7 +144,12 @@ def build_query(source: KpiSource, dialect: str, columns: dict[str, str], keys: 
 
 
 def read_sql_values(
-    source: KpiSource, url: str, *, keys: Sequence[str] | None, skip_bad_rows: bool
+    source: KpiSource,
+    url: str,
+    *,
+    keys: Sequence[str] | None,
+    skip_bad_rows: bool,
+    scales: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> ImportResult:
     """Run the aggregating query and return an :class:`~cjmkit.metrics.importers.ImportResult`."""
     import sqlalchemy as sa
@@ -145,7 +160,7 @@ def read_sql_values(
     wanted = wanted_columns(source, keys)
     if source.query:
         readonly.check_query(source.query, readonly.backend(url))  # refused before connecting
-    with readonly.connect(url, timezone=getattr(source, "timezone", None)) as connection:
+    with readonly.connect(url, timezone=source.timezone) as connection:
         dialect = connection.dialect.name
         if source.table:
             inspector = sa.inspect(connection)
@@ -165,14 +180,15 @@ def read_sql_values(
             )
         else:
             columns = {role: column for role, column in wanted.items() if column}
-        if source.aggregation == "last":
+        in_python = rows_in_python(source, dialect)
+        if in_python:
             rows = connection.execute(build_rows_query(columns, source, keys, dialect))
             raw = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
         else:
             query = build_query(source, dialect, columns, keys)
             frame = pd.DataFrame(connection.execute(query).mappings().all())
-    if source.aggregation == "last":
-        return _latest_values(source, columns, keys, raw, name, url, skip_bad_rows)
+    if in_python:
+        return _values_in_python(source, columns, keys, raw, name, url, skip_bad_rows, scales)
     if frame.empty:
         frame = pd.DataFrame(columns=["period", "rows"])
     rows_read = int(frame["rows"].sum()) if len(frame) else 0
@@ -241,6 +257,8 @@ def read_sql_values(
             f"{name}: some values of the rate column are outside 0…1 (a rate needs 0/1 flags or fractions)",
             path=url,
         )
+    if scales and source.aggregation in SCALED and not source.allow_out_of_scale and len(partials):
+        _check_scales(partials, scales, name, url)
     if not partials.empty:
         partials["period"] = partials["period"].astype("datetime64[s]")
     return ImportResult(
@@ -253,6 +271,27 @@ def read_sql_values(
         skipped=skipped,
         path=url,
     )
+
+
+def _check_scales(
+    partials: pd.DataFrame, scales: Mapping[str, tuple[float | None, float | None]], name: str, url: str
+) -> None:
+    """Refuse values outside a KPI's scale, named by period (the database sent only the extremes)."""
+    for key, (low, high) in scales.items():
+        rows = partials[partials["key"] == key]
+        outside = np.zeros(len(rows), dtype=bool)
+        if low is not None:
+            outside |= (rows["min"] < low).to_numpy()
+        if high is not None:
+            outside |= (rows["max"] > high).to_numpy()
+        if outside.any():
+            first = rows[outside].sort_values("period").iloc[0]
+            raise ImportProblem(
+                f"{name}: rows of {key!r} in the period of {pd.Timestamp(first['period']):%Y-%m-%d} have values "
+                f"from {first['min']:g} to {first['max']:g}, outside the scale {scale_text(low, high)} of the KPI "
+                "they feed; nothing was imported: check the column, or import with --allow-out-of-scale",
+                path=url,
+            )
 
 
 def preview_rows(url: str, *, table: str | None, query: str | None, rows: int = 10) -> pd.DataFrame:
@@ -273,7 +312,19 @@ def preview_rows(url: str, *, table: str | None, query: str | None, rows: int = 
         return pd.DataFrame(connection.execute(statement).mappings().all())
 
 
-def _latest_values(
+def rows_in_python(source: KpiSource, dialect: str) -> bool:
+    """Whether the rows are read and aggregated in Python instead of grouped in the database.
+
+    So for ``last`` (ordered by parsed dates), for survey answers (``csat``/``nps`` and answer
+    labels), and on SQLite for dates it cannot read itself (a format, a day/month order, a
+    time zone: SQLite has no time zones).
+    """
+    if source.aggregation in ("last", "csat", "nps") or source.labels:
+        return True
+    return dialect == "sqlite" and bool(source.date_format or source.dayfirst is not None or source.timezone)
+
+
+def _values_in_python(
     source: KpiSource,
     columns: dict[str, str],
     keys: Sequence[str] | None,
@@ -281,17 +332,18 @@ def _latest_values(
     name: str,
     url: str,
     skip_bad_rows: bool,
+    scales: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> ImportResult:
-    """Aggregate raw rows with ``last``: fed in date order, the last row of a period is its latest.
+    """Aggregate raw rows in Python: fed in date order, so the last row of a period is its latest.
 
     Rows are numbered as the database returned them, which is how bad rows are named.
     """
     bad = BadRows(name, "row")
-    aggregator = RowAggregator(source, columns, keys, bad)
+    aggregator = RowAggregator(source, columns, keys, bad, scales=scales)
     if raw.empty:
         return aggregator.result(url, skip_bad_rows)
-    stamps = parse_dates(raw[columns["period"]]).to_numpy(dtype="datetime64[ns]")
-    order = np.argsort(stamps, kind="stable")  # unreadable dates (NaT) last; equal dates keep their order
     lines = np.arange(1, len(raw) + 1)
+    stamps = aggregator.dates(raw[columns["period"]], lines)
+    order = np.argsort(stamps, kind="stable")  # unreadable dates (NaT) last; equal dates keep their order
     aggregator.feed(raw.iloc[order].reset_index(drop=True), lines[order])
     return aggregator.result(url, skip_bad_rows)

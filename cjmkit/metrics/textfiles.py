@@ -4,8 +4,14 @@ Real exports come as UTF-8 with or without a BOM, UTF-16 (Excel "Unicode text"),
 Latin-1; separated by ``,``, ``;``, tab or ``|``; with comment or title lines above the header,
 blank lines, repeated header rows and decimal commas. :func:`sniff_csv` works all of that out from
 the first few hundred kilobytes, :func:`read_csv_chunks` then reads the file in bounded chunks of
-strings, and :func:`parse_dates` / :func:`parse_numbers` turn columns into values, leaving what
-they cannot read as missing so that the caller can report the rows.
+strings, and :func:`parse_dates` / :func:`parse_instants` / :func:`parse_numbers` turn columns into
+values, leaving what they cannot read as missing so that the caller can report the rows.
+
+Time is read right: an offset written with a timestamp is honoured (mixed offsets too), a
+timestamp without one is a wall-clock time of the source's time zone (UTC unless told), and
+``01/02/2025`` is never guessed: the day/month order comes from the values themselves
+(``13/02/2025`` settles it), from ``dayfirst``, or from an explicit format, else
+:class:`AmbiguousDates` names an example. AM/PM times are read.
 
 Line numbers are 1-based and count every physical line of the file, as a text editor does.
 """
@@ -16,6 +22,7 @@ import codecs
 import csv
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,21 +35,38 @@ from cjmkit.metrics.problems import ImportProblem
 SAMPLE_BYTES = 256 * 1024
 COMMENT_PREFIXES = ("#", "//")
 DELIMITERS = (",", ";", "\t", "|")
+_DATE_PARTS: tuple[tuple[str, str | None], ...] = (
+    ("%Y/%m/%d", None),
+    ("%d.%m.%Y", None),
+    ("%d/%m/%Y", "day"),
+    ("%m/%d/%Y", "month"),
+    ("%d-%m-%Y", "day"),
+    ("%m-%d-%Y", "month"),
+    ("%d.%m.%y", None),
+    ("%d/%m/%y", "day"),
+    ("%m/%d/%y", "month"),
+    ("%Y%m%d", None),
+)
+"""Date layouts besides ISO 8601, and which of them puts the day or the month first."""
+_TIME_PARTS = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I:%M%p")
 DATE_FORMATS = (
     "ISO8601",
-    "%d.%m.%Y",
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%d-%m-%Y",
-    "%Y/%m/%d",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%Y%m%d",
+    *(
+        date + time + zone
+        for date, _ in _DATE_PARTS
+        for time in _TIME_PARTS
+        for zone in ("", " %z")
+        if time or not zone
+    ),
 )
+"""Formats tried, in order, when a column's dates have no given format (ISO 8601 first)."""
+ORDER_OF = {
+    date + time + zone: order for date, order in _DATE_PARTS for time in _TIME_PARTS for zone in ("", " %z")
+}
+_MIRROR = {"%d/%m/": "%m/%d/", "%m/%d/": "%d/%m/", "%d-%m-": "%m-%d-", "%m-%d-": "%d-%m-"}
+_OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?|\s(?:UTC|GMT))\s*$")
+_AM_PM = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?\s*$|\d\s*[AaPp]\.?[Mm]\.?\s*[+-]\d")
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b")
 EARLIEST, LATEST = pd.Timestamp("1700-01-01"), pd.Timestamp("2200-12-31")
 """Dates outside this span are treated as unreadable (typos), not as periods."""
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -81,6 +105,12 @@ class CsvLayout:
         File size in bytes.
     bytes_per_line
         Average line length in the sample (to estimate progress).
+    header_rows
+        How many lines the header spans (survey exports often have two or three: question,
+        answer, an id). The columns are then named by their cells joined with ``" / "``.
+    alternatives
+        ``(name, column)``: other names a column answers to (a cell of a many-line header that
+        is unique in its line, e.g. ``"Q1"`` for ``"Q1 / How satisfied were you?"``).
     """
 
     path: str
@@ -93,6 +123,8 @@ class CsvLayout:
     size: int = 0
     bytes_per_line: float = 40.0
     sample: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+    header_rows: int = 1
+    alternatives: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     @property
     def first_data_line(self) -> int:
@@ -143,7 +175,9 @@ def _is_blank(fields: list[str]) -> bool:
     return all(not f.strip() for f in fields)
 
 
-def sniff_csv(path: str | Path, expected: Sequence[str] = (), *, subheaders: bool = False) -> CsvLayout:
+def sniff_csv(
+    path: str | Path, expected: Sequence[str] = (), *, subheaders: bool = False, header_rows: int = 1
+) -> CsvLayout:
     """Work out the encoding, delimiter, header line and decimal mark of a delimited file.
 
     Parameters
@@ -158,6 +192,8 @@ def sniff_csv(path: str | Path, expected: Sequence[str] = (), *, subheaders: boo
         Skip up to 3 lines right under the header that hold no number and no date (units,
         descriptions). Only for files whose every data row has a date, such as KPI values:
         elsewhere such a line may be data.
+    header_rows
+        How many lines the header spans (see :attr:`CsvLayout.header_rows`).
 
     Raises
     ------
@@ -198,7 +234,16 @@ def sniff_csv(path: str | Path, expected: Sequence[str] = (), *, subheaders: boo
         delimiter, header = _guess_delimiter(candidates)
     assert header is not None
     columns = tuple(f.replace("\ufeff", "").strip() for f in _fields(lines[header], delimiter))
+    alternatives: tuple[tuple[str, str], ...] = ()
     skip = 0
+    if header_rows > 1:
+        if header + header_rows > len(lines):
+            raise ImportProblem(f"{name} has no {header_rows}-line header: it ends before", path=path)
+        columns, alternatives = _joined_header(
+            [_fields(line, delimiter) for line in lines[header : header + header_rows]]
+        )
+        skip = header_rows - 1
+        subheaders = False
     for line in lines[header + 1 : header + 4] if subheaders else ():
         fields = _fields(line, delimiter)
         if _is_blank(fields) or _is_comment(line) or any(_looks_like_value(f) for f in fields):
@@ -224,7 +269,38 @@ def sniff_csv(path: str | Path, expected: Sequence[str] = (), *, subheaders: boo
         size=size,
         bytes_per_line=max(1.0, used / max(1, len(lines))),
         sample=tuple(tuple(r) for r in rows[:50]),
+        header_rows=max(1, header_rows),
+        alternatives=alternatives,
     )
+
+
+def _joined_header(rows: list[list[str]]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Column names of a header spanning several lines, and the other names each answers to.
+
+    An empty cell in the first line continues the one to its left (a question spread over
+    several answer columns); a column's name joins its distinct cells with ``" / "``.
+    """
+    width = max(len(r) for r in rows)
+    cells = [[c.replace("\ufeff", "").strip() for c in r] + [""] * (width - len(r)) for r in rows]
+    top = list(cells[0])
+    for i in range(1, width):
+        if not top[i] and any(r[i] for r in cells[1:]):
+            top[i] = top[i - 1]
+    names: list[str] = []
+    for i in range(width):
+        parts = list(dict.fromkeys(p for p in [top[i], *(r[i] for r in cells[1:])] if p))
+        name = " / ".join(parts) or f"column {i + 1}"
+        candidate, n = name, 2
+        while candidate in names:
+            candidate, n = f"{name} ({n})", n + 1
+        names.append(candidate)
+    alternatives = []
+    for r in cells:
+        counts = Counter(normalise_name(c) for c in r if c)
+        for i, c in enumerate(r):
+            if c and counts[normalise_name(c)] == 1 and c != names[i]:
+                alternatives.append((c, names[i]))
+    return tuple(names), tuple(alternatives)
 
 
 _VALUE_LIKE = re.compile(r"^[-+]?[\d.,'\s]*\d[\d.,'\s]*%?$|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}|^\d{4}-\d{2}")
@@ -259,11 +335,13 @@ def resolve_columns(
     aliases: dict[str, Sequence[str]] | None = None,
     file_name: str = "the file",
     hint: str = "",
+    alternatives: Sequence[tuple[str, str]] = (),
 ) -> dict[str, str]:
     """Map each role (``"period"``, ``"value"``...) to the file's actual column name.
 
     Names match when equal after :func:`normalise_name`; when the wanted name is missing and the
-    role has ``aliases`` (e.g. ``period`` → ``date``), the first alias present is used.
+    role has ``aliases`` (e.g. ``period`` → ``date``), the first alias present is used. A
+    column also answers to its ``alternatives`` (see :attr:`CsvLayout.alternatives`).
 
     Raises
     ------
@@ -271,6 +349,8 @@ def resolve_columns(
         Naming every missing column and listing the columns the file has.
     """
     by_norm = {normalise_name(c): c for c in reversed(list(layout_columns))}
+    for other, column in alternatives:
+        by_norm.setdefault(normalise_name(other), column)
     resolved: dict[str, str] = {}
     missing: list[str] = []
     for role, name in wanted.items():
@@ -336,18 +416,22 @@ def read_csv_chunks(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            joined = layout.header_rows > 1
             reader = pd.read_csv(
                 layout.path,
                 sep=layout.delimiter,
                 encoding=layout.encoding,
                 encoding_errors="strict",
                 skiprows=(
-                    list(range(layout.header_line))
+                    layout.first_data_line - 1
+                    if joined
+                    else list(range(layout.header_line))
                     + list(range(layout.header_line + 1, layout.first_data_line - 1))
                     if layout.subheader_lines
                     else layout.header_line
                 ),
-                header=0,
+                header=None if joined else 0,
+                names=list(layout.columns) if joined else None,
                 dtype=str,
                 keep_default_na=False,
                 na_filter=False,
@@ -442,66 +526,217 @@ def _is_text(values: pd.Series) -> bool:
     return values.dtype == object or pd.api.types.is_string_dtype(values)
 
 
-def choose_date_format(values: pd.Series) -> str | None:
-    """The format of :data:`DATE_FORMATS` that reads most of a sample of text dates (None: none)."""
-    sample = values[values.astype(str).str.strip() != ""].astype(str).str.strip().head(500)
+class AmbiguousDates(ImportProblem):
+    """Dates such as ``01/02/2025`` that read both day first and month first; nothing is guessed.
+
+    ``position`` is the index label of an example value, so that the caller can name its line.
+    """
+
+    def __init__(self, message: str, example: str, position: object) -> None:
+        super().__init__(message)
+        self.example = example
+        self.position = position
+
+
+def _candidates(sample: pd.Series) -> list[str]:
+    """The formats worth trying on a sample: with times only if it has times, and so on."""
+    has_time = bool(sample.str.contains(":", regex=False).any())
+    has_ampm = bool(sample.str.contains(_AM_PM).any())
+    has_zone = bool(sample.str.contains(_OFFSET).any())
+    wanted = []
+    for fmt in DATE_FORMATS:
+        if fmt == "ISO8601":
+            wanted.append(fmt)
+            continue
+        timed, ampm, zoned = "%H" in fmt or "%I" in fmt, "%p" in fmt, "%z" in fmt
+        if timed == has_time and (not timed or ampm == has_ampm) and (zoned == has_zone or not timed):
+            wanted.append(fmt)
+    return wanted
+
+
+def _day_or_month_first(values: pd.Series) -> tuple[str | None, object, str]:
+    """Which order every ``NN/NN/YYYY`` value allows: ``"day"``, ``"month"``, ``"both"`` (the
+    values contradict each other) or None (every one reads both ways); plus an example."""
+    parts = values.str.extract(_DAY_MONTH)
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    day_first, month_first = first > 12, second > 12
+    if day_first.any() and month_first.any():
+        return "both", month_first.idxmax(), str(values[month_first.idxmax()])
+    if day_first.any():
+        return "day", day_first.idxmax(), str(values[day_first.idxmax()])
+    if month_first.any():
+        return "month", month_first.idxmax(), str(values[month_first.idxmax()])
+    found = first.notna()
+    position = found.idxmax() if found.any() else values.index[0]
+    return None, position, str(values[position])
+
+
+def choose_date_format(values: pd.Series, *, dayfirst: bool | None = None) -> str | None:
+    """The format of :data:`DATE_FORMATS` that reads most of the values (None: none reads any).
+
+    ``01/02/2025`` reads as 1 February or as January 2: the order is taken from the values when
+    some of them settle it (``13/02/2025``), from ``dayfirst`` when given, and is never guessed.
+
+    Raises
+    ------
+    AmbiguousDates
+        When every value reads both ways and ``dayfirst`` is None, or when some values are day
+        first and others month first; the sentence names an example.
+    """
+    texts = values[values.astype(str).str.strip() != ""].astype(str).str.strip()
+    sample = texts.head(500)
     if sample.empty:
         return None
     best, best_ok = None, 0
-    for fmt in DATE_FORMATS:
-        try:
-            parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
-        except (ValueError, TypeError, OverflowError):
-            try:  # mixed time zones (some "Z", some none)
-                parsed = pd.to_datetime(sample, format=fmt, errors="coerce", utc=True)
-            except (ValueError, TypeError, OverflowError):
-                continue
+    for fmt in _candidates(sample):
+        parsed = _to_datetime(sample, fmt)
         ok = int(parsed.notna().sum())
         if ok > best_ok:
             best, best_ok = fmt, ok
         if ok == len(sample):
             break
+    if best is None or ORDER_OF.get(best) is None:
+        return best
+    order, position, example = _day_or_month_first(texts)
+    if order == "both":
+        raise AmbiguousDates(
+            f"dates are written both day first and month first (e.g. {example!r} can only be month "
+            "first, while others can only be day first): fix the file, or give --date-format",
+            example,
+            position,
+        )
+    if order is None and dayfirst is None:
+        raise AmbiguousDates(
+            f"dates such as {example!r} read both day first and month first: say which with --dayfirst "
+            "or --monthfirst (or give --date-format, e.g. '%m/%d/%Y'); nothing is guessed",
+            example,
+            position,
+        )
+    wanted = order or ("day" if dayfirst else "month")
+    if ORDER_OF[best] != wanted:
+        for old, new in _MIRROR.items():
+            if best.startswith(old):
+                return new + best[len(old) :]
     return best
 
 
-def parse_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:
-    """Parse dates/timestamps; what cannot be read becomes NaT. Time zones become wall-clock time.
+def _to_datetime(texts: pd.Series, fmt: str | None) -> pd.Series:
+    """Parse text to UTC instants (offsets honoured, values without one taken as UTC); NaT if unreadable."""
+    try:
+        return pd.to_datetime(texts, format=fmt, errors="coerce", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        return pd.Series([_one_date(v, fmt) for v in texts], index=texts.index, dtype="datetime64[ns, UTC]")
 
-    Returns a ``datetime64[ns]`` Series without time zone, index as given.
+
+def _zone(timezone: str | None) -> str:
+    if not timezone:
+        return "UTC"
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImportProblem(
+            f"{timezone!r} is not a time zone name such as 'Europe/Berlin', 'America/New_York' or 'UTC'"
+        ) from None
+    return timezone
+
+
+def parse_utc(
+    values: pd.Series,
+    fmt: str | None = None,
+    *,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+) -> pd.Series:
+    """Parse dates and timestamps to instants (``datetime64[ns, UTC]``); unreadable ones are NaT.
+
+    An offset written with a value (``Z``, ``+0100``, ``-08:00``) is honoured, also when the
+    values mix offsets; a value without one is a wall-clock time of ``timezone`` (default UTC).
+    Already parsed columns are taken the same way (naive ones as times of ``timezone``).
+
+    Raises
+    ------
+    AmbiguousDates
+        See :func:`choose_date_format` (only when ``fmt`` is None).
+    ImportProblem
+        When ``timezone`` is not a time zone name.
     """
+    zone = _zone(timezone)
     if pd.api.types.is_datetime64_any_dtype(values):
-        result = values
+        if getattr(values.dt, "tz", None) is not None:
+            result = values.dt.tz_convert("UTC")
+        else:
+            result = _localize(values, zone)
     else:
-        texts = values.astype(str).str.strip() if _is_text(values) else values
-        if fmt is None and _is_text(values):
-            fmt = choose_date_format(values)
-        if fmt is None and _is_text(values):
-            return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-        try:
-            result = pd.to_datetime(texts, format=fmt, errors="coerce")
-        except (ValueError, TypeError, OverflowError):
-            try:
-                result = pd.to_datetime(texts, format=fmt, errors="coerce", utc=True)
-            except (ValueError, TypeError, OverflowError):
-                result = pd.Series(
-                    [_one_date(v, fmt) for v in texts], index=values.index, dtype="datetime64[ns]"
-                )
-        if not pd.api.types.is_datetime64_any_dtype(result):
-            result = pd.Series([_one_date(v, fmt) for v in texts], index=values.index, dtype="datetime64[ns]")
-    if getattr(result.dt, "tz", None) is not None:
-        result = result.dt.tz_localize(None)
+        texts = values.astype(str).str.strip() if _is_text(values) else values.astype(str)
+        if fmt is None:
+            fmt = choose_date_format(texts, dayfirst=dayfirst)
+        if fmt is None:
+            return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+        offset = texts.str.contains(_OFFSET)
+        if zone == "UTC" or offset.all():
+            result = _to_datetime(texts, fmt)
+        else:
+            result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+            if offset.any():
+                result[offset] = _to_datetime(texts[offset], fmt)
+            local = _to_datetime(texts[~offset], fmt).dt.tz_localize(None)
+            result[~offset] = _localize(local, zone)
     # years such as 0000 or 9999 parse, but are typos, not periods (and beyond pandas' ns range)
-    result = result.where((result >= EARLIEST) & (result <= LATEST))
-    return result.astype("datetime64[ns]")
+    naive = result.dt.tz_localize(None)
+    result = result.where((naive >= EARLIEST) & (naive <= LATEST))
+    return result.astype("datetime64[ns, UTC]")
+
+
+def _localize(values: pd.Series, zone: str) -> pd.Series:
+    """Naive wall-clock times of ``zone`` as UTC instants (a repeated hour: its first time)."""
+    if zone == "UTC":
+        return values.dt.tz_localize("UTC")
+    first = np.ones(len(values), dtype=bool)  # when clocks go back, the first (summer) time
+    return values.dt.tz_localize(zone, ambiguous=first, nonexistent="shift_forward").dt.tz_convert("UTC")
+
+
+def parse_dates(
+    values: pd.Series,
+    fmt: str | None = None,
+    *,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+) -> pd.Series:
+    """Parse dates/timestamps to the wall-clock time of ``timezone`` (default UTC); NaT if unreadable.
+
+    This is what periods are made of: a KPI's day is a calendar day of its source's time zone.
+    Offsets are honoured (``2024-01-31T23:30:00-08:00`` is 1 February in UTC); values without
+    an offset are already times of ``timezone``. Returns a ``datetime64[ns]`` Series without
+    time zone, index as given. See :func:`parse_utc` for the arguments.
+    """
+    instants = parse_utc(values, fmt, dayfirst=dayfirst, timezone=timezone)
+    return instants.dt.tz_convert(_zone(timezone)).dt.tz_localize(None).astype("datetime64[ns]")
+
+
+def parse_instants(
+    values: pd.Series,
+    fmt: str | None = None,
+    *,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+) -> pd.Series:
+    """Parse timestamps to UTC instants without a time zone attached (``datetime64[ns]``, UTC).
+
+    What handoff times are compared in: tickets written in ``+0100`` and contacts in ``Z`` give
+    the hours that really passed. See :func:`parse_utc` for the arguments.
+    """
+    instants = parse_utc(values, fmt, dayfirst=dayfirst, timezone=timezone)
+    return instants.dt.tz_localize(None).astype("datetime64[ns]")
 
 
 def _one_date(value: object, fmt: str | None) -> pd.Timestamp:
     try:
-        stamp = pd.to_datetime(value, format=fmt)
+        stamp = pd.to_datetime(value, format=fmt, utc=True)
     except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
         return pd.NaT
-    if isinstance(stamp, pd.Timestamp) and stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
     return stamp if isinstance(stamp, pd.Timestamp) else pd.NaT
 
 

@@ -148,10 +148,12 @@ class Measured:
         health: Any = None,
         metrics: dict[str, Any] | None = None,
         notes: list[str] | None = None,
+        survey: Any = None,
     ) -> None:
         self.journey = journey
         self.status = status
         self.health = health
+        self.survey = survey
         self.metrics = metrics
         self.notes = notes if notes is not None else []
         self._panels: Any = None
@@ -161,7 +163,7 @@ class Measured:
     def panels(self) -> Any:
         """Bokeh panels: what needs attention, KPI status, satisfaction by stage, handoff health (when measured)."""
         if not self._drawn:
-            self._panels = _draw_panels(self.journey, self.status, self.health)
+            self._panels = _draw_panels(self.journey, self.status, self.health, self.survey)
             self._drawn = True
         return self._panels
 
@@ -174,19 +176,30 @@ def measure(
     Handoff health is measured from the ticket and care-contact exports in ``folder``: the
     map's own ``NAME.tickets.csv`` and ``NAME.care_contacts.csv`` when ``name`` is given and
     they are there, else the folder's ``tickets.csv`` and ``care_contacts.csv``
-    (:func:`cjmkit.metrics.handoff_data_files`). A file that cannot be read is reported in
-    ``notes``, never raised.
+    (:func:`cjmkit.metrics.handoff_data_files`). Satisfaction by stage comes from the map's own
+    ``NAME.survey.csv`` when there is one (``cjmkit data survey``), else from its feedback. A file
+    that cannot be read is reported in ``notes``, never raised.
     """
     from cjmkit import metrics as m
+    from cjmkit.metrics.exports import survey_file
 
     notes: list[str] = []
     status = m.kpi_status(journey)
     health = None
+    survey = None
+    answers = survey_file(Path(folder) / f"{name}{SUFFIX}") if folder is not None and name else None
+    if answers is not None:
+        try:
+            survey = m.read_survey(answers)
+        except CjmError as error:
+            notes.append(f"Survey answers are not shown: {strip_folder(str(error), Path(folder))}")
     if folder is not None and journey.handoffs:
         found = m.handoff_data_files(Path(folder) / f"{name or ''}{SUFFIX}")
         if found is not None:
             try:
-                health = m.handoff_health(journey, m.read_tickets(found[0]), m.read_care_contacts(found[1]))
+                health = m.handoff_health(
+                    journey, m.read_tickets(found[0]), m.read_care_contacts(found[1]), survey
+                )
             except CjmError as error:
                 notes.append(f"Handoff health is not shown: {strip_folder(str(error), Path(folder))}")
             except Exception:  # odd raw data must not cost the visitor the map
@@ -202,16 +215,20 @@ def measure(
         health=health,
         metrics=m.map_metrics(journey, status=status, handoffs=health),
         notes=notes,
+        survey=survey,
     )
 
 
-def _draw_panels(journey: Journey, status: Any, health: Any) -> Any:
+def _draw_panels(journey: Journey, status: Any, health: Any, survey: Any = None) -> Any:
     from bokeh.layouts import column
 
     from cjmkit import metrics as m
     from cjmkit.render import panels as p
 
-    stages = m.stage_scores(m.feedback_frame(journey), journey) if journey.feedback else None
+    if survey is not None:
+        stages = m.stage_scores(survey, journey)
+    else:
+        stages = m.stage_scores(m.feedback_frame(journey), journey) if journey.feedback else None
     listed = m.warnings(journey, handoffs=health, stages=stages, status=status)
     parts = [p.warnings_panel(listed)]
     if journey.kpis:
