@@ -13,16 +13,19 @@ import html
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from cjmkit.errors import CjmError, StorageError
+from cjmkit.folder import scan_maps
 from cjmkit.model import Journey
-from cjmkit.widgets.viewer import PANEL_CSS, feedback_html, list_maps, measure, strip_folder
+from cjmkit.widgets.viewer import PANEL_CSS, feedback_html, measure, strip_folder
 
 ALL_PERSONAS = "All personas"
+INDEX = "index.html"
 
 
 @dataclass
@@ -36,7 +39,9 @@ class PublishedSite:
     pages
         Map name → its page.
     skipped
-        One sentence per map that could not be read (it is listed, unlinked, on the index).
+        One sentence per map that could not be read (it is listed, unlinked, on the index) and
+        per entry of the folder that is not a map that may be read (a named pipe, a link out of
+        the folder...: not listed).
     """
 
     index: Path
@@ -76,21 +81,41 @@ def publish(maps_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Pu
         site.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StorageError(f"cannot create the site folder {site} ({error.strerror or error})") from None
-    result = PublishedSite(index=site / "index.html")
+    result = PublishedSite(index=site / INDEX)
+    scan = scan_maps(folder)
+    result.skipped.extend(scan.skipped)
     entries: list[tuple[str, Journey | None, str]] = []
-    for name, path in list_maps(folder).items():
+    names = page_names(scan.maps)
+    for name, path in scan.maps.items():
         try:
             journey = load(path)
         except CjmError as error:
             result.skipped.append(str(error))
             entries.append((name, None, strip_folder(str(error), folder)))
             continue
-        page = site / f"{name}.html"
+        page = site / names[name]
         _write(page, map_page_html(journey, folder, name))
         result.pages[name] = page
         entries.append((name, journey, ""))
-    _write(result.index, index_html(entries))
+    _write(result.index, index_html(entries, names))
     return result
+
+
+def page_names(names: Iterable[str]) -> dict[str, str]:
+    """Give each map its page's file name: ``NAME.html``, never ``index.html`` nor another's name.
+
+    Names are compared case-insensitively (a site may land on a case-insensitive disk); a map
+    whose page name is taken gets ``NAME-2.html`` (``-3``...).
+    """
+    taken = {INDEX.casefold()}
+    pages: dict[str, str] = {}
+    for name in names:
+        candidate, n = f"{name}.html", 2
+        while candidate.casefold() in taken:
+            candidate, n = f"{name}-{n}.html", n + 1
+        taken.add(candidate.casefold())
+        pages[name] = candidate
+    return pages
 
 
 def map_page_html(
@@ -132,8 +157,11 @@ def map_page_html(
     return html_page(column(*parts), title=f"{journey.title} · cjmkit")
 
 
-def index_html(entries: list[tuple[str, Journey | None, str]]) -> str:
-    """Return the site's index: one row per map (title, last update, personas, KPI summary)."""
+def index_html(entries: list[tuple[str, Journey | None, str]], pages: Mapping[str, str] | None = None) -> str:
+    """Return the site's index: one row per map (title, last update, personas, KPI summary).
+
+    ``pages`` maps a map's name to its page's file name (default ``NAME.html``).
+    """
     rows = []
     for name, journey, problem in entries:
         if journey is None:
@@ -141,7 +169,8 @@ def index_html(entries: list[tuple[str, Journey | None, str]]) -> str:
                 f"<tr><td>{html.escape(name)}</td><td colspan=3>cannot be shown: {html.escape(problem)}</td></tr>"
             )
             continue
-        href = html.escape(quote(name, safe="") + ".html", quote=True)
+        page = pages[name] if pages is not None else f"{name}.html"
+        href = html.escape(quote(page, safe=""), quote=True)
         personas = ", ".join(p.name for p in journey.personas) or "–"
         rows.append(
             f'<tr><td><a href="{href}">{html.escape(journey.title)}</a></td>'

@@ -278,8 +278,9 @@ def serve(
         The exit code (0 once the server stops).
     """
     # imported here so that `cjmkit --help` and the other commands do not load widgets and Bokeh
+    from cjmkit.folder import scan_maps
     from cjmkit.web import Guard
-    from cjmkit.widgets.viewer import BOKEHJS_IN_PAGE_ENV, MAPS_DIR_ENV, list_maps
+    from cjmkit.widgets.viewer import BOKEHJS_IN_PAGE_ENV, MAPS_DIR_ENV
 
     folder = Path(maps_dir).expanduser()
     if not folder.is_dir():
@@ -306,11 +307,15 @@ def serve(
     ):
         config = Config()
         config.Voila.tornado_settings = _tornado_settings()
-        count = len(list_maps(folder))
+        scan = scan_maps(folder)
+        count = len(scan.maps)
         print_fn(listening_message(host, port, token=token, action=action))
         print_fn(
             intro or f"Serving {count} map{'s' if count != 1 else ''} from {folder}; press Ctrl+C to stop."
         )
+        if notebook is None:
+            for problem in scan.skipped:
+                print_fn(f"skipped {problem}")
         sys.stdout.flush()
         os.environ["IPYTHONDIR"] = str(ipython)
         app = _voila_class(Guard(host, port, token=token), handlers)(config=config)

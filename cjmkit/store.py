@@ -12,6 +12,10 @@ model order, so that git diffs stay small. Nothing is ever lost:
   conflict copy beside the map (``NAME.conflict-20261126T101500Z.cjm.json``) and
   :class:`~cjmkit.errors.ConflictError` says where. The check and the replace happen under a
   lock, so two processes cannot both pass the check.
+- **The file's mode is honoured.** A read-only map is refused on save with a sentence
+  saying so (the atomic replace would otherwise ignore the mode), by every save path.
+- **Opening never blocks.** :func:`read_regular` opens non-blocking and reads only regular
+  files, so a FIFO or a device named ``*.cjm.json`` is one sentence, not a hang.
 - **Snapshots.** Before a save replaces the map, the old file is hard-linked (copied where
   links are not possible) into ``.cjmkit-history/`` beside the map. The last few saves are
   kept, plus older ones at least ten minutes apart, so after a bad edit and a kernel restart
@@ -29,13 +33,14 @@ import json
 import os
 import re
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cjmkit.edits import Change, Editor
 from cjmkit.errors import CjmError, ConflictError, SchemaVersionError, StorageError
@@ -105,9 +110,52 @@ def load(path: Pathish) -> Journey:
         raise StorageError(f"{path} could not be read as a journey map ({error!r})") from None
 
 
+def read_regular(path: Pathish) -> bytes:
+    """Return the bytes of the regular file at ``path``, never blocking on anything else.
+
+    The file is opened non-blocking and checked before it is read, so a FIFO, a device or a
+    socket given as a map (or lying in a folder of maps) raises at once instead of hanging.
+
+    Raises
+    ------
+    StorageError
+        ``path`` is not a regular file (a folder, a FIFO, a device...).
+    OSError
+        It cannot be opened (missing, permission denied, a symbolic link loop...).
+    """
+    with open_regular(path) as file:
+        return file.read()
+
+
+@contextlib.contextmanager
+def open_regular(path: Pathish) -> Iterator[BinaryIO]:
+    """Open the regular file at ``path`` for reading in binary, never blocking (see :func:`read_regular`)."""
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise StorageError(f"cannot open {path}: it is a folder, not a map file")
+        if not stat.S_ISREG(mode):
+            raise StorageError(f"cannot open {path}: it is {_file_kind(mode)}, not a regular file")
+        yield file
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
 def _read_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         raise StorageError(f"cannot open {path}: the file does not exist") from None
     except IsADirectoryError:
@@ -212,6 +260,7 @@ def _save(
     folder = path.absolute().parent
     if not folder.is_dir():
         raise StorageError(f"cannot save {path}: the folder {folder} does not exist")
+    _refuse_read_only(path)
     try:
         with _locked(path):
             _remove_stray_temp_files(path)
@@ -234,6 +283,28 @@ def _save(
     return path
 
 
+def read_only(path: Pathish) -> bool:
+    """True when the map file at ``path`` exists and is read-only, so :func:`save` refuses it.
+
+    Both the permission bits and this process's access count, so a read-only map stays
+    untouched for root too (root may write anything, but a read-only map says "do not").
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # missing (a new map) or unreadable: the save itself says what is wrong
+        return False
+    return stat.S_ISREG(mode) and (not mode & 0o222 or not os.access(path, os.W_OK))
+
+
+def _refuse_read_only(path: Path) -> None:
+    # the atomic replace would ignore the file's mode: check it first
+    if read_only(path):
+        raise StorageError(
+            f"cannot save {path}: the file is read-only; make it writable (e.g. chmod u+w) to keep "
+            "editing it, or save a copy under another name"
+        )
+
+
 def _conflict_sentence(path: Path, on_disk: int | None, mine: int, copy: Path) -> str:
     if on_disk is None:
         what = f"{path} was changed on disk by another program (its revision cannot be read)"
@@ -250,6 +321,7 @@ def _conflict_sentence(path: Path, on_disk: int | None, mine: int, copy: Path) -
 
 _MISSING: Any = object()
 _HEAD_BYTES = 65536
+_MAX_REVISION_DIGITS = 18
 _REVISION_IN_HEAD = re.compile(rb'\n  "revision": (\d+)\s*[,}\n]')
 
 
@@ -261,17 +333,17 @@ def _disk_revision(path: Path) -> Any:
     suffice; anything else is parsed in full.
     """
     try:
-        with open(path, "rb") as file:
+        with open_regular(path) as file:
             head = file.read(_HEAD_BYTES)
             if head.startswith(b'{\n  "'):
                 match = _REVISION_IN_HEAD.search(head)
-                if match:
+                if match and len(match.group(1)) <= _MAX_REVISION_DIGITS:
                     return int(match.group(1))
             raw = head + file.read()
     except FileNotFoundError:
         return _MISSING
-    except IsADirectoryError:
-        raise StorageError(f"cannot save to {path}: it is a folder, not a map file") from None
+    except StorageError as error:
+        raise StorageError(str(error).replace("cannot open", "cannot save to", 1)) from None
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):

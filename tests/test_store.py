@@ -178,15 +178,17 @@ def test_a_folder(tmp_path: Path) -> None:
 def test_unreadable_file(map_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if os.name == "posix" and os.geteuid() != 0:
         os.chmod(map_path, 0)
-    else:  # root (as in CI) reads any file: make this read fail as it would for anyone else
-        read_bytes = Path.read_bytes
+    else:  # root (as in CI) reads any file: make this open fail as it would for anyone else
+        import cjmkit.store
 
-        def denied(self: Path) -> bytes:
-            if self == map_path:
-                raise PermissionError(13, "Permission denied", str(self))
-            return read_bytes(self)
+        real_open = os.open
 
-        monkeypatch.setattr(Path, "read_bytes", denied)
+        def denied(path, flags, *args):
+            if Path(path) == map_path:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, flags, *args)
+
+        monkeypatch.setattr(cjmkit.store.os, "open", denied)
     with pytest.raises(StorageError, match="permission denied"):
         load(map_path)
 

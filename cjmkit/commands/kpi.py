@@ -31,6 +31,7 @@ Exit codes
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
@@ -46,6 +47,11 @@ if TYPE_CHECKING:
 # command starts without them.
 
 EXIT_OK, EXIT_BAD_KPI, EXIT_USER_ERROR = 0, 1, 2
+
+
+def _real(path: Path) -> Path:
+    # os.path.realpath, unlike Path.resolve, does not raise on a link loop: load() says what is wrong
+    return Path(os.path.realpath(path))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -204,7 +210,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if bool(args.file) == bool(args.url):
         raise CjmError("give either FILE or --url")
-    map_dir = args.map.resolve().parent
+    map_dir = _real(args.map).parent
     if args.url:
         location, kind = args.url, "sql"
     else:
@@ -212,7 +218,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         path = Path(args.file)
         if not path.exists():
             raise CjmError(f"cannot read {path}: no such file")
-        location = f"sqlite:///{path.resolve()}" if kind == "sql" else str(path.resolve())
+        location = f"sqlite:///{_real(path)}" if kind == "sql" else str(_real(path))
     from cjmkit.metrics.labels import label_map
 
     wide = args.layout == "wide"
@@ -274,7 +280,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             return EXIT_OK
         report = importers.refresh(
             session.editor,
-            args.map.resolve().parent,
+            _real(args.map).parent,
             skip_bad_rows=args.skip_bad_rows,
             map_name=str(args.map),
         )
@@ -410,7 +416,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from cjmkit.metrics import library
 
     overrides = {k: v for k, v in (("target", args.target), ("warning", args.warning)) if v is not None}
-    definitions = library.load_library(args.map.resolve().parent)
+    definitions = library.load_library(_real(args.map).parent)
     with store.open_map(args.map) as session:
         kpi = library.attach(
             session.editor,
@@ -428,7 +434,7 @@ def cmd_library(args: argparse.Namespace) -> int:
     """``cjmkit kpi library``."""
     from cjmkit.metrics import library
 
-    definitions = library.load_library(args.map.resolve().parent if args.map else None)
+    definitions = library.load_library(_real(args.map).parent if args.map else None)
     for d in definitions.values():
         better = "higher" if d.direction == "higher" else "lower"
         thresholds = (

@@ -26,9 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_publish(args: argparse.Namespace) -> int:
     """Write the site and say where it is."""
     from cjmkit.publish import publish
+    from cjmkit.store import SUFFIX
 
     site = publish(args.maps_dir, args.out)
-    print(f"Wrote {len(site.pages)} map page{'s' if len(site.pages) != 1 else ''} and {site.index}")
+    count = len(site.pages)
+    print(f"Wrote {count} map page{'s' if count != 1 else ''} and {site.index}{':' if count else ''}")
+    for name, page in site.pages.items():
+        print(f"  {page}  ({name}{SUFFIX})")
     for problem in site.skipped:
         print(f"skipped {problem}")
     return 0

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 DEFAULT_PORT = 8867
+"""Default port of the workshop (``cjmkit serve`` uses 8866, so both can run at once)."""
 AUTO_ADDRESS = "auto"
 
 DEFAULT_ROOM_PORT = 8868
 """Default port of the participants' page (the board is on 8867, the viewer on 8866)."""
-"""Default port of the workshop (``cjmkit serve`` uses 8866, so both can run at once)."""
 
 WORKSHOP_CELLS = (
     "from cjmkit.widgets import load_bokeh, workshop_app\n\nload_bokeh()",
@@ -103,7 +103,7 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     """Check the map, then serve the board on it until interrupted."""
     from cjmkit.errors import CjmError
     from cjmkit.serve import check_port, serve
-    from cjmkit.store import load
+    from cjmkit.store import load, read_only
     from cjmkit.web import new_token
     from cjmkit.widgets.app import MAP_ENV
 
@@ -116,10 +116,15 @@ def cmd_workshop(args: argparse.Namespace) -> int:
             raise CjmError(f"{option} must be between 1 and 65535, got {port}")
     if args.port == args.room_port:
         raise CjmError(f"--port and --room-port must differ (both are {args.port})")
-    path = Path(args.map).expanduser().resolve()
+    path = Path(os.path.realpath(Path(args.map).expanduser()))  # (Path.resolve raises on a link loop)
     journey = load(path)  # a map that cannot be opened is one sentence here, not a broken page
     os.environ[MAP_ENV] = str(path)
     intro = f"Workshop on “{journey.title}” ({path}); every edit is saved at once. Press Ctrl+C to stop."
+    if read_only(path):
+        intro = (
+            f"Workshop on “{journey.title}” ({path}). The map file is read-only: edits will NOT be saved "
+            "until it is made writable (e.g. chmod u+w). Press Ctrl+C to stop."
+        )
     start_room = _prepare_room(path, args, check_port)
     with workshop_notebook() as notebook:
         # No pre-heated kernels: one started before the page is asked for would hold the map as it

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmkit.folder import data_file
 from cjmkit.metrics.aggregate import period_start
 from cjmkit.metrics.files import read_table
 from cjmkit.metrics.intervals import km_median, nps_interval, wilson
@@ -55,13 +56,16 @@ def handoff_data_files(map_path: str | Path) -> tuple[Path, Path] | None:
 
     ``NAME.tickets.csv`` and ``NAME.care_contacts.csv`` beside ``NAME.cjm.json`` are the map's
     own; otherwise ``tickets.csv`` and ``care_contacts.csv`` in its folder serve every map there.
-    Returns None when neither pair is complete.
+    Only regular files directly inside the folder count (:func:`cjmkit.folder.data_file`): a
+    link out of the folder, a named pipe or a device is never read. Returns None when neither
+    pair is complete.
     """
     path = Path(map_path)
     name = path.name.removesuffix(SUFFIX)
     for prefix in ([f"{name}."] if name else []) + [""]:
-        tickets, contacts = path.parent / f"{prefix}{TICKETS_FILE}", path.parent / f"{prefix}{CONTACTS_FILE}"
-        if tickets.is_file() and contacts.is_file():
+        tickets = data_file(path.parent, f"{prefix}{TICKETS_FILE}")
+        contacts = data_file(path.parent, f"{prefix}{CONTACTS_FILE}")
+        if tickets is not None and contacts is not None:
             return tickets, contacts
     return None
 

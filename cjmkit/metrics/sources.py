@@ -64,8 +64,9 @@ def location_for(path: str | Path, map_dir: str | Path | None) -> str:
         return text
     if map_dir is None:
         return text
-    absolute = Path(text).expanduser().resolve()
-    base = Path(map_dir).resolve()
+    # os.path.realpath, unlike Path.resolve, does not raise on a link loop
+    absolute = Path(os.path.realpath(Path(text).expanduser()))
+    base = Path(os.path.realpath(map_dir))
     for root in (base, base.parent):
         try:
             relative = absolute.relative_to(root)

@@ -7,9 +7,9 @@ for writing. Its only interactive widget is a persona Dropdown wired to
 what the page shows, never a file.
 
 Which map to show comes from the page's query string (``?map=NAME``) and is looked up ONLY
-among the ``*.cjm.json`` files of the folder in ``CJMKIT_MAPS_DIR``: :func:`resolve_map` compares
-the name with the names of the files it lists, so ``../x``, absolute paths and unknown names
-find nothing and get a friendly page.
+among the ``*.cjm.json`` files of the folder in ``CJMKIT_MAPS_DIR``:
+:func:`cjmkit.folder.resolve_map` compares the name with the names of the maps it lists, so
+``../x``, absolute paths and unknown names find nothing and get a friendly page.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from cjmkit.errors import CjmError
+from cjmkit.folder import list_maps, resolve_map
 from cjmkit.model import Journey
 from cjmkit.store import SUFFIX
 
@@ -33,7 +34,6 @@ MAPS_DIR_ENV = "CJMKIT_MAPS_DIR"
 BOKEHJS_IN_PAGE_ENV = "CJMKIT_BOKEHJS_IN_PAGE"
 """Set by ``cjmkit serve``, whose page template loads BokehJS itself: :func:`setup` then skips it."""
 FEEDBACK_SHOWN = 5
-MAX_NAME = 200
 
 PANEL_CSS = """<style>
 .cjm-viewer { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933; }
@@ -58,41 +58,6 @@ _STATUS_TEXT = {
 
 
 # -- which map ------------------------------------------------------------------------------------
-
-
-def list_maps(folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """Return ``{name: path}`` for the ``NAME.cjm.json`` files directly inside ``folder``, by name.
-
-    Files that resolve outside ``folder`` (symbolic links pointing elsewhere) are left out.
-    """
-    root = Path(folder).resolve()
-    found: dict[str, Path] = {}
-    try:
-        entries = sorted(root.iterdir())
-    except OSError:
-        return found
-    for entry in entries:
-        if not entry.name.endswith(SUFFIX) or entry.name.startswith("."):
-            continue
-        name = entry.name[: -len(SUFFIX)]
-        try:
-            real = entry.resolve()
-        except OSError:
-            continue
-        if name and entry.is_file() and real.parent == root:
-            found[name] = entry
-    return found
-
-
-def resolve_map(folder: str | os.PathLike[str], name: str) -> Path | None:
-    """Return the map called ``name`` in ``folder``, or None when there is no such map.
-
-    ``name`` is compared with the names of the files in the folder, never joined to a path,
-    so no ``name`` can reach a file outside it.
-    """
-    if not isinstance(name, str) or not name or len(name) > MAX_NAME:
-        return None
-    return list_maps(folder).get(name)
 
 
 def map_name_from_query(query: str | None) -> str | None:
