@@ -346,7 +346,7 @@ def cmd_trust(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing was trusted.")
             return EXIT_USER_ERROR
-    trust.trust((entry.source for entry in waiting), where=str(args.map.resolve()))
+    trust.trust((entry.source for entry in waiting), where=str(_real(args.map)))
     print(f"Trusted {count} on this machine: 'cjmkit kpi refresh {args.map}' runs them now.")
     return EXIT_OK
 
