@@ -169,3 +169,10 @@ def test_publish_never_overwrites_its_index_and_reports_exactly_what_it_wrote(
         text = (site / page).read_text(encoding="utf-8")
         assert "Secret map" not in text and "root:x:0:0" not in text
     assert "conflict" not in index
+
+
+def test_a_survey_export_linked_out_of_the_folder_is_not_read(folder: Path) -> None:
+    from cjmkit.metrics.exports import survey_file
+
+    os.symlink("/etc/passwd", folder / "acme.survey.csv")
+    assert survey_file(folder / "acme.cjm.json") is None

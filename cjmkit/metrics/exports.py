@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from cjmkit.errors import StorageError
+from cjmkit.folder import data_file
 from cjmkit.metrics.handoff import (
     CONTACT_COLUMNS,
     CONTACTS_FILE,
@@ -73,9 +74,10 @@ def standard_path(map_path: str | Path, kind: str) -> Path:
 
 
 def survey_file(map_path: str | Path) -> Path | None:
-    """The map's own ``NAME.survey.csv``, when there is one."""
+    """The map's own ``NAME.survey.csv``, when there is one (a regular file inside the map's folder:
+    a link out of the folder, a named pipe or a device is never read; :func:`cjmkit.folder.data_file`)."""
     path = standard_path(map_path, "survey")
-    return path if path.is_file() else None
+    return data_file(path.parent, path.name)
 
 
 def read_export(kind: str, path: str | Path, **options: Any) -> pd.DataFrame:
