@@ -11,6 +11,7 @@ import re
 import pytest
 import support
 from support import cjmkit_command, free_port, running_server, wait_for
+from test_workshop_browser import HAS_CARD
 
 from cjmkit.room import RoomLog, RoomState, log_path
 from cjmkit.store import load
@@ -25,15 +26,6 @@ PHONE = {
 }
 BOARD_SIZES = [(1024, 768), (1280, 800), (1920, 1080)]
 TOKEN = "test-token-for-the-room-board"
-
-HAS_CARD = """(name) => {
-  for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
-    const cards = doc.get_model_by_name('cjm-cards');
-    const names = cards ? (cards.data.get ? cards.data.get('t_name') : cards.data['t_name']) : null;
-    if (names && Array.from(names).includes(name)) return true;
-  }
-  return false;
-}"""
 
 # Every control a thumb must hit, with its size; and whether the page scrolls sideways.
 TAP_TARGETS = """() => {
@@ -218,8 +210,8 @@ def test_three_phones_vote_the_board_reveals_and_the_tallies_are_right(browser, 
     for page in phones:
         tally = page.locator(f'#round .tally[data-key="{first.key}"]')
         tally.wait_for(timeout=10_000)
-        assert tally.inner_text() == "5"
-        assert page.locator(f'#round .tally[data-key="{second.key}"]').inner_text() == "6"
+        assert tally.inner_text() == "Total 5"
+        assert page.locator(f'#round .tally[data-key="{second.key}"]').inner_text() == "Total 6"
 
     before = load(sample_map)
     panel.get_by_role("button", name="Close round, add votes to the map").click()

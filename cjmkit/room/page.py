@@ -26,7 +26,7 @@ _CSS = """
 *{box-sizing:border-box}
 body{margin:0;font:17px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2933;background:#f5f7fa}
 header{background:#1f3a5f;color:#fff;padding:10px 16px}
-header h1{font-size:19px;margin:0;overflow-wrap:anywhere}
+header h1{font-size:19px;margin:0;overflow-wrap:break-word}
 header p{margin:2px 0 0;font-size:15px}
 main{max-width:640px;margin:0 auto;padding:8px 12px 40px}
 section{background:#fff;border:1px solid #d9e2ec;border-radius:10px;padding:12px 14px;margin:12px 0}
@@ -45,9 +45,10 @@ legend{font-weight:600;padding:0;margin:4px 0}
 .kinds input:focus-visible+span{outline:3px solid #1f3a5f;outline-offset:4px}
 button,.button{font:inherit;font-weight:700;border:0;border-radius:8px;min-height:44px;min-width:44px;padding:10px 16px;cursor:pointer}
 .primary{background:#1f3a5f;color:#fff;width:100%;margin-top:14px}
-.item{display:flex;align-items:center;gap:8px;border-top:1px solid #e4e7eb;padding:8px 0}
+.item{display:flex;flex-wrap:wrap;align-items:center;gap:8px;border-top:1px solid #e4e7eb;padding:8px 0}
 .item:first-of-type{border-top:0}
-.item .what{flex:1 1 auto;min-width:0;overflow-wrap:anywhere}
+.item .what{flex:1 1 140px;min-width:0;overflow-wrap:break-word}
+.item .tally{margin-left:auto}
 .item .where{display:block;color:#52606d;font-size:14px}
 .stepper{display:flex;align-items:center;gap:4px;flex:0 0 auto}
 .stepper button{background:#e4e7eb;color:#1f2933;font-size:22px;line-height:1;padding:0}
@@ -60,11 +61,9 @@ button,.button{font:inherit;font-weight:700;border:0;border-radius:8px;min-heigh
 .timer{font-variant-numeric:tabular-nums;font-weight:700;font-size:20px}
 .timer:empty{display:none}
 ul.mine{list-style:none;margin:0;padding:0}
-ul.mine li{border-top:1px solid #e4e7eb;padding:6px 0;overflow-wrap:anywhere}
+ul.mine li{border-top:1px solid #e4e7eb;padding:6px 0;overflow-wrap:break-word}
 .state{color:#52606d;font-size:14px}
 a{color:#1f3a5f;font-weight:600;display:inline-block;padding:10px 0;min-height:44px}
-.js-only{display:none}
-.js .js-only{display:flex}
 .js .no-js{display:none}
 """
 
@@ -114,7 +113,7 @@ function drawRound(s){var box=$('#round');var r=s.round;round=r;box.hidden=!r;if
   f.appendChild(el('input',{type:'hidden',name:'round',value:r.id}));
   r.items.forEach(function(it,n){var row=el('div',{'class':'item'});var w=el('div',{'class':'what',id:'item-'+n},it.text);
     w.appendChild(el('span',{'class':'where'},it.where));row.appendChild(w);
-    if(r.revealed){row.appendChild(el('span',{'class':'tally','data-key':it.key},String(r.tallies[it.key]||0)))}
+    if(r.revealed){row.appendChild(el('span',{'class':'tally','data-key':it.key},'Total '+(r.tallies[it.key]||0)))}
     if(r.open){var st=el('div',{'class':'stepper'});var minus=el('button',{type:'button','aria-label':'Take a dot from: '+it.text},'−');
       var inp=el('input',{type:'number',min:'0',max:String(r.budget),name:'dot:'+it.key,value:String(r.mine[it.key]||0),'aria-labelledby':'item-'+n,inputmode:'numeric'});
       var plus=el('button',{type:'button','aria-label':'Give a dot to: '+it.text},'+');
@@ -124,7 +123,7 @@ function drawRound(s){var box=$('#round');var r=s.round;round=r;box.hidden=!r;if
     f.appendChild(row)});
   if(r.open){var p=el('p',{},'Dots left: ');p.appendChild(el('b',{id:'dots-left'},''));f.appendChild(p)}
   box.appendChild(f);box.appendChild(el('div',{id:'vote-message','class':'message',role:'status'},''));dotsLeft()}
-function drawTallies(r){Array.prototype.forEach.call(d.querySelectorAll('#round .tally'),function(t){t.textContent=String(r.tallies[t.getAttribute('data-key')]||0)})}
+function drawTallies(r){Array.prototype.forEach.call(d.querySelectorAll('#round .tally'),function(t){t.textContent='Total '+(r.tallies[t.getAttribute('data-key')]||0)})}
 function drawTimer(){var t=$('#timer');if(left===null){t.textContent='';return}
   var m=Math.floor(left/60),s=left%60;t.textContent=left>0?'Time left '+m+':'+(s<10?'0':'')+s:'Time is up'}
 function poll(){fetch('state',{credentials:'same-origin',headers:{'Accept':'application/json'}}).then(function(r){return r.json()}).then(function(s){
@@ -289,7 +288,7 @@ def _round_section(round_: Round | None, client: str) -> str:
             f'<span class="where">{_e(item.where)}</span></div>'
         )
         if round_.revealed:
-            row += f'<span class="tally" data-key="{_e(item.key)}">{tallies.get(item.key, 0)}</span>'
+            row += f'<span class="tally" data-key="{_e(item.key)}">Total {tallies.get(item.key, 0)}</span>'
         if round_.open:
             row += (
                 f'<div class="stepper"><input type="number" min="0" max="{round_.budget}" inputmode="numeric" '
