@@ -7,6 +7,7 @@ import html
 import http.cookiejar
 import json
 import re
+import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -315,3 +316,24 @@ def test_cjmkit_workshop_room_serves_participants_beside_the_board(sample_map):
         timeout=60,
     )
     assert same.returncode == 2 and "must differ" in same.stderr and "Traceback" not in same.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        refused = subprocess.run(
+            cjmkit_command(
+                "workshop",
+                str(sample_map),
+                "--port",
+                str(port),
+                "--room",
+                "127.0.0.1",
+                "--room-port",
+                str(taken),
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert refused.returncode == 2 and "choose another port with --room-port" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -64,8 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     workshop.add_argument(
         "--room-port",
         type=int,
-        default=DEFAULT_ROOM_PORT,
-        help=f"port of the participants' page (default: {DEFAULT_ROOM_PORT})",
+        default=None,
+        help=f"port of the participants' page (default with --room: {DEFAULT_ROOM_PORT}; without: any free port)",
     )
     workshop.set_defaults(func=cmd_workshop)
 
@@ -112,7 +112,7 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     if args.map is None:
         raise CjmError("give the map to work on: cjmkit workshop NAME.cjm.json")
     for option, port in (("--port", args.port), ("--room-port", args.room_port)):
-        if not 0 < port < 65536:
+        if port is not None and not 0 < port < 65536:
             raise CjmError(f"{option} must be between 1 and 65535, got {port}")
     if args.port == args.room_port:
         raise CjmError(f"--port and --room-port must differ (both are {args.port})")
@@ -125,7 +125,8 @@ def cmd_workshop(args: argparse.Namespace) -> int:
             f"Workshop on “{journey.title}” ({path}). The map file is read-only: edits will NOT be saved "
             "until it is made writable (e.g. chmod u+w). Press Ctrl+C to stop."
         )
-    start_room = _prepare_room(path, args, check_port)
+    check_port(args.host, args.port)  # before the room's port is taken, so that a busy --port says so
+    start_room = _prepare_room(path, args)
     with workshop_notebook() as notebook:
         # No pre-heated kernels: one started before the page is asked for would hold the map as it
         # was then, and a reload would show (and then save over) an old version.
@@ -142,17 +143,16 @@ def cmd_workshop(args: argparse.Namespace) -> int:
         )
 
 
-def _prepare_room(
-    path: Path, args: argparse.Namespace, check_port: Callable[[str, int], None]
-) -> Callable[[], None]:
-    """Check the participants' address, open the room if asked; return what starts its server.
+def _prepare_room(path: Path, args: argparse.Namespace) -> Callable[[], None]:
+    """Bind the participants' address, open the room if asked; return what starts its server.
 
-    Without ``--room`` the participants' page still runs, on 127.0.0.1, so that "Open the room"
-    on the board works for this machine; ``--room`` shares it on the room's network.
+    Without ``--room`` the participants' page still runs, on 127.0.0.1 and a free port, so that
+    "Open the room" on the board works for this machine; ``--room`` shares it on the room's
+    network (port 8868 unless ``--room-port`` says otherwise).
     """
     from cjmkit.room.facilitator import ROOM_URL_ENV, open_room
     from cjmkit.room.log import RoomLog, log_path
-    from cjmkit.room.server import lan_address, room_url, serve_room
+    from cjmkit.room.server import bind_room, lan_address, room_url, serve_room
     from cjmkit.room.state import RoomState
 
     address = args.room or "127.0.0.1"
@@ -160,8 +160,9 @@ def _prepare_room(
         address = lan_address() or "127.0.0.1"
         if address == "127.0.0.1":
             print("No local network found: participants can join from this machine only.", flush=True)
-    check_port(address, args.room_port)
-    link = room_url(address, args.room_port)
+    wanted = args.room_port if args.room_port is not None else (DEFAULT_ROOM_PORT if args.room else 0)
+    sockets = bind_room(address, wanted)
+    link = room_url(address, sockets[0].getsockname()[1])
     os.environ[ROOM_URL_ENV] = link
     if args.room:
         code = open_room(RoomLog(log_path(path)), RoomState())
@@ -171,4 +172,4 @@ def _prepare_room(
                 "Anyone on this network with the join code can add notes and vote; the board stays on --host.",
                 flush=True,
             )
-    return lambda: serve_room(path, address, args.room_port)
+    return lambda: serve_room(path, address, sockets)

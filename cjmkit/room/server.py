@@ -36,15 +36,16 @@ import html
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import tornado.httpserver
+import tornado.netutil
 import tornado.web
 
 from cjmkit.errors import CjmError, StorageError
@@ -193,15 +194,21 @@ class RoomServer:
             guard, routes, default_handler_class=NotFoundHandler, default_handler_args={"room": self}
         )
 
-    def listen(self, port: int, address: str) -> None:
-        """Start answering on ``address:port`` on the running (or next) tornado IOLoop."""
+    def listen(self, port: int, address: str, sockets: list[socket.socket] | None = None) -> None:
+        """Start answering on ``address:port`` on the running (or next) tornado IOLoop.
+
+        ``sockets`` already bound there (see :func:`bind_room`) are used instead of binding again.
+        """
+        if sockets is None:
+            sockets = tornado.netutil.bind_sockets(port, address)
+        port = sockets[0].getsockname()[1]
         self._http = tornado.httpserver.HTTPServer(
             self.application(address, port),
             max_body_size=MAX_BODY,
             idle_connection_timeout=60,
             xheaders=False,
         )
-        self._http.listen(port, address)
+        self._http.add_sockets(sockets)
         self.address = (address, port)
         self.refresh()
 
@@ -488,8 +495,6 @@ def lan_address() -> str | None:
     Found by asking the system which address it would send from; a UDP "connect" sends
     nothing, and the address asked about is a documentation one (TEST-NET-1).
     """
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect(("192.0.2.1", 9))
@@ -507,23 +512,33 @@ def room_url(address: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve_room(
-    map_path: str | os.PathLike[str],
-    address: str,
-    port: int,
-    *,
-    on_ready: Callable[[RoomServer], None] | None = None,
-) -> RoomServer:
-    """Create a :class:`RoomServer` for the map and start it listening on ``address:port``.
+def bind_room(address: str, port: int) -> list[socket.socket]:
+    """Bind the participants' address now (port 0: any free one), so a busy port is one sentence.
+
+    Raises
+    ------
+    CjmError
+        The address or port cannot be listened on.
+    """
+    try:
+        return tornado.netutil.bind_sockets(port, address)
+    except OSError as error:
+        raise CjmError(
+            f"cannot listen for participants on {address}:{port} ({error.strerror or error}); "
+            "choose another port with --room-port"
+        ) from None
+
+
+def serve_room(map_path: str | os.PathLike[str], address: str, sockets: list[socket.socket]) -> RoomServer:
+    """Create a :class:`RoomServer` for the map, answering on the sockets of :func:`bind_room`.
 
     Call it with tornado's IOLoop about to run (``cjmkit workshop`` does, before Voila starts).
     """
+    port = sockets[0].getsockname()[1]
     link_host = urlsplit(room_url(address, port)).hostname or address
     room = RoomServer(map_path, hosts=(link_host,))
-    room.listen(port, address)
-    if on_ready is not None:
-        on_ready(room)
+    room.listen(port, address, sockets)
     return room
 
 
-__all__ = ["ROOM_URL_ENV", "RoomServer", "lan_address", "room_url", "serve_room"]
+__all__ = ["ROOM_URL_ENV", "RoomServer", "bind_room", "lan_address", "room_url", "serve_room"]
