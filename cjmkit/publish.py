@@ -126,16 +126,15 @@ def map_page_html(
     ``data_dir`` is where raw data for handoff health is looked for, ``name`` the map's file
     name without ``.cjm.json`` (see :func:`cjmkit.widgets.viewer.measure`).
     """
-    from bokeh.layouts import column
-    from bokeh.models import Div, TabPanel, Tabs
+    from bokeh.models import TabPanel, Tabs
 
     from cjmkit.render import html_page, journey_map
+    from cjmkit.render.outline import outline
 
     measured = measure(journey, data_dir, name)
-    top = Div(
-        text=f'<div style="font:14px system-ui,sans-serif"><a href="index.html">← All maps</a> · '
-        f"revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC</div>",
-        disable_math=True,
+    top = (
+        '<nav aria-label="Maps"><a href="index.html">← All maps</a></nav>'
+        f'<p class="cjm-muted">Revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC</p>'
     )
     if journey.personas:
         panels = [
@@ -148,13 +147,15 @@ def map_page_html(
     else:
         body = journey_map(journey, metrics=measured.metrics)
     notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in measured.notes)
-    bottom = Div(
-        text=PANEL_CSS + f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>',
-        disable_math=True,
-        name="cjm-feedback",
+    bottom = PANEL_CSS + f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>'
+    roots = [body] + ([measured.panels] if measured.panels is not None else [])
+    return html_page(
+        roots,
+        title=f"{journey.title} · cjmkit",
+        words=outline(journey, measured.metrics),
+        top=top,
+        bottom=bottom,
     )
-    parts = [top, body] + ([measured.panels] if measured.panels is not None else []) + [bottom]
-    return html_page(column(*parts), title=f"{journey.title} · cjmkit")
 
 
 def index_html(entries: list[tuple[str, Journey | None, str]], pages: Mapping[str, str] | None = None) -> str:

@@ -42,7 +42,8 @@ def map_metrics(
     -------
     dict
         ``{"kpi_status": {kpi_id: {"status", "value", "label"}}, "handoff_health":
-        {handoff_id: {"within_sla_share" (0…1 or None), "weak", "label"}}}``.
+        {handoff_id: {"within_sla_share" (0…1 or None), "weak", "label", "resolved",
+        "fell_through", "median_hours" (or None)}}}``.
     """
     status = kpi_status(journey) if status is None else status
     kpis: dict[str, dict[str, Any]] = {}
@@ -61,5 +62,16 @@ def map_metrics(
                 "within_sla_share": float(share) / 100.0 if np.isfinite(share) else None,
                 "weak": bool(row["weak"]),
                 "label": str(row["label"]),
+                "resolved": _count(row.get("resolved")),
+                "fell_through": _count(row.get("fell_through")),
+                "median_hours": _number(row.get("median_hours")),
             }
     return {"kpi_status": kpis, "handoff_health": health}
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if value is not None and np.isfinite(value) else None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if value is not None and np.isfinite(value) else None

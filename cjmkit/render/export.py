@@ -20,6 +20,7 @@ from bokeh.resources import INLINE
 
 from cjmkit.errors import CjmError
 from cjmkit.render.escape import no_math
+from cjmkit.render.outline import Outline
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [
@@ -33,7 +34,61 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-_PAGE_STYLE = "<style>body{margin:12px 16px;background:#ffffff}</style>"
+PAGE_CSS = """
+body { margin: 12px 16px; background: #ffffff; color: #1f2933; }
+.cjm-sr { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; border: 0; }
+.cjm-skip { position: absolute; left: -10000px; top: 0; }
+.cjm-skip:focus { position: static; display: inline-block; margin: 0 0 8px 0; padding: 6px 10px;
+  background: #1f3a5f; color: #ffffff; font: 15px system-ui, Arial, sans-serif; }
+:focus-visible { outline: 3px solid #1f3a5f; outline-offset: 2px; }
+.cjm-top p { margin: 2px 0; } .cjm-top .cjm-muted { color: #52606d; }
+.cjm-top { font: 14px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1f2933; }
+.cjm-top a, .cjm-words a, .cjm-bottom a { color: #1f5a96; }
+.cjm-tools { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; margin: 6px 0 4px 0;
+  font: 15px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+.cjm-switch, .cjm-download { font: inherit; padding: 6px 14px; border: 2px solid #1f3a5f; background: #ffffff;
+  color: #1f3a5f; border-radius: 6px; cursor: pointer; text-decoration: none; }
+.cjm-switch[aria-pressed="true"] { background: #1f3a5f; color: #ffffff; }
+body.cjm-table-view .cjm-picture { display: none; }
+@media print { .cjm-tools, .cjm-skip { display: none; } }
+"""
+"""Styles of every exported page: landmarks, the table-view switch, visible focus."""
+
+_SWITCH_JS = """<script>
+(function () {
+  var button = document.getElementById("cjm-switch");
+  var words = document.getElementById("cjm-words");
+  if (!button || !words) return;
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var on = document.body.classList.toggle("cjm-table-view");
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    if (on) words.focus();
+  });
+})();
+</script>"""
+
+_PAGE_TEMPLATE = """
+{% block postamble %}<style>{{ page_css }}{{ words_css }}</style>{% endblock %}
+{% block contents %}
+{% if words %}<a class="cjm-skip" href="#cjm-words">Skip to the map in words</a>{% endif %}
+<header class="cjm-top">{{ top }}</header>
+<main>
+<h1 class="cjm-sr">{{ title | e }}</h1>
+{% if words or tools %}<div class="cjm-tools">
+{% if words %}<button type="button" class="cjm-switch" id="cjm-switch" aria-pressed="false" aria-controls="cjm-picture cjm-words" hidden>Table view</button>{% endif %}
+{{ tools }}</div>{% endif %}
+<div class="cjm-picture" id="cjm-picture" role="img" aria-label="{{ label | e }}"{% if words %} aria-describedby="cjm-summary"{% endif %}>
+{% for root in roots %}{{ embed(root) }}
+{% endfor %}
+</div>
+{{ words }}
+<div class="cjm-bottom">{{ bottom }}</div>
+</main>
+{% if words %}{{ switch_js }}{% endif %}
+{% endblock %}
+"""
 
 
 def _root(layout_or_view: Any) -> LayoutDOM:
@@ -43,19 +98,68 @@ def _root(layout_or_view: Any) -> LayoutDOM:
     return root
 
 
-def html_page(layout_or_view: Any, title: str = "Journey map") -> str:
-    """Return the map as one self-contained HTML page (Bokeh JS and CSS inline)."""
+def html_page(
+    layout_or_view: Any,
+    title: str = "Journey map",
+    *,
+    words: Outline | None = None,
+    top: str = "",
+    bottom: str = "",
+    tools: str = "",
+) -> str:
+    """Return the map as one self-contained, accessible HTML page (Bokeh JS and CSS inline).
+
+    The page has landmarks (header, main), a heading, the picture named for screen readers
+    (``role="img"``, its label pointing at the table) and, when the map is known, its text
+    alternative (:func:`cjmkit.render.words.words_html`) with a "Table view" switch and a skip
+    link for keyboard users.
+
+    Parameters
+    ----------
+    layout_or_view
+        A Bokeh layout, a :class:`JourneyMapView`, or a list of them (drawn one below the other).
+    title
+        The page title (escaped).
+    words
+        The map in words; by default the outline of the view's journey (none for a bare layout).
+    top, bottom, tools
+        Trusted HTML (escape user text first) for the header, under the text alternative, and
+        beside the switch (e.g. download links).
+    """
+    from bokeh.core.templates import get_env
+
+    from cjmkit.render.outline import outline
+    from cjmkit.render.words import WORDS_CSS, picture_label, words_html
+
+    if words is None and getattr(layout_or_view, "journey", None) is not None:
+        words = outline(layout_or_view.journey, layout_or_view.metrics)
+    items = layout_or_view if isinstance(layout_or_view, (list, tuple)) else [layout_or_view]
+    template = get_env().from_string("{% extends base %}\n{% from macros import embed %}\n" + _PAGE_TEMPLATE)
+    variables = {
+        "page_css": PAGE_CSS,
+        "words_css": WORDS_CSS if words is not None else "",
+        "words": words_html(words) if words is not None else "",
+        "label": picture_label(words) if words is not None else f"Journey map: {title}",
+        "top": top,
+        "bottom": bottom,
+        "tools": tools,
+        "switch_js": _SWITCH_JS,
+    }
     # file_html puts the title in <title> through an autoescaping template. Its warning that
     # Python callbacks (the view's on_select) do nothing in a static page is expected here.
     log = logging.getLogger("bokeh.embed.util")
     level = log.level
     log.setLevel(logging.ERROR)
     try:
-        page = file_html(_root(layout_or_view), resources=INLINE, title=no_math(title))
+        return file_html(
+            [_root(item) for item in items],
+            resources=INLINE,
+            title=no_math(title),
+            template=template,
+            template_variables=variables,
+        )
     finally:
         log.setLevel(level)
-    # the inline BokehJS contains "</head>" itself: add the style after the first "<head>"
-    return page.replace("<head>", f"<head>\n{_PAGE_STYLE}", 1)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

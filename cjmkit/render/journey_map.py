@@ -535,11 +535,12 @@ class JourneyMapView:
                 if items:
                     text = "; ".join(html_text(i) for i in items[:3])
                     lines.append(f'<div style="margin-top:3px"><b>{label}:</b> {text}</div>')
-            opacity = "1" if active else "0.55"
+            # a persona whose curve is not drawn gets a dashed grey top, not faded text (contrast)
+            top = f"5px solid {colour}" if active else f"5px dashed {S.GRID}"
             personas.append(
                 f'<div style="flex:1 1 220px;max-width:300px;border:1px solid {S.GRID};'
-                f"border-top:5px solid {colour};border-radius:6px;padding:8px 10px;background:{S.PAPER};"
-                f'opacity:{opacity};font-size:13px;line-height:1.35">{"".join(lines)}</div>'
+                f"border-top:{top};border-radius:6px;padding:8px 10px;background:{S.PAPER};"
+                f'font-size:13px;line-height:1.35">{"".join(lines)}</div>'
             )
         description = (
             f'<div style="color:{S.MUTED};font-size:15px;margin:2px 0 8px 0">{html_text(journey.description)}</div>'

@@ -63,11 +63,20 @@ class HandoffHealth:
         True when the handoff should be highlighted as a problem on the map.
     label
         Optional short text shown under the SLA on the arrow, e.g. ``"62 % within SLA"``.
+    resolved
+        Resolved tickets counted, or None when unknown.
+    fell_through
+        Customers never followed up, or None when unknown.
+    median_hours
+        Median time from resolution to follow-up, in hours, or None.
     """
 
     within_sla_share: float | None = None
     weak: bool = False
     label: str = ""
+    resolved: int | None = None
+    fell_through: int | None = None
+    median_hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -126,10 +135,15 @@ def _handoff_health(handoff_id: str, value: Any) -> HandoffHealth:
         return value
     if isinstance(value, Mapping):
         share = value.get("within_sla_share")
+        counts = {key: value.get(key) for key in ("resolved", "fell_through")}
+        median = value.get("median_hours")
         return HandoffHealth(
             within_sla_share=None if share is None else float(share),
             weak=bool(value.get("weak", False)),
             label=str(value.get("label") or ""),
+            resolved=None if counts["resolved"] is None else int(counts["resolved"]),
+            fell_through=None if counts["fell_through"] is None else int(counts["fell_through"]),
+            median_hours=None if median is None or median != median else float(median),
         )
     raise CjmError(f"map metrics handoff_health[{handoff_id!r}] must be a dict, not {value!r}")
 

@@ -60,24 +60,27 @@ class KindStyle:
 
 KIND_STYLES: dict[str, KindStyle] = {
     "customer": KindStyle("CUSTOMER", "●", "#3d4a57", "#f3f4f6"),
-    "frontstage": KindStyle("FRONTSTAGE", "▲", "#4f7d6b", "#eef5f1"),
-    "support": KindStyle("SUPPORT", "◆", BLUE, "#dcebf7", tag=True),
-    "care": KindStyle("CARE", "♥", "#b35c00", "#fcebd2", tag=True),
-    "backstage": KindStyle("BACKSTAGE", "■", "#8a96a3", "#eef0f2"),
-    "other": KindStyle("OTHER", "○", "#7b8794", "#f2f4f6"),
+    "frontstage": KindStyle("FRONTSTAGE", "▲", "#3f6b5a", "#eef5f1"),
+    "support": KindStyle("SUPPORT", "◆", "#005f96", "#dcebf7", tag=True),
+    "care": KindStyle("CARE", "♥", "#8f4a00", "#fcebd2", tag=True),
+    "backstage": KindStyle("BACKSTAGE", "■", "#5c6773", "#eef0f2"),
+    "other": KindStyle("OTHER", "○", "#5f6b78", "#f2f4f6"),
 }
-"""Style per lane kind. Only support (blue, ◆) and care (orange, ♥), the safest colour-blind pair,
-are strongly coloured: they are what cjmkit is about; the other lanes stay quiet greys and greens."""
+"""Style per lane kind. Only support (blue, ◆) and care (orange-brown, ♥), the safest colour-blind
+pair, are strongly coloured: they are what cjmkit is about; the other lanes stay quiet greys and
+greens. Every accent is also text on its lane and card tints, so each keeps 4.5:1 against them."""
 
 EMOTION_WORDS = {2: "very positive", 1: "positive", 0: "neutral", -1: "negative", -2: "very negative"}
 EMOTION_FACES = {2: "☺☺", 1: "☺", 0: "–", -1: "☹", -2: "☹☹"}
 """Faces drawn beside the emotion words (DejaVu/Liberation have ☺ and ☹)."""
 
 AS_IS_COLOUR = INK
-TO_BE_COLOUR = GREEN
-LOW_COLOUR = VERMILLION
-PERSONA_COLOURS = [BLUE, "#AA3377", "#228833", "#555555", SKY, PURPLE, "#997700"]
-"""Curve colours when every persona is drawn at once."""
+TO_BE_COLOUR = "#00795a"
+"""Okabe-Ito green darkened: the to-be curve and its legend word keep 4.5:1 on white and the bands."""
+LOW_COLOUR = "#b34700"
+"""Okabe-Ito vermillion darkened, for the low-point labels (text: 4.5:1 on the emotion bands)."""
+PERSONA_COLOURS = [BLUE, "#AA3377", "#228833", "#555555", "#2f7f8f", "#a2457a", "#8a6a00"]
+"""Curve colours when every persona is drawn at once (each at least 3:1 on white and on the bands)."""
 
 STATUS_STYLES: dict[str, tuple[str, str, str, str]] = {
     # status: (word, symbol, text/border colour, fill)
@@ -89,7 +92,7 @@ STATUS_STYLES: dict[str, tuple[str, str, str, str]] = {
 """Traffic-light styles of KPI badges; the word is always shown."""
 
 HANDOFF_COLOUR = "#3e4c59"
-WEAK_HANDOFF_COLOUR = VERMILLION
+WEAK_HANDOFF_COLOUR = LOW_COLOUR
 
 # Geometry, in screen pixels (the map is drawn one data unit per pixel).
 LABEL_WIDTH = 136
