@@ -38,6 +38,8 @@ class PublishedSite:
         The index page.
     pages
         Map name → its page.
+    pdfs
+        Map name → its printed poster (with ``pdf=True``).
     skipped
         One sentence per map that could not be read (it is listed, unlinked, on the index) and
         per entry of the folder that is not a map that may be read (a named pipe, a link out of
@@ -47,9 +49,12 @@ class PublishedSite:
     index: Path
     pages: dict[str, Path] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    pdfs: dict[str, Path] = field(default_factory=dict)
 
 
-def publish(maps_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> PublishedSite:
+def publish(
+    maps_dir: str | os.PathLike[str], out: str | os.PathLike[str], *, pdf: bool = False
+) -> PublishedSite:
     """Write the static site of the maps (``*.cjm.json``) of ``maps_dir`` into ``out``.
 
     Parameters
@@ -58,6 +63,8 @@ def publish(maps_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Pu
         The folder of maps.
     out
         The site's folder (created if need be; existing pages of the same names are replaced).
+    pdf
+        Also print each map's A3 poster to ``SITE/NAME.pdf`` (needs Chromium), linked from its page.
 
     Returns
     -------
@@ -94,7 +101,12 @@ def publish(maps_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Pu
             entries.append((name, None, strip_folder(str(error), folder)))
             continue
         page = site / names[name]
-        _write(page, map_page_html(journey, folder, name))
+        poster = page.with_suffix(".pdf") if pdf else None
+        if poster is not None:
+            from cjmkit.render.pdf import save_poster
+
+            result.pdfs[name] = save_poster(journey, poster, metrics=measure(journey, folder, name).metrics)
+        _write(page, map_page_html(journey, folder, name, poster=poster.name if poster else None))
         result.pages[name] = page
         entries.append((name, journey, ""))
     _write(result.index, index_html(entries, names))
@@ -119,12 +131,17 @@ def page_names(names: Iterable[str]) -> dict[str, str]:
 
 
 def map_page_html(
-    journey: Journey, data_dir: str | os.PathLike[str] | None = None, name: str | None = None
+    journey: Journey,
+    data_dir: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    *,
+    poster: str | None = None,
 ) -> str:
     """Return one map as a self-contained interactive page: BokehJS inline, one tab per persona.
 
     ``data_dir`` is where raw data for handoff health is looked for, ``name`` the map's file
-    name without ``.cjm.json`` (see :func:`cjmkit.widgets.viewer.measure`).
+    name without ``.cjm.json`` (see :func:`cjmkit.widgets.viewer.measure`), ``poster`` the file
+    name of its printed poster beside the page, linked as a download.
     """
     from bokeh.models import TabPanel, Tabs
 
@@ -149,12 +166,17 @@ def map_page_html(
     notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in measured.notes)
     bottom = PANEL_CSS + f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>'
     roots = [body] + ([measured.panels] if measured.panels is not None else [])
+    tools = ""
+    if poster:
+        href = html.escape(quote(poster), quote=True)
+        tools = f'<a class="cjm-download" href="{href}" download>Download the poster (PDF, A3)</a>'
     return html_page(
         roots,
         title=f"{journey.title} · cjmkit",
         words=outline(journey, measured.metrics),
         top=top,
         bottom=bottom,
+        tools=tools,
     )
 
 

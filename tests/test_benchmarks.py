@@ -56,3 +56,10 @@ def test_serve_benchmark_runs() -> None:
     require_chromium()
     out = _run("bench_serve.py", "--runs", "1", "--preheat", "0")
     assert "viewer / floor" in out and "static published page" in out
+
+
+@pytest.mark.browser
+def test_export_benchmark_runs() -> None:
+    require_chromium()
+    out = _run("bench_export.py", "--runs", "1", "--only", "html,pdf-handout")
+    assert "html" in out and "pdf-handout" in out and "ratio to target" in out

@@ -105,7 +105,7 @@ def test_site_works_from_file_urls_with_no_network_and_personas_switch(page, sit
         page.wait_for_function(PAINTED, timeout=60_000)
         assert page.title().startswith(title)
         assert page.evaluate(ACTIVE_TAB) == 0
-        page.get_by_text("Daniel Weber", exact=True).first.click()
+        page.locator(".bk-tab", has_text="Daniel Weber").click()
         page.wait_for_function(f"() => ({ACTIVE_TAB})() === 1", timeout=30_000)
         _hover_first_card(page, load(maps / f"{name}.cjm.json"), "daniel")
     assert page.locator("img").count() == 0

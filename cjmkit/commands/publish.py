@@ -20,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     publish.add_argument(
         "--out", type=Path, required=True, metavar="SITE", help="folder to write the site to"
     )
+    publish.add_argument(
+        "--pdf", action="store_true", help="also print each map's A3 poster to SITE/NAME.pdf (needs Chromium)"
+    )
     publish.set_defaults(func=cmd_publish)
 
 
@@ -28,11 +31,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from cjmkit.publish import publish
     from cjmkit.store import SUFFIX
 
-    site = publish(args.maps_dir, args.out)
+    site = publish(args.maps_dir, args.out, pdf=args.pdf)
     count = len(site.pages)
-    print(f"Wrote {count} map page{'s' if count != 1 else ''} and {site.index}{':' if count else ''}")
+    posters = f", {len(site.pdfs)} PDF poster{'s' if len(site.pdfs) != 1 else ''}" if args.pdf else ""
+    print(f"Wrote {count} map page{'s' if count != 1 else ''}{posters} and {site.index}{':' if count else ''}")
     for name, page in site.pages.items():
-        print(f"  {page}  ({name}{SUFFIX})")
+        poster = f" and {site.pdfs[name].name}" if name in site.pdfs else ""
+        print(f"  {page}{poster}  ({name}{SUFFIX})")
     for problem in site.skipped:
         print(f"skipped {problem}")
     return 0

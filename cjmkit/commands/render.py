@@ -1,4 +1,7 @@
-"""``cjmkit render MAP --html OUT.html [--png OUT.png] [--persona ID]``: pictures of a map."""
+"""``cjmkit render MAP --html OUT.html --png OUT.png --pdf OUT.pdf --pdf-handout OUT.pdf --pptx OUT.pptx``.
+
+Pictures, print-outs and a deck of a map, each written atomically (never half a file).
+"""
 
 from __future__ import annotations
 
@@ -16,15 +19,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``render`` to the command line."""
     render = subparsers.add_parser(
         "render",
-        help="draw a map as offline HTML and/or a PNG picture",
+        help="draw a map as offline HTML, a PNG picture, a PDF poster or handout, a PowerPoint deck",
         description=(
             "Draw the journey map. --html writes a self-contained interactive page (works offline, "
-            "from file://); --png takes a picture of it with headless Chromium."
+            "from file://); --png takes a picture of it, --pdf prints an A3 landscape poster and "
+            "--pdf-handout an A4 handout (one stage per page), all with headless Chromium; --pptx "
+            "writes a PowerPoint deck (a slide per stage with editable tables, KPIs, handoffs)."
         ),
     )
     render.add_argument("map", type=Path, metavar="MAP", help="the .cjm.json map")
     render.add_argument("--html", type=Path, metavar="OUT.html", help="write a self-contained HTML page")
     render.add_argument("--png", type=Path, metavar="OUT.png", help="write a PNG picture (needs Chromium)")
+    render.add_argument(
+        "--pdf",
+        type=Path,
+        metavar="OUT.pdf",
+        help="print an A3 landscape poster, then the map in words (needs Chromium)",
+    )
+    render.add_argument(
+        "--pdf-handout",
+        type=Path,
+        metavar="OUT.pdf",
+        help="print an A4 handout: a cover, then one stage per page as text (needs Chromium)",
+    )
+    render.add_argument(
+        "--pptx",
+        type=Path,
+        metavar="OUT.pptx",
+        help="write a PowerPoint deck (its map picture needs Chromium)",
+    )
     render.add_argument("--persona", metavar="ID", help="draw this persona's emotion curve (default: all)")
     render.add_argument(
         "--measure",
@@ -42,8 +65,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render MAP to the files asked for."""
-    if args.html is None and args.png is None:
-        raise CjmError("say what to write: --html OUT.html and/or --png OUT.png")
+    outputs = [args.html, args.png, args.pdf, args.pdf_handout, args.pptx]
+    if all(out is None for out in outputs):
+        raise CjmError(
+            "say what to write: --html OUT.html, --png OUT.png, --pdf OUT.pdf, --pdf-handout OUT.pdf "
+            "and/or --pptx OUT.pptx"
+        )
+    for flag, out, suffix in (("--pdf", args.pdf, ".pdf"), ("--pdf-handout", args.pdf_handout, ".pdf")):
+        if out is not None and out.suffix.lower() != suffix:
+            raise CjmError(f"{flag} {out}: the file name must end in {suffix}")
+    if args.pptx is not None and args.pptx.suffix.lower() != ".pptx":
+        raise CjmError(f"--pptx {args.pptx}: the file name must end in .pptx")
     if not 0.5 <= args.scale <= 4:
         raise CjmError(f"--scale must be between 0.5 and 4, got {args.scale:g}")
     from cjmkit.render import JourneyMapView, save_html, save_png
@@ -56,6 +88,19 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"wrote {save_html(view, args.html, title)}")
     if args.png is not None:
         print(f"wrote {save_png(view, args.png, title, scale=args.scale)}")
+    if args.pdf is not None or args.pdf_handout is not None:
+        from cjmkit.render.pdf import save_handout, save_poster
+
+        if args.pdf is not None:
+            print(
+                f"wrote {save_poster(journey, args.pdf, metrics=metrics, persona=args.persona, title=title)}"
+            )
+        if args.pdf_handout is not None:
+            print(f"wrote {save_handout(journey, args.pdf_handout, metrics=metrics, title=title)}")
+    if args.pptx is not None:
+        from cjmkit.render.deck import save_deck
+
+        print(f"wrote {save_deck(journey, args.pptx, metrics=metrics, persona=args.persona, title=title)}")
     return 0
 
 

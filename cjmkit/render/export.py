@@ -70,7 +70,7 @@ _SWITCH_JS = """<script>
 </script>"""
 
 _PAGE_TEMPLATE = """
-{% block postamble %}<style>{{ page_css }}{{ words_css }}</style>{% endblock %}
+{% block postamble %}<style>{{ page_css }}{{ words_css }}</style>{{ head }}{% endblock %}
 {% block contents %}
 {% if words %}<a class="cjm-skip" href="#cjm-words">Skip to the map in words</a>{% endif %}
 <header class="cjm-top">{{ top }}</header>
@@ -80,7 +80,7 @@ _PAGE_TEMPLATE = """
 {% if words %}<button type="button" class="cjm-switch" id="cjm-switch" aria-pressed="false" aria-controls="cjm-picture cjm-words" hidden>Table view</button>{% endif %}
 {{ tools }}</div>{% endif %}
 <div class="cjm-picture" id="cjm-picture" role="img" aria-label="{{ label | e }}"{% if words %} aria-describedby="cjm-summary"{% endif %}>
-{% for root in roots %}{{ embed(root) }}
+{% for root in roots %}<div class="cjm-root">{{ embed(root) }}</div>
 {% endfor %}
 </div>
 {{ words }}
@@ -106,6 +106,7 @@ def html_page(
     top: str = "",
     bottom: str = "",
     tools: str = "",
+    head: str = "",
 ) -> str:
     """Return the map as one self-contained, accessible HTML page (Bokeh JS and CSS inline).
 
@@ -122,9 +123,9 @@ def html_page(
         The page title (escaped).
     words
         The map in words; by default the outline of the view's journey (none for a bare layout).
-    top, bottom, tools
-        Trusted HTML (escape user text first) for the header, under the text alternative, and
-        beside the switch (e.g. download links).
+    top, bottom, tools, head
+        Trusted HTML (escape user text first) for the header, under the text alternative,
+        beside the switch (e.g. download links), and at the end of ``<head>`` (styles).
     """
     from bokeh.core.templates import get_env
 
@@ -143,6 +144,7 @@ def html_page(
         "top": top,
         "bottom": bottom,
         "tools": tools,
+        "head": head,
         "switch_js": _SWITCH_JS,
     }
     # file_html puts the title in <title> through an autoescaping template. Its warning that
@@ -253,11 +255,12 @@ def save_png(
     target = Path(path)
     with tempfile.TemporaryDirectory(prefix="cjmkit-png-") as folder:
         page = Path(folder) / "map.html"
-        save_html(layout_or_view, page, title)
+        root = _root(layout_or_view)  # the picture only: no text alternative below it
+        save_html(root, page, title)
         try:
             png = _screenshot_playwright(browser, page, width, scale, timeout)
         except ImportError:
-            png = _screenshot_cli(browser, page, width, timeout)
+            png = _screenshot_cli(browser, page, width, _height(root), timeout)
     try:
         write_atomic(target, png)
     except OSError as error:
@@ -296,14 +299,25 @@ def _screenshot_playwright(browser: str, page_path: Path, width: int, scale: flo
         raise CjmError(f"cannot make a PNG: Chromium failed ({first})") from None
 
 
-def _screenshot_cli(browser: str, page_path: Path, width: int, timeout: float) -> bytes:
+def _height(root: LayoutDOM) -> int:
+    """About how tall the page of ``root`` is: its plots' heights and room for its text blocks."""
+    from bokeh.models import Plot
+
+    plots = [model for model in root.references() if isinstance(model, Plot)]
+    height = sum((plot.frame_height or plot.height or 600) + 40 for plot in plots)
+    return max(800, height + 900)
+
+
+def _screenshot_cli(browser: str, page_path: Path, width: int, height: int, timeout: float) -> bytes:
+    # Chromium's --screenshot takes the window, not the page: the window is made as tall as the map
+    # (a fixed 2,400 px used to cut tall maps off)
     out = page_path.with_suffix(".png")
     command = [
         browser,
         "--headless",
         *CHROMIUM_ARGS,
         "--hide-scrollbars",
-        f"--window-size={width},2400",
+        f"--window-size={width},{height}",
         "--virtual-time-budget=5000",
         f"--screenshot={out}",
         page_path.as_uri(),

@@ -96,6 +96,8 @@ class JourneyMapView:
         Optional measured figures (:class:`~cjmkit.render.MapMetrics` or a dict of the same
         shape): KPI traffic lights and handoff health. Without them, KPI status comes from
         each KPI's latest observation against its target and warning levels.
+    width
+        About how wide the map is drawn, in px (a printed poster is drawn wider than a screen).
 
     Attributes
     ----------
@@ -114,15 +116,18 @@ class JourneyMapView:
         journey: Journey,
         persona: str | None = None,
         metrics: MapMetrics | Mapping[str, Any] | None = None,
+        *,
+        width: int = S.TARGET_WIDTH,
     ) -> None:
         self.journey = journey
         self.persona = persona
         self.metrics = as_map_metrics(metrics)
+        self.width = width
         self._callbacks: list[SelectCallback] = []
         self._quiet = False
         self._selected_id: str | None = None
         self._cache = LayoutCache()
-        data = map_data(journey, persona, self.metrics, self._cache)
+        data = map_data(journey, persona, self.metrics, self._cache, self.width)
         policy = UnionRenderers()
         self.sources: dict[str, ColumnDataSource] = {
             # one (stateless) selection policy for all sources, one model fewer per source
@@ -157,7 +162,7 @@ class JourneyMapView:
             self.journey = journey
         if self.persona is not None and self.journey.persona(self.persona) is None:
             self.persona = None  # the persona was removed: show everyone
-        data = map_data(self.journey, self.persona, self.metrics, self._cache)
+        data = map_data(self.journey, self.persona, self.metrics, self._cache, self.width)
         selected = self._selected_id
         for name, source in self.sources.items():
             patch_source(source, data.columns[name])
@@ -174,7 +179,7 @@ class JourneyMapView:
         """The size and columns :meth:`update` would give the map, using the view's cache."""
         journey = journey if journey is not None else self.journey
         persona = self.persona if self.persona is not None and journey.persona(self.persona) else None
-        return map_data(journey, persona, self.metrics, self._cache)
+        return map_data(journey, persona, self.metrics, self._cache, self.width)
 
     def set_persona(self, persona_id: str | None) -> None:
         """Show the emotion curves of one persona (None: every persona's as-is curve).

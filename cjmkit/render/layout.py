@@ -88,6 +88,7 @@ def map_data(
     persona: str | None = None,
     metrics: MapMetrics | None = None,
     cache: LayoutCache | None = None,
+    target_width: int = S.TARGET_WIDTH,
 ) -> MapData:
     """Compute the size of the map and the columns of every source.
 
@@ -104,6 +105,8 @@ def map_data(
     cache
         Reuse the card contents of the previous call where nothing they depend on changed
         (what :meth:`JourneyMapView.update` does); None computes everything.
+    target_width
+        Width in px the stages share (wider stages wrap names less, so the map gets shorter).
 
     Raises
     ------
@@ -118,7 +121,7 @@ def map_data(
 
     stages = journey.stages
     n_stages = max(len(stages), 1)
-    stage_w = max(S.MIN_STAGE_WIDTH, (S.TARGET_WIDTH - S.LABEL_WIDTH) / n_stages)
+    stage_w = max(S.MIN_STAGE_WIDTH, (target_width - S.LABEL_WIDTH) / n_stages)
     stage_w = float(math.floor(stage_w))
     width = int(S.LABEL_WIDTH + n_stages * stage_w + 8)
     stage_left = {s.id: S.LABEL_WIDTH + i * stage_w for i, s in enumerate(stages)}
