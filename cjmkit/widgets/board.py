@@ -18,6 +18,7 @@ from cjmkit.render import JourneyMapView
 from cjmkit.store import MapSession, open_map
 from cjmkit.widgets._common import NEW, button, set_message, set_options
 from cjmkit.widgets._watch import FileWatch
+from cjmkit.widgets.deliverables import ExportPanel, MapInWords
 from cjmkit.widgets.handoff_editor import HandoffEditor
 from cjmkit.widgets.persona_editor import PersonaEditor
 from cjmkit.widgets.quick_capture import QuickCapture
@@ -125,8 +126,11 @@ class WorkshopBoard(w.VBox):
         self.history = VersionHistory(self.session)
         # participants' notes and votes arrive here (the room log beside the map)
         self.room = RoomPanel(self.editor, self.session.path)
+        # the map in words for whoever cannot see the canvas, and the files for stakeholders
+        self.words = MapInWords(journey)
+        self.export = ExportPanel(lambda: self.journey, lambda: self.view.persona)
         self.tabs = w.Tab(
-            children=[*self.editors, self.room, self.history],
+            children=[*self.editors, self.room, self.history, self.words, self.export],
             titles=[
                 "Capture",
                 "Touchpoint",
@@ -136,6 +140,8 @@ class WorkshopBoard(w.VBox):
                 "Voting",
                 "Room",
                 "History",
+                "Table view",
+                "Export",
             ],
             layout=w.Layout(width=EDITOR_WIDTH, flex="0 0 auto"),
         )
@@ -223,6 +229,11 @@ class WorkshopBoard(w.VBox):
         self._update_personas()
         self._update_history()
         self._show_status()
+        if (
+            self.tabs.selected_index is not None
+            and self.tabs.children[self.tabs.selected_index] is self.words
+        ):
+            self.words.update(journey)  # only while it is open: a big map's words are long
 
     def _update_title(self) -> None:
         title = f"<h2 style='margin:4px 0'>{html.escape(self.journey.title)}</h2>"
@@ -319,6 +330,8 @@ class WorkshopBoard(w.VBox):
     def _opened_tab(self, index: int | None) -> None:
         if index is not None and self.tabs.children[index] is self.history:
             self.history.refresh()
+        if index is not None and self.tabs.children[index] is self.words:
+            self.words.update(self.journey)
 
     def _resolve(self, reload: bool) -> None:
         self.newer_on_disk = None
