@@ -136,12 +136,14 @@ def map_page_html(
     name: str | None = None,
     *,
     poster: str | None = None,
+    downloads: str = "",
 ) -> str:
     """Return one map as a self-contained interactive page: BokehJS inline, one tab per persona.
 
     ``data_dir`` is where raw data for handoff health is looked for, ``name`` the map's file
     name without ``.cjm.json`` (see :func:`cjmkit.widgets.viewer.measure`), ``poster`` the file
-    name of its printed poster beside the page, linked as a download.
+    name of its printed poster beside the page, linked as a download; ``downloads`` more
+    download links as trusted HTML (a served page passes :func:`cjmkit.downloads.links_html`).
     """
     from bokeh.models import TabPanel, Tabs
 
@@ -166,10 +168,10 @@ def map_page_html(
     notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in measured.notes)
     bottom = PANEL_CSS + f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>'
     roots = [body] + ([measured.panels] if measured.panels is not None else [])
-    tools = ""
+    tools = downloads
     if poster:
         href = html.escape(quote(poster), quote=True)
-        tools = f'<a class="cjm-download" href="{href}" download>Download the poster (PDF, A3)</a>'
+        tools += f'<a class="cjm-download" href="{href}" download>Download the poster (PDF, A3)</a>'
     return html_page(
         roots,
         title=f"{journey.title} · cjmkit",

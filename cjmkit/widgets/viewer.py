@@ -227,6 +227,9 @@ class MapViewer:
         The map to show (the viewer never saves it).
     measured
         Its figures (:func:`measure`); None measures the map alone (no raw data).
+    name
+        The map's name in the served folder: the header then links its PDF and PowerPoint
+        downloads (``cjmkit serve`` answers them).
 
     Attributes
     ----------
@@ -240,7 +243,7 @@ class MapViewer:
         The box that holds the panels once they are shown (empty before).
     """
 
-    def __init__(self, journey: Journey, measured: Measured | None = None) -> None:
+    def __init__(self, journey: Journey, measured: Measured | None = None, name: str | None = None) -> None:
         from bokeh.events import DocumentReady
         from jupyter_bokeh.widgets import BokehModel
 
@@ -262,7 +265,7 @@ class MapViewer:
         self.view.layout.document.on_event(DocumentReady, self._on_map_drawn)
         self.panels = w.VBox(layout=w.Layout(width="100%"))
         self.header = w.HTML(
-            _title(journey.title) + PANEL_CSS + f'<div class="cjm-viewer">{header_html(journey)}</div>'
+            _title(journey.title) + PANEL_CSS + f'<div class="cjm-viewer">{header_html(journey, name)}</div>'
         )
         notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in self.measured.notes)
         self.feedback = w.HTML(f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>')
@@ -341,7 +344,7 @@ def _viewer_for(path: Path, name: str) -> w.Widget:
     except CjmError as error:
         return message_page("This map cannot be shown", strip_folder(str(error), path.parent), back=True)
     try:
-        return MapViewer(journey, measure(journey, path.parent, name)).widget
+        return MapViewer(journey, measure(journey, path.parent, name), name=name).widget
     except Exception:
         _log_exception()
         return message_page(
@@ -411,11 +414,21 @@ def _quote(name: str) -> str:
     return quote(name, safe="")
 
 
-def header_html(journey: Journey) -> str:
-    """The map's revision and last update, and a link to the list of maps (the map shows the title)."""
+def header_html(journey: Journey, name: str | None = None) -> str:
+    """The map's revision and last update, a link to the list of maps (the map shows the title),
+    and, given the map's ``name``, links to download it as PDF and PowerPoint (:mod:`cjmkit.downloads`)."""
+    downloads = ""
+    if name is not None:
+        from cjmkit.downloads import download_links
+
+        links = " · ".join(
+            f'<a href="{html.escape(href, quote=True)}" download>{html.escape(label)}</a>'
+            for label, href in download_links(name)
+        )
+        downloads = f" · Download: {links}"
     return (
         f'<span class="cjm-muted">Revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC · '
-        f'<a href="?">all maps</a></span>'
+        f'<a href="?">all maps</a>{downloads}</span>'
     )
 
 
