@@ -27,17 +27,8 @@ from urllib.parse import quote
 
 from cjmkit.errors import CjmError
 
-KINDS: dict[str, tuple[str, str, str]] = {
-    # file: (export kind, label, media type)
-    "poster.pdf": ("pdf", "Poster (PDF, A3)", "application/pdf"),
-    "handout.pdf": ("pdf-handout", "Handout (PDF, A4)", "application/pdf"),
-    "deck.pptx": (
-        "pptx",
-        "Slides (PowerPoint)",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ),
-}
-"""The files a visitor can ask for."""
+FILES: dict[str, str] = {"poster.pdf": "pdf", "handout.pdf": "pdf-handout", "deck.pptx": "pptx"}
+"""The files a visitor can ask for, and their kind of export (:data:`cjmkit.widgets.deliverables.KINDS`)."""
 PREFIX = "/download"
 MAX_WAITING = 4
 """Builds that may wait for the worker at once; more get a "busy" answer."""
@@ -45,9 +36,9 @@ MAX_WAITING = 4
 
 def download_links(name: str, prefix: str = PREFIX) -> list[tuple[str, str]]:
     """``[(label, href)]`` of a map's downloads, for a page to show as links or buttons."""
-    return [
-        (label, f"{prefix}/{quote(name, safe='')}/{file}") for file, (_kind, label, _media) in KINDS.items()
-    ]
+    from cjmkit.widgets.deliverables import KINDS
+
+    return [(KINDS[kind][0], f"{prefix}/{quote(name, safe='')}/{file}") for file, kind in FILES.items()]
 
 
 def links_html(name: str, prefix: str = PREFIX) -> str:
@@ -85,10 +76,10 @@ class DownloadCache:
         """The map called ``name`` and the export kind of ``file``, or None when either is unknown."""
         from cjmkit.widgets.viewer import resolve_map
 
-        if file not in KINDS:
+        if file not in FILES:
             return None
         path = resolve_map(self.maps_dir, name)
-        return (path, KINDS[file][0]) if path is not None else None
+        return (path, FILES[file]) if path is not None else None
 
     def get(self, name: str, file: str) -> Path:
         """Return the built file (building it if this revision has none yet).
@@ -174,7 +165,9 @@ def _handler_class() -> type:
                 return
             suffix = Path(file).suffix
             stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:80] or "journey-map"
-            self.set_header("Content-Type", KINDS[file][2])
+            from cjmkit.widgets.deliverables import KINDS
+
+            self.set_header("Content-Type", KINDS[FILES[file]][2])
             self.set_header("Content-Disposition", f'attachment; filename="{stem}-{Path(file).stem}{suffix}"')
             self.set_header("Cache-Control", "no-cache")
             self.set_header("X-Content-Type-Options", "nosniff")
@@ -190,5 +183,5 @@ def _handler_class() -> type:
 
 def download_routes(cache: DownloadCache, prefix: str = PREFIX) -> Sequence[tuple[str, type, dict[str, Any]]]:
     """The tornado routes of the downloads, for ``cjmkit.serve.serve(handlers=...)``."""
-    files = "|".join(name.replace(".", r"\.") for name in KINDS)
+    files = "|".join(name.replace(".", r"\.") for name in FILES)
     return [(rf"{prefix}/([^/]+)/({files})", _handler_class(), {"cache": cache})]

@@ -112,9 +112,9 @@ def test_only_the_folders_maps_and_three_files_are_served(server, path: str) -> 
 
 def test_links_name_the_map_escaped() -> None:
     assert download_links("a b&c") == [
-        ("Poster (PDF, A3)", "/download/a%20b%26c/poster.pdf"),
-        ("Handout (PDF, A4)", "/download/a%20b%26c/handout.pdf"),
-        ("Slides (PowerPoint)", "/download/a%20b%26c/deck.pptx"),
+        ("PDF poster (A3)", "/download/a%20b%26c/poster.pdf"),
+        ("PDF handout (A4)", "/download/a%20b%26c/handout.pdf"),
+        ("PowerPoint deck", "/download/a%20b%26c/deck.pptx"),
     ]
 
 

@@ -270,3 +270,30 @@ def test_bad_file_names_and_missing_chromium_are_one_sentence(tmp_path: Path) ->
         assert result.returncode == 2, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "no Chromium found" in result.stderr
         assert not (tmp_path / name).exists()
+
+
+@pytest.mark.slow
+def test_without_playwright_chromium_alone_prints_and_pictures_tall_maps(tmp_path: Path, monkeypatch) -> None:
+    # Playwright is a test dependency: an installed cjmkit falls back to Chromium's own headless mode
+    require_chromium()
+    import sys
+
+    from PIL import Image
+
+    from cjmkit.render import JourneyMapView, save_png
+    from cjmkit.render.layout import map_data
+    from cjmkit.render.pdf import save_handout, save_poster
+    from cjmkit.synthetic import synthetic_journey
+
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # import fails
+    journey = synthetic_journey(200)
+    save_png(JourneyMapView(journey), tmp_path / "tall.png")
+    assert Image.open(tmp_path / "tall.png").height >= map_data(journey).height > 2400  # not cut at 2,400 px
+    save_handout(journey, tmp_path / "handout.pdf")
+    assert (round(page_size(tmp_path / "handout.pdf")[0]), round(page_size(tmp_path / "handout.pdf")[1])) == (
+        round(A4_PT[0]),
+        round(A4_PT[1]),
+    )
+    save_poster(journey, tmp_path / "poster.pdf")
+    text = " ".join(pdf_pages(tmp_path / "poster.pdf"))
+    assert journey.touchpoints[-1].name in text and journey.stages[-1].name in text

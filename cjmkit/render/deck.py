@@ -20,7 +20,7 @@ from typing import Any
 
 from cjmkit.errors import CjmError
 from cjmkit.model import Journey
-from cjmkit.render.export import write_atomic
+from cjmkit.render.export import write_file
 from cjmkit.render.metrics_input import MapMetrics
 from cjmkit.render.outline import Outline, StageLine, outline
 
@@ -79,12 +79,7 @@ def save_deck(
     data = deck_bytes(
         outline(journey, metrics), picture, title=title, persona=_persona_name(journey, persona)
     )
-    target = Path(path)
-    try:
-        write_atomic(target, data)
-    except OSError as error:
-        raise CjmError(f"{target}: cannot write the PowerPoint file ({error.strerror or error})") from None
-    return target
+    return write_file(path, data, "PowerPoint")
 
 
 def _persona_name(journey: Journey, persona: str | None) -> str | None:

@@ -200,11 +200,27 @@ def save_html(layout_or_view: Any, path: str | os.PathLike[str], title: str = "J
     CjmError
         When the file cannot be written.
     """
+    return write_file(path, html_page(layout_or_view, title).encode("utf-8"), "HTML")
+
+
+def chromium_for(what: str) -> str:
+    """Return the Chromium to make a ``what`` (``"PNG"``, ``"PDF"``) with, or raise the sentence saying how to get one."""
+    browser = find_chromium()
+    if browser is None:
+        raise CjmError(
+            f"cannot make a {what}: no Chromium found (install it, e.g. apt-get install chromium, "
+            "or set CJMKIT_CHROMIUM to its path)"
+        )
+    return browser
+
+
+def write_file(path: str | os.PathLike[str], data: bytes, what: str) -> Path:
+    """Write an export atomically; a failure is one sentence naming the file (``what``: ``"PNG"``, ...)."""
     target = Path(path)
     try:
-        write_atomic(target, html_page(layout_or_view, title).encode("utf-8"))
+        write_atomic(target, data)
     except OSError as error:
-        raise CjmError(f"{target}: cannot write the HTML file ({error.strerror or error})") from None
+        raise CjmError(f"{target}: cannot write the {what} file ({error.strerror or error})") from None
     return target
 
 
@@ -246,13 +262,7 @@ def save_png(
     CjmError
         When no Chromium is installed or the page cannot be rendered.
     """
-    browser = find_chromium()
-    if browser is None:
-        raise CjmError(
-            "cannot make a PNG: no Chromium found (install it, e.g. apt-get install chromium, "
-            "or set CJMKIT_CHROMIUM to its path)"
-        )
-    target = Path(path)
+    browser = chromium_for("PNG")
     with tempfile.TemporaryDirectory(prefix="cjmkit-png-") as folder:
         page = Path(folder) / "map.html"
         root = _root(layout_or_view)  # the picture only: no text alternative below it
@@ -261,11 +271,7 @@ def save_png(
             png = _screenshot_playwright(browser, page, width, scale, timeout)
         except ImportError:
             png = _screenshot_cli(browser, page, width, _height(root), timeout)
-    try:
-        write_atomic(target, png)
-    except OSError as error:
-        raise CjmError(f"{target}: cannot write the PNG file ({error.strerror or error})") from None
-    return target
+    return write_file(path, png, "PNG")
 
 
 _READY = "() => window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0"
@@ -312,20 +318,20 @@ def _screenshot_cli(browser: str, page_path: Path, width: int, height: int, time
     # Chromium's --screenshot takes the window, not the page: the window is made as tall as the map
     # (a fixed 2,400 px used to cut tall maps off)
     out = page_path.with_suffix(".png")
-    command = [
-        browser,
-        "--headless",
-        *CHROMIUM_ARGS,
-        "--hide-scrollbars",
-        f"--window-size={width},{height}",
-        "--virtual-time-budget=5000",
-        f"--screenshot={out}",
-        page_path.as_uri(),
-    ]
+    flags = ["--hide-scrollbars", f"--window-size={width},{height}", "--virtual-time-budget=5000"]
+    return run_headless(browser, page_path, [*flags, f"--screenshot={out}"], out, "PNG", timeout)
+
+
+def run_headless(browser: str, page: Path, flags: list[str], out: Path, what: str, timeout: float) -> bytes:
+    """Run Chromium's own headless mode on ``page`` with ``flags`` and return the file it writes to ``out``.
+
+    The fallback when Playwright is not installed (it is a test dependency, not a runtime one).
+    """
+    command = [browser, "--headless", *CHROMIUM_ARGS, *flags, page.as_uri()]
     try:
         subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise CjmError(f"cannot make a PNG: Chromium failed ({error})") from None
-    if not out.exists():
-        raise CjmError("cannot make a PNG: Chromium wrote no picture")
+        raise CjmError(f"cannot make a {what}: Chromium failed ({error})") from None
+    if not out.exists() or out.stat().st_size == 0:
+        raise CjmError(f"cannot make a {what}: Chromium wrote no file")
     return out.read_bytes()

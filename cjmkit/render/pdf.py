@@ -17,7 +17,6 @@ extractable text:
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 
 from cjmkit.errors import CjmError
 from cjmkit.model import Journey
-from cjmkit.render.export import CHROMIUM_ARGS, find_chromium, write_atomic
+from cjmkit.render.export import CHROMIUM_ARGS, chromium_for, run_headless, write_file
 from cjmkit.render.metrics_input import MapMetrics
 from cjmkit.render.outline import Outline, StageLine, outline
 from cjmkit.render.words import WORDS_CSS, e, handoff_table, kpi_table, touchpoint_html
@@ -289,13 +288,7 @@ def _stage_page(stage: StageLine, n: int, total: int) -> str:
 
 def _print(build: Any, path: str | os.PathLike[str], timeout: float) -> Path:
     """Print the page ``build(can_scale)`` returns (HTML and the scale to print at) to ``path``."""
-    browser = find_chromium()
-    if browser is None:
-        raise CjmError(
-            "cannot make a PDF: no Chromium found (install it, e.g. apt-get install chromium, "
-            "or set CJMKIT_CHROMIUM to its path)"
-        )
-    target = Path(path)
+    browser = chromium_for("PDF")
     with tempfile.TemporaryDirectory(prefix="cjmkit-pdf-") as folder:
         source = Path(folder) / "page.html"
         try:
@@ -308,11 +301,7 @@ def _print(build: Any, path: str | os.PathLike[str], timeout: float) -> Path:
             page, scale = build(True)
             source.write_text(page, encoding="utf-8")
             pdf = _print_playwright(browser, source, scale, timeout)
-    try:
-        write_atomic(target, pdf)
-    except OSError as error:
-        raise CjmError(f"{target}: cannot write the PDF file ({error.strerror or error})") from None
-    return target
+    return write_file(path, pdf, "PDF")
 
 
 def _print_playwright(browser: str, source: Path, scale: float, timeout: float) -> bytes:
@@ -339,19 +328,5 @@ def _print_playwright(browser: str, source: Path, scale: float, timeout: float) 
 
 def _print_cli(browser: str, source: Path, timeout: float) -> bytes:
     out = source.with_suffix(".pdf")
-    command = [
-        browser,
-        "--headless",
-        *CHROMIUM_ARGS,
-        "--no-pdf-header-footer",
-        "--virtual-time-budget=20000",
-        f"--print-to-pdf={out}",
-        source.as_uri(),
-    ]
-    try:
-        subprocess.run(command, capture_output=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise CjmError(f"cannot make a PDF: Chromium failed ({error})") from None
-    if not out.exists() or out.stat().st_size == 0:
-        raise CjmError("cannot make a PDF: Chromium wrote no file")
-    return out.read_bytes()
+    flags = ["--no-pdf-header-footer", "--virtual-time-budget=20000", f"--print-to-pdf={out}"]
+    return run_headless(browser, source, flags, out, "PDF", timeout)
