@@ -147,3 +147,15 @@ def test_picture_is_named_and_hostile_text_stays_text(page, pages) -> None:
     assert XSS in words and "<svg onload=alert(2)>" in words
     assert page.evaluate(DANGEROUS_ELEMENTS) == []
     assert dialogs == []
+
+
+def test_persona_tabs_switch_by_keyboard(page, pages) -> None:
+    from test_publish import ACTIVE_TAB
+
+    _open(page, pages["published"], 1280, 800)
+    page.locator(".bk-tab", has_text="Daniel Weber").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => ({ACTIVE_TAB})() === 1")
+    page.locator(".bk-tab", has_text="Maya Okafor").focus()
+    page.keyboard.press(" ")
+    page.wait_for_function(f"() => ({ACTIVE_TAB})() === 0")

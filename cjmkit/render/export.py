@@ -69,6 +69,18 @@ _SWITCH_JS = """<script>
 })();
 </script>"""
 
+_KEYS_JS = """<script>
+// Bokeh's tabs (the persona switcher) take focus but not keys: Enter and Space choose a tab
+document.addEventListener("keydown", function (event) {
+  var target = event.composedPath()[0];
+  if ((event.key === "Enter" || event.key === " ") && target && target.classList
+      && target.classList.contains("bk-tab")) {
+    event.preventDefault();
+    target.click();
+  }
+}, true);
+</script>"""
+
 _PAGE_TEMPLATE = """
 {% block postamble %}<style>{{ page_css }}{{ words_css }}</style>{{ head }}{% endblock %}
 {% block contents %}
@@ -86,7 +98,7 @@ _PAGE_TEMPLATE = """
 {{ words }}
 <div class="cjm-bottom">{{ bottom }}</div>
 </main>
-{% if words %}{{ switch_js }}{% endif %}
+{% if words %}{{ switch_js }}{% endif %}{{ keys_js }}
 {% endblock %}
 """
 
@@ -146,6 +158,7 @@ def html_page(
         "tools": tools,
         "head": head,
         "switch_js": _SWITCH_JS,
+        "keys_js": _KEYS_JS,
     }
     # file_html puts the title in <title> through an autoescaping template. Its warning that
     # Python callbacks (the view's on_select) do nothing in a static page is expected here.
