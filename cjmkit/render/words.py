@@ -169,7 +169,8 @@ def kpi_table(kpis: list[KpiLine]) -> str:
         for k in kpis
     )
     return (
-        '<table class="cjm-kpis"><caption>KPIs</caption><thead><tr><th scope="col">KPI</th>'
+        '<table class="cjm-kpis"><caption>KPIs</caption><colgroup><col style="width:26%"></colgroup>'
+        '<thead><tr><th scope="col">KPI</th>'
         '<th scope="col">Touchpoint</th><th scope="col">Latest value</th><th scope="col">Target</th>'
         f'<th scope="col">Status</th></tr></thead><tbody>{rows}</tbody></table>'
     )
@@ -186,7 +187,8 @@ def handoff_table(handoffs: list[HandoffLine]) -> str:
             f"<td>{e(h.fell_through)}</td><td>{status}</td></tr>"
         )
     return (
-        '<table class="cjm-handoffs"><caption>Support → care handoffs</caption><thead><tr>'
+        '<table class="cjm-handoffs"><caption>Support → care handoffs</caption>'
+        '<colgroup><col style="width:30%"></colgroup><thead><tr>'
         '<th scope="col">Handoff</th><th scope="col">When</th><th scope="col">SLA</th>'
         '<th scope="col">On time</th><th scope="col">Median delay</th><th scope="col">Fell through</th>'
         f'<th scope="col">Status</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
