@@ -76,3 +76,22 @@ def test_export_without_chromium_is_one_sentence(sample_map: Path, monkeypatch, 
     assert message_text(panel.message).startswith("cannot make a PDF: no Chromium found")
     assert panel.link.value == "" and "pdf-handout" not in panel.files
     assert os.listdir(tmp_path) == ["acme.cjm.json"]  # nothing written beside the map
+
+
+@pytest.mark.slow
+def test_export_works_where_an_asyncio_loop_runs(sample_map: Path) -> None:
+    # a Jupyter kernel or Voila runs a button's callback inside its asyncio loop, where
+    # Playwright's sync API refuses to run: the export prints from a thread of its own
+    import asyncio
+
+    require_chromium()
+    from cjmkit import store
+
+    journey = store.load(sample_map)
+    panel = ExportPanel(lambda: journey)
+
+    async def click() -> bytes | None:
+        return panel.make("pdf-handout")
+
+    data = asyncio.run(click())
+    assert data is not None and data[:5] == b"%PDF-", message_text(panel.message)

@@ -11,8 +11,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bokeh.embed import file_html
 from bokeh.models import LayoutDOM
@@ -21,6 +23,8 @@ from bokeh.resources import INLINE
 from cjmkit.errors import CjmError
 from cjmkit.render.escape import no_math
 from cjmkit.render.outline import Outline
+
+T = TypeVar("T")
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [
@@ -216,6 +220,16 @@ def save_html(layout_or_view: Any, path: str | os.PathLike[str], title: str = "J
     return write_file(path, html_page(layout_or_view, title).encode("utf-8"), "HTML")
 
 
+def in_own_thread(work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread of its own and return what it returns (or raise what it raises).
+
+    Playwright's sync API refuses to run in a thread where an asyncio loop is running, which is
+    where a Jupyter kernel or Voila runs a button's callback (the board's Export tab).
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cjmkit-chromium") as pool:
+        return pool.submit(work).result()
+
+
 def chromium_for(what: str) -> str:
     """Return the Chromium to make a ``what`` (``"PNG"``, ``"PDF"``) with, or raise the sentence saying how to get one."""
     browser = find_chromium()
@@ -281,7 +295,7 @@ def save_png(
         root = _root(layout_or_view)  # the picture only: no text alternative below it
         save_html(root, page, title)
         try:
-            png = _screenshot_playwright(browser, page, width, scale, timeout)
+            png = in_own_thread(lambda: _screenshot_playwright(browser, page, width, scale, timeout))
         except ImportError:
             png = _screenshot_cli(browser, page, width, _height(root), timeout)
     return write_file(path, png, "PNG")

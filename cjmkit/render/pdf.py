@@ -24,7 +24,7 @@ from typing import Any
 
 from cjmkit.errors import CjmError
 from cjmkit.model import Journey
-from cjmkit.render.export import CHROMIUM_ARGS, chromium_for, run_headless, write_file
+from cjmkit.render.export import CHROMIUM_ARGS, chromium_for, in_own_thread, run_headless, write_file
 from cjmkit.render.metrics_input import MapMetrics
 from cjmkit.render.outline import Outline, StageLine, outline
 from cjmkit.render.words import WORDS_CSS, e, handoff_table, kpi_table, touchpoint_html
@@ -300,7 +300,7 @@ def _print(build: Any, path: str | os.PathLike[str], timeout: float) -> Path:
         else:
             page, scale = build(True)
             source.write_text(page, encoding="utf-8")
-            pdf = _print_playwright(browser, source, scale, timeout)
+            pdf = in_own_thread(lambda: _print_playwright(browser, source, scale, timeout))
     return write_file(path, pdf, "PDF")
 
 
