@@ -93,5 +93,9 @@ def test_export_works_where_an_asyncio_loop_runs(sample_map: Path) -> None:
     async def click() -> bytes | None:
         return panel.make("pdf-handout")
 
-    data = asyncio.run(click())
+    # in a thread of its own, as the suite's shared browser may run a loop in this one
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        data = pool.submit(lambda: asyncio.run(click())).result()
     assert data is not None and data[:5] == b"%PDF-", message_text(panel.message)

@@ -297,3 +297,25 @@ def test_without_playwright_chromium_alone_prints_and_pictures_tall_maps(tmp_pat
     save_poster(journey, tmp_path / "poster.pdf")
     text = " ".join(pdf_pages(tmp_path / "poster.pdf"))
     assert journey.touchpoints[-1].name in text and journey.stages[-1].name in text
+
+
+@pytest.mark.slow
+def test_publish_pdf_prints_and_links_each_maps_poster(tmp_path: Path) -> None:
+    require_chromium()
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    shutil.copyfile(SAMPLE_MAP, maps / "acme.cjm.json")
+    result = subprocess.run(
+        cjmkit_command("publish", str(maps), "--out", str(tmp_path / "site"), "--pdf"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 map page, 1 PDF poster" in result.stdout and "acme.pdf" in result.stdout
+    poster = tmp_path / "site" / "acme.pdf"
+    assert (round(page_size(poster)[0]), round(page_size(poster)[1])) == tuple(
+        round(s) for s in A3_LANDSCAPE_PT
+    )
+    page = (tmp_path / "site" / "acme.html").read_text(encoding="utf-8")
+    assert '<a class="cjm-download" href="acme.pdf" download>Download the poster (PDF, A3)</a>' in page

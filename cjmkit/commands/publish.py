@@ -34,7 +34,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     site = publish(args.maps_dir, args.out, pdf=args.pdf)
     count = len(site.pages)
     posters = f", {len(site.pdfs)} PDF poster{'s' if len(site.pdfs) != 1 else ''}" if args.pdf else ""
-    print(f"Wrote {count} map page{'s' if count != 1 else ''}{posters} and {site.index}{':' if count else ''}")
+    print(
+        f"Wrote {count} map page{'s' if count != 1 else ''}{posters} and {site.index}{':' if count else ''}"
+    )
     for name, page in site.pages.items():
         poster = f" and {site.pdfs[name].name}" if name in site.pdfs else ""
         print(f"  {page}{poster}  ({name}{SUFFIX})")
