@@ -3,7 +3,8 @@
 1. A generated 1,000,000-row long-format KPI CSV (``date,kpi,touchpoint,value``; 20 KPIs, a year
    of days) is imported and aggregated per KPI and month with :func:`cjmkit.metrics.read_kpi_values`,
    next to the floor ``pandas.read_csv(path, engine="pyarrow")`` that only parses the file.
-   Target: ratio ≤ 1.5. Each is run in its own fresh process (best of 5 runs there), which also
+   Target: ratio ≤ 1.5, with the import's checks on: every KPI has a scale (0–100) that each
+   row is checked against, dates are read in a stated time zone. Each is run in its own fresh process (best of 5 runs there), which also
    reports its peak memory (``ru_maxrss``); the streamed reading used for files above 256 MB is
    measured too, to show that its memory stays bounded.
 2. :func:`cjmkit.metrics.handoff_health` on 200,000 generated tickets and their care contacts.
@@ -56,24 +57,33 @@ def child(what: str, path: str) -> None:
     from cjmkit.metrics import read_kpi_values
     from cjmkit.model import KpiSource
 
-    source = KpiSource(kind="csv", location=path, period_column="date", aggregation="mean")
+    # the checks a real import runs: each row against its KPI's scale, periods in a stated time zone
+    source = KpiSource(
+        kind="csv", location=path, period_column="date", aggregation="mean", timezone="Europe/Berlin"
+    )
+    scales = {f"kpi-{i:02d}": (0.0, 100.0) for i in range(20)}
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    best = float("inf")
+    best = cpu = float("inf")
     rows = 0
     for _ in range(5):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         if what == "floor":
             rows = len(pd.read_csv(path, engine="pyarrow"))
         elif what == "stream":
             from cjmkit.metrics import files
 
             files.WHOLE_FILE_BYTES = 0  # as for a file larger than memory: stream 8 MB blocks
-            rows = len(read_kpi_values(source).values())
+            rows = len(read_kpi_values(source, scales=scales).values())
         else:
-            rows = len(read_kpi_values(source).values())
+            rows = len(read_kpi_values(source, scales=scales).values())
         best = min(best, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": best, "peak_mb": peak_mb, "baseline_mb": baseline_mb, "rows": rows}))
+    print(
+        json.dumps(
+            {"seconds": best, "cpu": cpu, "peak_mb": peak_mb, "baseline_mb": baseline_mb, "rows": rows}
+        )
+    )
 
 
 def measure(what: str, path: Path) -> dict[str, float]:
@@ -162,15 +172,19 @@ def main() -> int:
     print(f"KPI CSV: {args.rows:,} rows, {size_mb:.1f} MB ({path})")
     for label, run in (
         ("floor pandas.read_csv(engine='pyarrow')", floor),
-        ("cjmkit import + monthly mean", ours),
+        ("cjmkit import + checks + monthly mean", ours),
         ("cjmkit, streamed as if larger than RAM", stream),
     ):
         print(
-            f"  {label:40} {run['seconds']:.3f} s, peak RSS {run['peak_mb']:.0f} MB "
+            f"  {label:40} {run['seconds']:.3f} s ({run['cpu']:.3f} s CPU), peak RSS {run['peak_mb']:.0f} MB "
             f"({run['peak_mb'] - run['baseline_mb']:+.0f} MB over the process after imports)"
         )
     print(f"  {ours['rows']} KPI-month values")
     print(f"  ratio {ratio:.2f} (target ≤ {TARGET_RATIO})")
+    print(
+        f"  CPU time ratio {ours['cpu'] / floor['cpu']:.2f} (all threads; unlike the wall-clock ratio it "
+        "hardly moves when other processes share the machine)"
+    )
     print(f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'} import ratio {ratio:.2f} ≤ {TARGET_RATIO}")
 
     seconds = handoff_bench(args.tickets)

@@ -46,13 +46,23 @@ def test_a_value_outside_the_kpis_scale_is_refused_with_its_row(tmp_path):
     assert refresh(Editor(j), tmp_path).failed == []
 
 
-def test_the_fast_path_also_refuses_out_of_scale_rows(tmp_path):
-    rows = (
-        "".join(f"2024-01-{1 + i % 28:02d},score,{1 + i % 5}\n" for i in range(500)) + "2024-02-01,score,70\n"
-    )
+def test_the_fast_path_checks_the_scale_and_leaves_bad_rows_to_the_careful_one(tmp_path, monkeypatch):
+    from cjmkit.metrics import files
+
+    monkeypatch.setattr(files, "BATCH_ROWS", 64)  # several batches, as in a large file
+    rows = "".join(f"2024-01-{1 + i % 28:02d},score,{1 + i % 5}\n" for i in range(500))
     j = journey(scale_min=1, scale_max=5)
+    careful = files.RowAggregator
+
+    def fast_only(*args, **kwargs):
+        raise AssertionError("a clean file within the scale took the careful path")
+
+    monkeypatch.setattr(files, "RowAggregator", fast_only)
+    import_kpis(Editor(j), csv(tmp_path / "ok.csv", rows), ["score"])
+    assert j.kpis[0].observations[0].value == pytest.approx(3.0)
+    monkeypatch.setattr(files, "RowAggregator", careful)
     with pytest.raises(ImportProblem, match=r"line 502.*'70'"):
-        import_kpis(Editor(j), csv(tmp_path / "k.csv", rows), ["score"])
+        import_kpis(Editor(j), csv(tmp_path / "k.csv", rows + "2024-02-01,score,70\n"), ["score"])
 
 
 def test_a_sum_outside_the_scale_names_its_period(tmp_path):

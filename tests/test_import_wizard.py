@@ -139,3 +139,92 @@ def test_an_upload_of_the_same_name_keeps_the_file_it_replaces(tmp_path):
     assert [value for _, value in wizard.files.options if value] == ["data/kpi.csv"]
     again = ImportWizard(Editor(journey()), map_dir=tmp_path)
     assert [value for _, value in again.files.options if value] == ["data/kpi.csv"]
+
+
+# -- exports and dates ------------------------------------------------------------------------------
+
+HELPDESK = (
+    "Ticket #;Requester;Created;Solved;Via;Queue\n"
+    "1001;C1;03/01/2024 08:00 AM +0100;03/01/2024 10:00 AM +0100;chat;chat\n"
+    "1002;C2;03/01/2024 08:00 AM -0800;03/01/2024 10:00 AM -0800;chat;chat\n"
+)
+
+
+def test_a_ticket_export_is_mapped_with_dropdowns_and_written_beside_the_map(tmp_path):
+    path = tmp_path / "desk.cjm.json"
+    store.save(journey(), path)
+    (tmp_path / "helpdesk.csv").write_text(HELPDESK)
+    with store.open_map(path) as session:
+        wizard = ImportWizard(session.editor, map_path=path)
+        wizard.what.value = "tickets"
+        assert wizard.kpi_part.layout.display == "none" and wizard.export_part.layout.display is None
+        wizard.files.value = "helpdesk.csv"
+        guessed = {role: d.value for role, d in wizard.roles.items()}
+        assert guessed == {
+            "ticket_id": "Ticket #", "customer_id": "Requester", "opened_at": "Created", "resolved_at": "Solved",
+            "channel": "Via", "touchpoint": "Queue",
+        }  # fmt: skip
+        wizard.check_button.click()
+        assert "read both day first and month first" in wizard.report.value and wizard.apply_button.disabled
+        wizard.day_order.value = "month"
+        wizard.check_button.click()
+        assert "2 tickets read" in wizard.report.value and "desk.tickets.csv" in wizard.report.value
+        wizard.apply_button.click()
+        assert "2 tickets" in wizard.message.value and "written to desk.tickets.csv" in wizard.message.value
+    written = (tmp_path / "desk.tickets.csv").read_text().splitlines()
+    assert written[1] == "1001,C1,2024-03-01T07:00:00Z,2024-03-01T09:00:00Z,chat,chat"
+    assert written[2] == "1002,C2,2024-03-01T16:00:00Z,2024-03-01T18:00:00Z,chat,chat"
+
+
+def test_a_survey_with_a_two_line_header_and_answers_in_words(tmp_path):
+    path = tmp_path / "desk.cjm.json"
+    store.save(journey(), path)
+    (tmp_path / "answers.csv").write_text(
+        "Respondent ID,End Date,How satisfied were you?,How likely are you to recommend us?\n"
+        ",,Response,Response\n"
+        "9001,2024-01-15T15:04:00Z,Very satisfied,10\n9002,2024-01-16T09:30:00Z,Dissatisfied,6\n"
+    )
+    wizard = ImportWizard(Editor(journey()), map_path=path)
+    wizard.what.value = "survey"
+    wizard.files.value = "answers.csv"
+    wizard.header_rows.value = 2
+    assert "How satisfied were you? / Response" in wizard.roles["csat"].options
+    wizard.roles["csat"].value = "How satisfied were you? / Response"
+    assert wizard.roles["response_id"].value == "Respondent ID"
+    assert (
+        wizard.roles["nps"].value == "How likely are you to recommend us? / Response"
+    )  # guessed from its words
+    wizard.check_button.click()
+    assert "neither a number nor" not in wizard.report.value
+    assert "not a number" in wizard.report.value  # 'Very satisfied' needs its labels
+    wizard.labels["csat"].value = "satisfaction-5"
+    wizard.check_button.click()
+    assert "2 survey answers read" in wizard.report.value and not wizard.apply_button.disabled
+    wizard.apply_button.click()
+    assert "written to desk.survey.csv" in wizard.message.value
+    from cjmkit.metrics import read_survey
+
+    assert read_survey(tmp_path / "desk.survey.csv")["csat"].tolist() == [5.0, 2.0]
+
+
+def test_kpi_values_take_the_date_options_and_can_replace_a_source(tmp_path):
+    (tmp_path / "us.csv").write_text("date,kpi,value\n01/02/2024,csat,80\n02/02/2024,csat,90\n")
+    (tmp_path / "other.csv").write_text("date,kpi,value\n2024-03-01,csat,70\n")
+    j = journey()
+    wizard = ImportWizard(Editor(j), map_dir=tmp_path)
+    wizard.files.value = "us.csv"
+    wizard.check_button.click()
+    assert "--dayfirst or --monthfirst" in wizard.report.value
+    wizard.day_order.value = "month"
+    wizard.check_button.click()
+    assert wizard.apply() and [o.period for o in j.kpis[0].observations] == [
+        date(2024, 1, 1),
+        date(2024, 2, 1),
+    ]
+    assert j.kpis[0].source.dayfirst is False
+    wizard.files.value = "other.csv"
+    wizard.day_order.value = "auto"
+    wizard.check_button.click()
+    assert not wizard.apply() and "--replace" in wizard.message.value
+    wizard.replace.value = True
+    assert wizard.apply() and [o.value for o in j.kpis[0].observations] == [70.0]

@@ -226,24 +226,34 @@ def import_export(
     )
 
 
-def _write_keeping(target: Path, content: bytes) -> Path | None:
-    """Write ``content`` to ``target`` atomically; keep a different old file in ``.cjmkit-history/``."""
-    kept = None
+def keep_replaced(target: Path, content: bytes) -> Path | None:
+    """Keep the file that ``content`` is about to replace in ``.cjmkit-history/`` beside it.
+
+    Returns where it is kept; nothing is kept when there is no such file or it already holds
+    exactly ``content`` (sizes are compared first, so a large file is read only when it may).
+    """
     try:
-        if target.is_file() and not (
-            target.stat().st_size == len(content) and target.read_bytes() == content
-        ):
-            history = target.parent / HISTORY_DIR
-            history.mkdir(exist_ok=True)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            stem, suffix = target.name.removesuffix(".csv"), ".csv"
-            kept, n = history / f"{stem}.{stamp}{suffix}", 2
-            while kept.exists():
-                kept, n = history / f"{stem}.{stamp}-{n}{suffix}", n + 1
-            try:
-                os.link(target, kept)
-            except OSError:
-                shutil.copy2(target, kept)
+        if target.stat().st_size == len(content) and target.read_bytes() == content:
+            return None
+    except FileNotFoundError:
+        return None
+    history = target.parent / HISTORY_DIR
+    history.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    kept, n = history / f"{target.stem}.{stamp}{target.suffix}", 2
+    while kept.exists():
+        kept, n = history / f"{target.stem}.{stamp}-{n}{target.suffix}", n + 1
+    try:  # a second name for the old file: the new one then replaces it in one step
+        os.link(target, kept)
+    except OSError:
+        shutil.copy2(target, kept)
+    return kept
+
+
+def _write_keeping(target: Path, content: bytes) -> Path | None:
+    """Write ``content`` to ``target`` atomically, keeping a different old file (:func:`keep_replaced`)."""
+    try:
+        kept = keep_replaced(target, content)
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(handle, "wb") as out:
@@ -257,6 +267,78 @@ def _write_keeping(target: Path, content: bytes) -> Path | None:
     except OSError as error:
         raise StorageError(f"cannot write {target}: {error.strerror or error}") from None
     return kept
+
+
+GUESSES: dict[str, tuple[str, ...]] = {
+    "ticket_id": ("ticket", "ticket #", "ticket number", "case id", "case number", "case", "id"),
+    "customer_id": (
+        "customer",
+        "requester",
+        "requester id",
+        "customer number",
+        "user id",
+        "account id",
+        "client id",
+    ),
+    "opened_at": ("created at", "created", "opened", "date opened", "created date"),
+    "resolved_at": (
+        "solved at",
+        "solved",
+        "resolved",
+        "closed at",
+        "closed",
+        "date closed",
+        "resolution date",
+    ),
+    "touchpoint": ("queue", "group", "touch point"),
+    "channel": ("via", "source", "medium"),
+    "contact_id": ("call id", "activity id"),
+    "contacted_at": ("contact date", "called at", "call date", "date", "timestamp", "activity date"),
+    "kind": ("type", "contact type", "activity type"),
+    "response_id": ("respondent id", "response", "responseid", "submission id", "#"),
+    "submitted_at": (
+        "end date",
+        "submitted",
+        "submitted at",
+        "date submitted",
+        "enddate",
+        "timestamp",
+        "date",
+    ),
+    "csat": ("satisfaction", "csat score"),
+    "nps": ("recommend", "likelihood to recommend", "nps score"),
+    "ces": ("effort", "customer effort", "ces score"),
+    "comment": ("comments", "feedback", "verbatim", "open-ended response", "why"),
+}
+"""Column names tried for each role when nobody mapped it (the import wizard's first guess)."""
+
+
+def guess_roles(kind: str, columns: list[str]) -> dict[str, str | None]:
+    """A first guess of which column holds each role (by name; None: no column found)."""
+    from cjmkit.metrics.textfiles import normalise_name
+
+    by_norm = {normalise_name(c): c for c in reversed(columns)}
+    taken: set[str] = set()
+    guessed: dict[str, str | None] = {}
+    for role in ROLES[kind]:
+        names = (role, *GUESSES.get(role, ()))
+        found = next(
+            (
+                by_norm[normalise_name(n)]
+                for n in names
+                if by_norm.get(normalise_name(n)) not in (None, *taken)
+            ),
+            None,
+        )
+        if found is None:  # a question such as "How likely are you to recommend us?"
+            words = [normalise_name(n) for n in GUESSES.get(role, ()) if len(n) > 5]
+            found = next(
+                (c for c in columns if c not in taken and any(w in normalise_name(c) for w in words)), None
+            )
+        guessed[role] = found
+        if found is not None:
+            taken.add(found)
+    return guessed
 
 
 def mapping_from(specs: list[str] | None, kind: str) -> dict[str, str]:

@@ -352,10 +352,13 @@ def _arrow_partials(
             if use is not None and key_codes is not None and not (use[:-1].all() and key_codes.min() >= 0):
                 keep = use[key_codes] if keep is None else keep & use[key_codes]
             if check:
-                low, high = limits[index]
-                codes = key_codes if key_codes is not None else np.zeros(n, dtype=np.int64)
+                floor, ceiling = limits[index]
+                if (floor[:-1] == floor[0]).all() and (ceiling[:-1] == ceiling[0]).all():
+                    floor, ceiling = floor[0], ceiling[0]  # one scale for every key: no gathering
+                elif key_codes is not None:
+                    floor, ceiling = floor[key_codes], ceiling[key_codes]
                 with np.errstate(invalid="ignore"):
-                    outside = (value < low[codes]) | (value > high[codes])
+                    outside = (value < floor) | (value > ceiling)
                 if (outside if keep is None else outside & keep).any():
                     return None
             weights = value
@@ -493,8 +496,12 @@ def preview(
     table: str | None = None,
     query: str | None = None,
     rows: int = 10,
+    header_rows: int = 1,
 ) -> pd.DataFrame:
     """The first rows of a source as they are (text), with its header, to map columns.
+
+    ``header_rows`` (CSV): how many lines the header spans; the columns are then named by their
+    cells joined with ``" / "``.
 
     Raises
     ------
@@ -504,7 +511,7 @@ def preview(
     kind = kind or kind_of(location)
     target = resolve_location(as_url(location, kind), map_dir)
     if kind == "csv":
-        layout = sniff_csv(target, subheaders=True)
+        layout = sniff_csv(target, subheaders=header_rows <= 1, header_rows=header_rows)
         frame = next(
             iter(read_csv_chunks(layout, None, chunk_rows=rows * 3 + 20)),
             pd.DataFrame(columns=layout.columns),

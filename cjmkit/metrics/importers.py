@@ -409,7 +409,7 @@ def _plan(
             raise ImportProblem(
                 f"KPI {kpi_id!r} already reads its values from {trust.hide_password(display_name(kpi.source.location))}"
                 f"{f' with another {changed}' if kpi.source.location == stored.location else ''}: import with "
-                "--replace to read it this way instead (its values are then replaced)"
+                "--replace (in the import wizard: tick Replace) to read it this way instead (its values are then replaced)"
             )
         _check_period(kpi, result.source.period, replace, allow_finer_period)
         touchpoint = kpi.touchpoint if result.source.touchpoint_column and kpi.touchpoint else None

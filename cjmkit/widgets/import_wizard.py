@@ -1,6 +1,14 @@
-"""The KPI import wizard: pick or upload a file, preview it, map columns, check, apply.
+"""The import wizard: KPI values, or ticket, care-contact and survey exports, mapped and checked.
 
-Steps, top to bottom:
+At the top, *what* is imported: KPI values (into the map's KPIs, as below), or a ticket,
+care-contact or survey export, whose columns are mapped to their roles (one dropdown per role,
+guessed by name), with the header's number of lines and, for surveys, answer labels → scores;
+*Apply* then writes the map's ``NAME.tickets.csv``, ``NAME.care_contacts.csv`` or
+``NAME.survey.csv`` (:mod:`cjmkit.metrics.exports`), which the viewer reads. Dates are read the
+same way for all: the day/month order from the values or as chosen, a date format, and the time
+zone of timestamps written without an offset.
+
+Steps for KPI values, top to bottom:
 
 1. **Source**: upload a file (it is saved beside the map, so ``cjmkit kpi refresh`` can read it
    again) or type a path / SQLAlchemy URL, plus a table, sheet or query; *Preview* shows the
@@ -23,9 +31,7 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +40,10 @@ import pandas as pd
 
 from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
-from cjmkit.metrics import importers
+from cjmkit.metrics import exports, importers
+from cjmkit.metrics.labels import READY
 from cjmkit.model import KpiSource
+from cjmkit.store import HISTORY_DIR
 from cjmkit.widgets._common import set_options
 
 NONE = "(none)"
@@ -57,32 +65,8 @@ def _escape_table(frame: pd.DataFrame) -> str:
     )
 
 
-REPLACED_DIR = ".cjmkit-history"
+REPLACED_DIR = HISTORY_DIR
 """Hidden folder of the upload folder where a file replaced by an upload of the same name is kept."""
-
-
-def _keep_replaced(target: Path, content: bytes) -> Path | None:
-    """Keep the file an upload is about to replace in ``REPLACED_DIR``; return where it is kept.
-
-    Nothing is moved when there is no such file or it already holds exactly ``content``.
-    """
-    try:
-        # sizes first: a large data file is read only when it may hold the same bytes
-        if target.stat().st_size == len(content) and target.read_bytes() == content:
-            return None
-    except FileNotFoundError:
-        return None
-    history = target.parent / REPLACED_DIR
-    history.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    kept, n = history / f"{target.stem}.{stamp}{target.suffix}", 2
-    while kept.exists():
-        kept, n = history / f"{target.stem}.{stamp}-{n}{target.suffix}", n + 1
-    try:  # a second name for the old file: the upload then replaces the map's file in one step
-        os.link(target, kept)
-    except OSError:
-        shutil.copy2(target, kept)
-    return kept
 
 
 def _note(text: str, kind: str = "info") -> str:
@@ -102,21 +86,32 @@ class ImportWizard:
         The map's folder: relative paths are read from it and stored relative to it.
     upload_dir
         Where uploaded files are saved (default: ``map_dir / "data"``).
+    map_path
+        The map file: ticket, care-contact and survey exports are written beside it (its folder
+        is ``map_dir`` when that is not given).
 
     Attributes
     ----------
     widget
         The whole wizard, to display.
-    upload, path, table, query, preview_button, layout, period_column, kpi_column,
-    value_column, touchpoint_column, period, aggregation, kpi_keys, skip_bad_rows,
+    what, upload, path, table, query, preview_button, layout, period_column, kpi_column,
+    value_column, touchpoint_column, period, aggregation, kpi_keys, day_order, date_format,
+    timezone, replace, allow_out_of_scale, header_rows, roles, labels, skip_bad_rows,
     check_button, apply_button, progress, preview_html, report, message
         Its parts (tests drive them with ``.value = …`` and ``.click()``).
     """
 
     def __init__(
-        self, editor: Editor, map_dir: str | Path | None = None, upload_dir: str | Path | None = None
+        self,
+        editor: Editor,
+        map_dir: str | Path | None = None,
+        upload_dir: str | Path | None = None,
+        map_path: str | Path | None = None,
     ) -> None:
         self.editor = editor
+        self.map_path = Path(map_path) if map_path is not None else None
+        if map_dir is None and self.map_path is not None:
+            map_dir = self.map_path.parent
         self.map_dir = Path(map_dir) if map_dir is not None else Path.cwd()
         self.upload_dir = Path(upload_dir) if upload_dir is not None else self.map_dir / "data"
         self.columns: list[str] = []
@@ -168,6 +163,58 @@ class ImportWizard:
         self.skip_bad_rows = w.Checkbox(
             description="Leave out rows that cannot be read (they are counted)", value=False, indent=False
         )
+        self.what = w.ToggleButtons(
+            options=[
+                ("KPI values", "kpis"),
+                ("Tickets", "tickets"),
+                ("Care contacts", "contacts"),
+                ("Survey", "survey"),
+            ],
+            value="kpis",
+            style={"button_width": "125px"},
+        )
+        self.day_order = w.Dropdown(
+            description="Day / month",
+            options=[
+                ("from the values", "auto"),
+                ("day first: 01/02 = 1 Feb", "day"),
+                ("month first: 01/02 = Jan 2", "month"),
+            ],
+            value="auto",
+            style=style,
+            layout=wide,
+        )
+        self.date_format = w.Text(
+            description="Date format",
+            placeholder="(recognised) e.g. %m/%d/%Y %I:%M %p",
+            style=style,
+            layout=wide,
+        )
+        self.timezone = w.Text(
+            description="Time zone",
+            placeholder="UTC (for times written without an offset)",
+            style=style,
+            layout=wide,
+        )
+        self.replace = w.Checkbox(
+            description="Replace the source and values the KPIs have", value=False, indent=False
+        )
+        self.allow_out_of_scale = w.Checkbox(
+            description="Allow values outside a KPI's scale", value=False, indent=False
+        )
+        self.header_rows = w.BoundedIntText(value=1, min=1, max=5, description="Header lines", style=style)
+        self.roles: dict[str, w.Dropdown] = {}
+        self.labels: dict[str, w.Dropdown] = {
+            score: w.Dropdown(
+                description=f"{score.upper()} answers",
+                options=[("numbers", ""), *((f"words: {name}", name) for name in READY)],
+                value="",
+                style=style,
+            )
+            for score in ("csat", "nps", "ces")
+        }
+        self.role_box = w.VBox()
+        self.label_box = w.VBox(list(self.labels.values()), layout=w.Layout(display="none"))
         self.check_button = w.Button(description="Check", icon="check")
         self.apply_button = w.Button(
             description="Apply", icon="upload", button_style="primary", disabled=True
@@ -186,16 +233,11 @@ class ImportWizard:
         self.layout.observe(lambda _: self._refresh_keys(), names="value")
         for dropdown in (self.kpi_column, self.value_column):
             dropdown.observe(lambda _: self._changed(), names="value")
+        self.what.observe(lambda _: self._switch(), names="value")
+        self.header_rows.observe(lambda _: self.path.value.strip() and self.load_preview(), names="value")
 
-        self.widget = w.VBox(
+        self.kpi_part = w.VBox(
             [
-                w.HTML("<b>1. Source</b>"),
-                w.HBox([self.upload, self.preview_button]),
-                self.files,
-                self.path,
-                self.table,
-                self.query,
-                self.preview_html,
                 w.HTML("<b>2. Columns</b>"),
                 self.layout,
                 w.HBox(
@@ -207,6 +249,36 @@ class ImportWizard:
                 w.HBox([self.period, self.aggregation]),
                 w.HTML("<b>3. Which source key feeds which KPI of the map</b>"),
                 w.VBox(list(self.kpi_keys.values())),
+                self.replace,
+                self.allow_out_of_scale,
+            ]
+        )
+        self.export_part = w.VBox(
+            [
+                w.HTML("<b>2. Which column holds what</b>"),
+                self.header_rows,
+                self.role_box,
+                self.label_box,
+            ],
+            layout=w.Layout(display="none"),
+        )
+        self.widget = w.VBox(
+            [
+                w.HTML("<b>What to import</b>"),
+                self.what,
+                w.HTML("<b>1. Source</b>"),
+                w.HBox([self.upload, self.preview_button]),
+                self.files,
+                self.path,
+                self.table,
+                self.query,
+                self.preview_html,
+                self.kpi_part,
+                self.export_part,
+                w.HTML("<b>Dates</b>"),
+                self.day_order,
+                self.date_format,
+                self.timezone,
                 w.HTML("<b>4. Check and apply</b>"),
                 self.skip_bad_rows,
                 w.HBox([self.check_button, self.apply_button]),
@@ -231,7 +303,7 @@ class ImportWizard:
             handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.upload_dir)
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
-            kept = _keep_replaced(target, content)
+            kept = exports.keep_replaced(target, content)
             os.replace(temp, target)
         except OSError as error:
             self.message.value = _note(
@@ -286,10 +358,12 @@ class ImportWizard:
         if not self.path.value.strip():
             self.message.value = _note("choose a file (upload it or type its path) first", "error")
             return False
+        exporting = self.what.value != "kpis"
         try:
             frame = importers.preview(
                 self._location(), self._kind(), self.map_dir,
                 table=self.table.value.strip() or None, query=self.query.value.strip() or None,
+                header_rows=self.header_rows.value if exporting else 1,
             )  # fmt: skip
         except CjmError as error:
             self.preview_html.value = ""
@@ -298,6 +372,7 @@ class ImportWizard:
         self.columns = [str(c) for c in frame.columns]
         self._preview = frame
         self.preview_html.value = _escape_table(frame)
+        self._offer_roles()
         guessed = importers.guess_columns(self.columns)
         options = [NONE, *self.columns]
         for role, dropdown in (
@@ -309,6 +384,108 @@ class ImportWizard:
             dropdown.options = options
             dropdown.value = guessed[role] or NONE
         self._refresh_keys(frame)
+        return True
+
+    # -- what is imported ---------------------------------------------------------------
+
+    def _switch(self) -> None:
+        """Show the steps of what is imported (KPI values or an export) and map the columns anew."""
+        exporting = self.what.value != "kpis"
+        self.kpi_part.layout.display = "none" if exporting else None
+        self.export_part.layout.display = None if exporting else "none"
+        self.label_box.layout.display = None if self.what.value == "survey" else "none"
+        self.report.value = ""
+        self.apply_button.disabled = True
+        if self.path.value.strip():
+            self.load_preview()
+        else:
+            self._offer_roles()
+
+    def _offer_roles(self) -> None:
+        """One dropdown per column role of the export kind, with the columns guessed by name."""
+        if self.what.value == "kpis":
+            return
+        kind = self.what.value
+        guessed = exports.guess_roles(kind, self.columns)
+        style = {"description_width": "120px"}
+        self.roles = {
+            role: w.Dropdown(
+                description=role,
+                options=[NONE, *self.columns],
+                value=guessed.get(role) or NONE,
+                style=style,
+                layout=w.Layout(width="520px"),
+            )
+            for role in exports.ROLES[kind]
+        }
+        self.role_box.children = list(self.roles.values())
+
+    def _date_options(self) -> dict[str, Any]:
+        order = self.day_order.value
+        return {
+            "date_format": self.date_format.value.strip() or None,
+            "dayfirst": None if order == "auto" else order == "day",
+            "timezone": self.timezone.value.strip() or None,
+        }
+
+    def export_options(self) -> dict[str, Any]:
+        """What :func:`cjmkit.metrics.exports.import_export` is given: the mapping and the options."""
+        labels = {
+            score: d.value for score, d in self.labels.items() if d.value and self.what.value == "survey"
+        }
+        return {
+            "columns": {role: d.value for role, d in self.roles.items() if d.value not in (NONE, None)},
+            "header_rows": self.header_rows.value,
+            "labels": labels or None,
+            "skip_bad_rows": self.skip_bad_rows.value,
+            **self._date_options(),
+        }
+
+    def _export_path(self) -> str:
+        text = self.path.value.strip()
+        if not text:
+            raise CjmError("choose the export (upload it or type its path) first")
+        if "://" in text or self._kind() != "csv":
+            raise CjmError("ticket, care-contact and survey exports are read from CSV files: save it as CSV")
+        return importers.resolve_location(text, self.map_dir)
+
+    def _check_export(self) -> bool:
+        kind = self.what.value
+        try:
+            frame = exports.read_export(kind, self._export_path(), **self.export_options())
+        except CjmError as error:
+            self.report.value = _note(str(error), "error")
+            return False
+        noun = {"tickets": "tickets", "contacts": "care contacts", "survey": "survey answers"}[kind]
+        lines = [f"{len(frame):,} {noun} read."]
+        stamps = pd.concat([frame[c] for c in exports.KINDS[kind][2] if c in frame]) if len(frame) else None
+        if stamps is not None and stamps.notna().any():
+            lines.append(f"From {stamps.min():%Y-%m-%d %H:%M} to {stamps.max():%Y-%m-%d %H:%M} (UTC).")
+        problems = [_note(sentence, "error") for sentence in frame.attrs.get("skipped", [])]
+        name = (
+            exports.standard_path(self.map_path, kind).name
+            if self.map_path
+            else f"NAME.{exports.KINDS[kind][0]}"
+        )
+        lines.append(f"Apply writes {name} beside the map.")
+        self.report.value = "".join(_note(line) for line in lines) + "".join(problems)
+        self.apply_button.disabled = len(frame) == 0
+        return not self.apply_button.disabled
+
+    def _apply_export(self) -> bool:
+        kind = self.what.value
+        try:
+            if self.map_path is None:
+                raise CjmError(
+                    "the wizard does not know the map's file, so it cannot write beside it: "
+                    "open it with ImportWizard(session.editor, map_path=session.path)"
+                )
+            done = exports.import_export(kind, self.map_path, self._export_path(), **self.export_options())
+        except CjmError as error:
+            self.message.value = _note(str(error), "error")
+            return False
+        kept = f" The previous file is kept as {done.kept.name} in {HISTORY_DIR}." if done.kept else ""
+        self.message.value = _note(f"{done.summary()}.{kept}", "ok")
         return True
 
     # -- steps 2 and 3 --------------------------------------------------------------------
@@ -373,6 +550,7 @@ class ImportWizard:
             touchpoint_column=chosen(self.touchpoint_column),
             period=self.period.value,
             aggregation=self.aggregation.value,
+            **self._date_options(),
         )
 
     def mapping(self) -> dict[str, str]:
@@ -390,14 +568,17 @@ class ImportWizard:
         """Read the whole source (changing nothing) and show a validation report."""
         self.message.value = ""
         self.apply_button.disabled = True
+        if self.what.value != "kpis":
+            return self._check_export()
         try:
             source = self.source()
             keys = list(self.mapping().values()) or None
             if source.layout == "wide" and not keys:
                 keys = self.keys or None
             result = importers.read_kpi_values(
-                source, self.map_dir, keys=keys, skip_bad_rows=True, progress=self._progress
-            )
+                source, self.map_dir, keys=keys, skip_bad_rows=True, progress=self._progress,
+                scales=importers.scales_of(self.editor.journey, self.mapping()),
+            )  # fmt: skip
         except CjmError as error:
             self.report.value = _note(str(error), "error")
             return False
@@ -425,8 +606,10 @@ class ImportWizard:
         return not self.apply_button.disabled
 
     def apply(self) -> bool:
-        """Import into the map (one undoable step); show the outcome."""
+        """Import into the map (one undoable step), or write the export's standard file; show the outcome."""
         self.message.value = ""
+        if self.what.value != "kpis":
+            return self._apply_export()
         try:
             mapping = self.mapping()
             if not mapping:
@@ -434,6 +617,7 @@ class ImportWizard:
             report = importers.import_kpis(
                 self.editor, self.source(), mapping, map_dir=self.map_dir,
                 skip_bad_rows=self.skip_bad_rows.value, progress=self._progress,
+                replace=self.replace.value, allow_out_of_scale=self.allow_out_of_scale.value,
             )  # fmt: skip
         except CjmError as error:
             self.message.value = _note(str(error), "error")
