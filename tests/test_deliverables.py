@@ -23,24 +23,27 @@ def board(sample_map: Path):
     board.close()
 
 
-def test_table_view_tab_says_the_map_in_words_and_follows_edits(board) -> None:
-    assert board.tabs.titles[-2:] == ("Table view", "Export")
-    board.tabs.selected_index = board.tabs.children.index(board.words)
+def test_table_view_shows_the_map_in_words_in_the_maps_place_and_follows_edits(board) -> None:
+    assert board.tabs.titles[-1] == "Export"
+    assert board.map_box.children == (board.map,)
+    board.table_view.value = True
+    assert board.map_box.children == (board.words,)
     assert "Backup fails or a restore is stuck" in board.words.value
     assert '<th scope="col">Stage</th>' in board.words.value
     tp = board.journey.touchpoints[0]
     board.editor.update("touchpoints", tp.id, name="Hears about <Acme> from a friend")
     assert "Hears about &lt;Acme&gt; from a friend" in board.words.value
     assert "<Acme>" not in board.words.value
+    board.table_view.value = False
+    assert board.map_box.children == (board.map,)
 
 
-def test_table_view_is_not_redrawn_while_closed(board) -> None:
+def test_table_view_is_not_redrawn_while_hidden(board) -> None:
     before = board.words.value
-    board.tabs.selected_index = 0
-    board.editor.update("touchpoints", board.journey.touchpoints[0].id, name="Renamed while closed")
+    board.editor.update("touchpoints", board.journey.touchpoints[0].id, name="Renamed while hidden")
     assert board.words.value == before
-    board.tabs.selected_index = board.tabs.children.index(board.words)
-    assert "Renamed while closed" in board.words.value
+    board.show_table()
+    assert board.table_view.value and "Renamed while hidden" in board.words.value
 
 
 def test_map_in_words_widget_alone(sample_map: Path) -> None:

@@ -159,3 +159,24 @@ def test_persona_tabs_switch_by_keyboard(page, pages) -> None:
     page.locator(".bk-tab", has_text="Maya Okafor").focus()
     page.keyboard.press(" ")
     page.wait_for_function(f"() => ({ACTIVE_TAB})() === 0")
+
+
+@pytest.mark.slow
+def test_workshop_board_table_view_passes_axe(page, axe, sample_map: Path) -> None:
+    from support import free_port, running_server
+
+    port = free_port()
+    command = cjmkit_command(
+        "workshop", str(sample_map), "--port", str(port), "--room-port", str(free_port())
+    )
+    with running_server(command, port, env={"CJMKIT_TOKEN": "axe-token"}) as base:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{base}/?token=axe-token")
+        page.wait_for_selector(".cjm-touchpoint-editor", state="attached", timeout=120_000)
+        switch = page.get_by_role("button", name="Table view")
+        switch.focus()
+        page.keyboard.press("Enter")  # reachable and usable by keyboard
+        page.wait_for_selector(".cjm-map-in-words table.cjm-stages", timeout=30_000)
+        box = page.locator(".cjm-map-in-words").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1280
+        assert axe_violations(page, axe) == []

@@ -31,11 +31,13 @@ from cjmkit.widgets.voting import DotVoting
 ALL_PERSONAS = "__all__"
 EDITOR_WIDTH = "540px"
 
-# Tabs share the panel's width instead of cutting titles short; in the Voila page the brand
-# line says what this page is (the shared cjmkit template calls itself a read-only view).
+# Tabs share the panel's width instead of cutting titles short, their labels dark enough to read
+# (4.5:1); in the Voila page the brand line says what this page is (the shared cjmkit template
+# calls itself a read-only view).
 _STYLE = """<style>
 .cjm-workshop-board .lm-TabBar-tab { flex: 1 1 auto !important; min-width: 0 !important; }
 .cjm-workshop-board .lm-TabBar-tabLabel { text-overflow: clip; }
+.cjm-workshop-board .lm-TabBar-tab, .cjm-workshop-board .lm-TabBar-tabLabel { color: #2e3a46 !important; }
 .cjm-workshop-board textarea { font-family: inherit; }
 .cjm-brand span { font-size: 0 !important; }
 .cjm-brand span::after { content: "workshop board · every edit is saved at once"; font-size: 14px; }
@@ -130,7 +132,7 @@ class WorkshopBoard(w.VBox):
         self.words = MapInWords(journey)
         self.export = ExportPanel(lambda: self.journey, lambda: self.view.persona)
         self.tabs = w.Tab(
-            children=[*self.editors, self.room, self.history, self.words, self.export],
+            children=[*self.editors, self.room, self.history, self.export],
             titles=[
                 "Capture",
                 "Touchpoint",
@@ -140,7 +142,6 @@ class WorkshopBoard(w.VBox):
                 "Voting",
                 "Room",
                 "History",
-                "Table view",
                 "Export",
             ],
             layout=w.Layout(width=EDITOR_WIDTH, flex="0 0 auto"),
@@ -185,8 +186,16 @@ class WorkshopBoard(w.VBox):
         # and the other way round: the touchpoint open in the editor is highlighted on the map
         self.touchpoints.picker.observe(lambda change: self._highlight(change["new"]), "value")
 
+        # the map in words instead of the picture, in the map's place: for a screen reader, a
+        # keyboard, or anyone who cannot see the canvas
+        self.table_view = w.ToggleButton(
+            description="Table view",
+            tooltip="Show the map in words (a table) instead of the picture",
+            layout=w.Layout(width="120px"),
+        )
+        self.table_view.observe(lambda change: self.show_table(change["new"]), "value")
         toolbar = w.HBox(
-            [self.undo_button, self.redo_button, self.persona_picker, self.status],
+            [self.undo_button, self.redo_button, self.persona_picker, self.table_view, self.status],
             layout=w.Layout(align_items="center", flex_flow="row wrap"),
         )
         super().__init__(
@@ -229,11 +238,8 @@ class WorkshopBoard(w.VBox):
         self._update_personas()
         self._update_history()
         self._show_status()
-        if (
-            self.tabs.selected_index is not None
-            and self.tabs.children[self.tabs.selected_index] is self.words
-        ):
-            self.words.update(journey)  # only while it is open: a big map's words are long
+        if self.table_view.value:
+            self.words.update(journey)  # only while it is shown: a big map's words are long
 
     def _update_title(self) -> None:
         title = f"<h2 style='margin:4px 0'>{html.escape(self.journey.title)}</h2>"
@@ -330,8 +336,14 @@ class WorkshopBoard(w.VBox):
     def _opened_tab(self, index: int | None) -> None:
         if index is not None and self.tabs.children[index] is self.history:
             self.history.refresh()
-        if index is not None and self.tabs.children[index] is self.words:
+
+    def show_table(self, on: bool = True) -> None:
+        """Show the map in words in the map's place (``on``), or the picture again."""
+        if on:
             self.words.update(self.journey)
+        self.map_box.children = [self.words] if on else [self.map]
+        if self.table_view.value != on:
+            self.table_view.value = on
 
     def _resolve(self, reload: bool) -> None:
         self.newer_on_disk = None
