@@ -50,7 +50,20 @@ class InvalidJourney(CjmError):
 
 
 class InvalidEdit(CjmError):
-    """An edit was refused; the journey is unchanged."""
+    """An edit was refused; the journey is unchanged.
+
+    Parameters
+    ----------
+    message
+        The plain sentence.
+    field
+        The field the sentence is about (e.g. ``"name"``), when it is about one; forms show the
+        sentence beside that field.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class SchemaVersionError(CjmError):

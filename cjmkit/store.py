@@ -1,4 +1,4 @@
-"""Map files: load, save (atomic, conflict-safe), snapshots, and an autosaving session.
+"""Map files: load, save (atomic, conflict-safe), snapshots, and an autosaving, merging session.
 
 A map is one UTF-8 JSON file, ``NAME.cjm.json``, written with two-space indentation and keys in
 model order, so that git diffs stay small. Nothing is ever lost:
@@ -7,11 +7,17 @@ model order, so that git diffs stay small. Nothing is ever lost:
   it, ``os.replace``-s it over the map and fsyncs the folder. A process killed at any moment
   leaves the old file or the new one, never half of one; a stray temp file is removed by the
   next save.
-- **No silent overwrite.** Every document carries a ``revision``. Before writing, :func:`save`
-  reads the revision on disk; if someone else saved in the meantime, the edit goes to a
-  conflict copy beside the map (``NAME.conflict-20261126T101500Z.cjm.json``) and
-  :class:`~cjmkit.errors.ConflictError` says where. The check and the replace happen under a
-  lock, so two processes cannot both pass the check.
+- **No silent overwrite.** Every document carries a ``revision``, which only ever goes up.
+  Before writing, the revision on disk is read under a lock. A :class:`MapSession` (a board,
+  a notebook) whose map was saved by someone else meanwhile *merges*: it replays its own
+  edits (operations of the :class:`~cjmkit.edits.Editor`, addressed by ids) on their version
+  and saves the result as the next revision, so edits to different items or fields never
+  conflict and dot votes add up. Only a true conflict (the same field changed to two values,
+  or an edit of something deleted) is reported (:attr:`MapSession.conflicts`), in plain
+  words, with both values; the map keeps the version saved first and the other one is kept
+  in the history folder (a snapshot marked "aside"). A whole document saved with :func:`save`
+  over a newer file, or a file that cannot be read any more, goes to a conflict copy beside
+  the map (``NAME.conflict-20261126T101500Z.cjm.json``): the last resort.
 - **The file's mode is honoured.** A read-only map is refused on save with a sentence
   saying so (the atomic replace would otherwise ignore the mode), by every save path.
 - **Opening never blocks.** :func:`read_regular` opens non-blocking and reads only regular
@@ -23,7 +29,8 @@ model order, so that git diffs stay small. Nothing is ever lost:
   :func:`snapshots`; :func:`restore_snapshot` puts one back (itself a save, so undoable too).
 
 :func:`open_map` returns a :class:`MapSession`: an :class:`~cjmkit.edits.Editor` whose every
-edit, undo and redo is saved at once, with a status line for the user interface.
+edit, undo and redo is saved at once, merged with other writers' edits, with a status line
+for the user interface.
 """
 
 from __future__ import annotations
@@ -43,8 +50,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cjmkit.edits import Change, Editor
-from cjmkit.errors import CjmError, ConflictError, SchemaVersionError, StorageError
+from cjmkit.errors import CjmError, ConflictError, InvalidEdit, SchemaVersionError, StorageError
 from cjmkit.model import Journey, journey_from_dict, utc_now
+from cjmkit.ops import Conflict, Op, replay
 
 try:  # POSIX: an advisory lock makes check-and-replace atomic between processes
     import fcntl
@@ -269,18 +277,25 @@ def _save(
                 target = Path(conflict_path) if conflict_path is not None else _conflict_name(path)
                 _write_atomic(target, journey.model_dump_json(indent=2) + "\n")
                 raise ConflictError(_conflict_sentence(path, on_disk, journey.revision, target), str(target))
-            revision, updated = journey.revision + 1, utc_now()
-            text = journey.model_copy(update={"revision": revision, "updated": updated}).model_dump_json(
-                indent=2
-            )
-            _write_atomic(path, text + "\n", keep_old=on_disk is not _MISSING, old_revision=on_disk)
+            _write_revision(path, journey, on_disk)
     except CjmError:
         raise
     except OSError as error:
-        raise StorageError(f"cannot save {path}: {error.strerror or error}") from None
+        raise StorageError(f"cannot save {path.name}: {error.strerror or error}") from None
+    return path
+
+
+def _write_revision(path: Path, journey: Journey, on_disk: Any) -> None:
+    """Write ``journey`` as the next revision after both its own and the one on disk (under the lock).
+
+    The revision only ever goes up, even when a version is put over a newer one.
+    """
+    base = max(journey.revision, on_disk if isinstance(on_disk, int) else 0)
+    revision, updated = base + 1, utc_now()
+    text = journey.model_copy(update={"revision": revision, "updated": updated}).model_dump_json(indent=2)
+    _write_atomic(path, text + "\n", keep_old=on_disk is not _MISSING, old_revision=on_disk)
     journey.revision = revision
     journey.updated = updated
-    return path
 
 
 def read_only(path: Pathish) -> bool:
@@ -306,16 +321,15 @@ def _refuse_read_only(path: Path) -> None:
 
 
 def _conflict_sentence(path: Path, on_disk: int | None, mine: int, copy: Path) -> str:
+    kept = f"so your version was kept in {copy.name} beside it: nothing is lost"
     if on_disk is None:
-        what = f"{path} was changed on disk by another program (its revision cannot be read)"
-    else:
-        what = (
-            f"{path} was saved by someone else since you loaded it "
-            f"(revision {on_disk} on disk, yours is based on revision {mine})"
+        return (
+            f"The map file {path.name} was changed by another program and cannot be read now, {kept}. "
+            "Put a good version of the map back (History), then open it again"
         )
     return (
-        f"{what}, so your edit was saved to {copy} instead: reload the map to continue from their "
-        "version, or save with force to put yours over it"
+        f"{path.name} was saved by someone else (revision {on_disk}) after the version yours is based on "
+        f"(revision {mine}), {kept}. Open the map again to go on from the saved version"
     )
 
 
@@ -483,21 +497,26 @@ class Snapshot:
     path
         The snapshot file (a complete map; :func:`load` reads it).
     revision
-        The revision it had.
+        The revision it had (for a version set aside, the revision it would have had).
     saved
         When that version was saved (UTC).
+    aside
+        True for a version that was not kept on the map because of a true conflict between
+        two writers (see :class:`MapSession`): kept here so that nothing is lost.
     """
 
     path: Path
     revision: int
     saved: datetime
+    aside: bool = False
 
     def load(self) -> Journey:
         """Read the snapshot."""
         return load(self.path)
 
     def __str__(self) -> str:
-        return f"revision {self.revision}, saved {self.saved:%Y-%m-%d %H:%M:%S} UTC"
+        what = f"revision {self.revision}, saved {self.saved:%Y-%m-%d %H:%M:%S} UTC"
+        return what + (" (set aside in a conflict)" if self.aside else "")
 
 
 def _history_dir(path: Path) -> Path:
@@ -523,13 +542,30 @@ def _snapshot(path: Path, revision: int | None) -> None:
         pass
 
 
+def _keep_aside(path: Path, journey: Journey, revision: int) -> Path | None:
+    """Keep a version that a conflict left off the map in the history folder; never fail a save."""
+    history = _history_dir(path)
+    base = f"{_prefix(path)}.r{revision}-aside"
+    target, n = history / f"{base}{SUFFIX}", 2
+    try:
+        history.mkdir(exist_ok=True)
+        while target.exists():
+            target, n = history / f"{base}-{n}{SUFFIX}", n + 1
+        _write_atomic(
+            target, journey.model_copy(update={"revision": revision}).model_dump_json(indent=2) + "\n"
+        )
+    except OSError:
+        return None
+    return target
+
+
 def _snapshot_pattern(path: Path) -> re.Pattern[str]:
-    return re.compile(rf"{re.escape(_prefix(path))}\.r(\d+)(?:-\d+)?{re.escape(SUFFIX)}")
+    return re.compile(rf"{re.escape(_prefix(path))}\.r(\d+)(-aside)?(?:-\d+)?{re.escape(SUFFIX)}")
 
 
-def _list_snapshots(path: Path) -> list[tuple[float, int, Path]]:
+def _list_snapshots(path: Path) -> list[tuple[float, int, Path, bool]]:
     pattern = _snapshot_pattern(path)
-    found: list[tuple[float, int, Path]] = []
+    found: list[tuple[float, int, Path, bool]] = []
     try:
         entries = list(os.scandir(_history_dir(path)))
     except OSError:
@@ -538,20 +574,28 @@ def _list_snapshots(path: Path) -> list[tuple[float, int, Path]]:
         match = pattern.fullmatch(entry.name)
         if match:
             with contextlib.suppress(OSError):
-                found.append((entry.stat().st_mtime, int(match.group(1)), Path(entry.path)))
+                found.append(
+                    (entry.stat().st_mtime, int(match.group(1)), Path(entry.path), bool(match.group(2)))
+                )
     found.sort(key=lambda item: (item[0], item[1]), reverse=True)
     return found
+
+
+KEEP_ASIDE = 50
+"""How many versions set aside in conflicts are kept (they are never pruned with the others)."""
 
 
 def _prune(path: Path) -> None:
     """Keep the ``KEEP_RECENT`` newest snapshots plus ``KEEP_SPACED`` older, spaced ones.
 
     The older ones are chosen oldest first, each at least ``SNAPSHOT_SPACING`` after the last
-    one kept, so the choice is stable from save to save and reaches far back in time.
+    one kept, so the choice is stable from save to save and reaches far back in time. Versions
+    set aside in conflicts are kept apart (the newest ``KEEP_ASIDE``).
     """
-    found = _list_snapshots(path)
+    every = _list_snapshots(path)
+    found = [item for item in every if not item[3]]
     older = sorted(found[KEEP_RECENT:], key=lambda item: (item[0], item[1]))
-    kept: list[tuple[float, int, Path]] = []
+    kept: list[tuple[float, int, Path, bool]] = []
     doomed: list[Path] = []
     for item in older:
         if not kept or item[0] - kept[-1][0] >= SNAPSHOT_SPACING:
@@ -559,6 +603,7 @@ def _prune(path: Path) -> None:
         else:
             doomed.append(item[2])
     doomed.extend(item[2] for item in kept[: max(0, len(kept) - KEEP_SPACED)])
+    doomed.extend(item[2] for item in [item for item in every if item[3]][KEEP_ASIDE:])
     for victim in doomed:
         with contextlib.suppress(OSError):
             victim.unlink()
@@ -573,8 +618,8 @@ def snapshots(path: Pathish) -> list[Snapshot]:
         The map file.
     """
     return [
-        Snapshot(file, revision, datetime.fromtimestamp(mtime, UTC).replace(microsecond=0))
-        for mtime, revision, file in _list_snapshots(_real(path))
+        Snapshot(file, revision, datetime.fromtimestamp(mtime, UTC).replace(microsecond=0), aside)
+        for mtime, revision, file, aside in _list_snapshots(_real(path))
     ]
 
 
@@ -605,7 +650,7 @@ def restore_snapshot(path: Pathish, snapshot: Snapshot | Pathish) -> Journey:
     if isinstance(on_disk, int):
         journey.revision = on_disk
     else:  # the map is missing or unreadable: number the restore after every kept version
-        journey.revision = max((revision for _, revision, _ in _list_snapshots(path)), default=0)
+        journey.revision = max((item[1] for item in _list_snapshots(path)), default=0)
     save(journey, path, force=on_disk is None)
     return journey
 
@@ -614,13 +659,42 @@ def restore_snapshot(path: Pathish, snapshot: Snapshot | Pathish) -> Journey:
 
 StatusListener = Callable[[str], None]
 
-_CHECKED_BY_EDITOR = frozenset({"add", "update", "remove", "move", "journey", "batch"})
+SYNC_INTERVAL = 0.5
+"""Reading :attr:`MapSession.journey` looks at the file for others' edits at most this often (s)."""
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is replaced or written: modification time, size and inode."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 class MapSession:
     """A map open for editing: every edit, undo and redo through :attr:`editor` is saved at once.
 
-    Use :func:`open_map` to make one.
+    Use :func:`open_map` to make one. Several sessions (two boards, a board and a notebook, in
+    one process or many) can edit one map at once:
+
+    - **Saving merges.** When someone else saved the map since this session last saved or
+      looked, the edits not yet saved are replayed on their version (see :mod:`cjmkit.ops`)
+      and the result is saved as the next revision, then taken in here (:meth:`Editor.adopt
+      <cjmkit.edits.Editor.adopt>`: the undo history is kept). Edits to different items, or
+      to different fields of one item, never conflict; dot votes add up; notes added by two
+      people are both kept.
+    - **True conflicts ask.** When both changed the same field to different values, or one
+      changed what the other deleted, the map keeps the version saved first, this session's
+      version is kept in the history folder (a snapshot marked ``aside``), and the conflict is
+      added to :attr:`conflicts` with a plain sentence naming the item and both values;
+      :meth:`resolve` puts "mine" back as a new edit, or lets it go.
+    - **Others' edits come in.** :meth:`sync` takes in what others saved (a board calls it a
+      few times a second from its event loop); reading :attr:`journey` calls it too, at most
+      every :data:`SYNC_INTERVAL` seconds, so a notebook sees the room's edits without a loop.
+    - **Last resort.** When the file on disk cannot be read any more (edited by hand, broken),
+      nothing can be merged: the edits are written to a conflict copy beside the map,
+      :attr:`conflict_path` names it and :attr:`status` says so in one sentence.
 
     Attributes
     ----------
@@ -629,30 +703,34 @@ class MapSession:
     editor
         The :class:`~cjmkit.edits.Editor` to change the map with.
     status
-        ``"saved"`` when the file holds the latest edit; otherwise one sentence saying why not,
-        e.g. the conflict warning naming the conflict copy.
+        ``"saved"`` when the file holds the latest edit; otherwise one sentence saying why not.
+    saved_at
+        When the file last held every edit of this session (UTC).
+    conflicts
+        True conflicts found while merging, not yet resolved, oldest first.
     conflict_path
-        The conflict copy that holds the edits which could not be saved, or None.
-
-    Notes
-    -----
-    On conflict the :class:`~cjmkit.errors.ConflictError` propagates from the edit call (so a
-    widget can show it), the edit stays in memory and further edits go to the same conflict
-    copy. :meth:`reload` takes the other writer's version; ``save(force=True)`` puts this
-    one over it (their version stays in :func:`snapshots`).
+        The conflict copy that holds edits which could not be saved, or None.
     """
 
     def __init__(self, path: Pathish, journey: Journey) -> None:
         self.path = Path(path)
         self.editor = Editor(journey)
         self.status = "saved"
+        self.saved_at: datetime = utc_now()
+        self.conflicts: list[Conflict] = []
         self.conflict_path: Path | None = None
+        self._pending: list[tuple[str, tuple[Op, ...]]] = []
         self._listeners: list[StatusListener] = []
+        self._stamp = _stamp(_real(self.path))
+        self._looked = time.monotonic()
+        self._busy = False
         self._unsubscribe: Callable[[], None] | None = self.editor.subscribe(self._autosave)
 
     @property
     def journey(self) -> Journey:
-        """The map being edited (the editor's journey)."""
+        """The map being edited; reading it first takes in edits others saved (see :meth:`sync`)."""
+        if not self._busy and time.monotonic() - self._looked >= SYNC_INTERVAL:
+            self.sync()
         return self.editor.journey
 
     @property
@@ -660,39 +738,69 @@ class MapSession:
         """Whether :meth:`close` was called (edits are no longer saved)."""
         return self._unsubscribe is None
 
+    @property
+    def pending(self) -> int:
+        """How many edits are not saved yet (0 when :attr:`status` is ``"saved"``)."""
+        return len(self._pending)
+
     def on_status(self, callback: StatusListener) -> Callable[[], None]:
-        """Call ``callback(status)`` whenever :attr:`status` changes; return an unsubscriber."""
+        """Call ``callback(status)`` when :attr:`status` or :attr:`conflicts` change; return an unsubscriber."""
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback)
 
-    def _set_status(self, status: str) -> None:
-        if status != self.status:
+    def _set_status(self, status: str, *, always: bool = False) -> None:
+        if status != self.status or always:
             self.status = status
             for callback in list(self._listeners):
                 callback(status)
 
     def _autosave(self, journey: Journey, change: Change) -> None:
-        if change.action != "reload":
-            # The editor has just checked the whole document after these edits: skip a 2nd check.
-            self._save(force=False, check=change.action not in _CHECKED_BY_EDITOR)
+        if change.action in ("reload", "merge") or not change.ops or self.closed:
+            return
+        self._pending.append((change.description, change.ops))
+        # The editor has just checked the whole document after these edits: skip a 2nd check.
+        self._save(force=False, check=False)
 
     def save(self, *, force: bool = False) -> Path:
-        """Save the map now (edits already do this); ``force=True`` overwrites a conflicting file.
+        """Save the map now (edits already do this), merging with what others saved meanwhile.
+
+        ``force=True`` writes this version over whatever is on disk instead of merging (the
+        version replaced stays in :func:`snapshots`; the revision still goes up).
 
         Raises
         ------
         ConflictError
-            Someone else saved the map; the edit is in :attr:`conflict_path`.
+            The file on disk cannot be read, so nothing could be merged; the edits are in
+            :attr:`conflict_path`.
         StorageError
             The file could not be written; :attr:`status` says why.
         """
         return self._save(force=force, check=True)
 
     def _save(self, *, force: bool, check: bool) -> Path:
+        path = _real(self.path)
+        journey = self.editor.journey
+        merged: tuple[Journey, Any] | None = None
+        self._busy = True
         try:
-            written = _save(
-                self.journey, self.path, force=force, conflict_path=self.conflict_path, check=check
-            )
+            if check:
+                journey.check(source=path.name)
+            if path.is_dir():
+                raise StorageError(f"cannot save to {path.name}: it is a folder, not a map file")
+            if not path.absolute().parent.is_dir():
+                raise StorageError(
+                    f"cannot save {path.name}: its folder {path.absolute().parent} does not exist"
+                )
+            _refuse_read_only(path)
+            with _locked(path):
+                _remove_stray_temp_files(path)
+                on_disk = _disk_revision(path)
+                if on_disk is _MISSING or on_disk == journey.revision or force:
+                    _write_revision(path, journey, on_disk)
+                elif on_disk is None:
+                    self._last_resort(path, on_disk)
+                else:
+                    merged = self._merge(path, on_disk)
         except ConflictError as error:
             self.conflict_path = Path(error.conflict_path) if error.conflict_path else None
             self._set_status(str(error))
@@ -700,20 +808,114 @@ class MapSession:
         except CjmError as error:
             self._set_status(f"not saved: {error}")
             raise
+        except OSError as error:
+            self._set_status(f"not saved: cannot save {path.name}: {error.strerror or error}")
+            raise StorageError(f"cannot save {path.name}: {error.strerror or error}") from None
+        finally:
+            self._busy = False
+        self._pending.clear()
         self.conflict_path = None
-        self._set_status("saved")
-        return written
+        self.saved_at = utc_now()
+        self._stamp = _stamp(path)
+        self._looked = time.monotonic()
+        if merged is not None:
+            theirs, result = merged
+            self.conflicts.extend(result.conflicts)
+            self.editor.adopt(theirs, "Merged with edits saved by someone else", result.renames)
+        self._set_status("saved", always=merged is not None and bool(merged[1].conflicts))
+        return path
+
+    def _merge(self, path: Path, on_disk: int) -> tuple[Journey, Any]:
+        """Replay the pending edits on the version on disk and save that (under the lock)."""
+        try:
+            theirs = load(path)
+        except CjmError:
+            self._last_resort(path, None)
+        result = replay(theirs, self._pending)
+        if result.conflicts:
+            mine = self.editor.journey.model_copy()
+            _keep_aside(path, mine, on_disk + 1)
+        theirs.revision = on_disk
+        _write_revision(path, theirs, on_disk)
+        return theirs, result
+
+    def _last_resort(self, path: Path, on_disk: int | None) -> None:
+        """The map on disk cannot be read: keep this version in a conflict copy, and say so."""
+        journey = self.editor.journey
+        target = self.conflict_path if self.conflict_path is not None else _conflict_name(path)
+        _write_atomic(target, journey.model_dump_json(indent=2) + "\n")
+        raise ConflictError(_conflict_sentence(path, on_disk, journey.revision, target), str(target))
+
+    def sync(self) -> bool:
+        """Take in the edits someone else saved since; return True when the map changed.
+
+        Cheap when nothing changed (one ``stat`` of the file). Edits of this session that are
+        not saved yet are merged and saved first.
+        """
+        if self._busy or self.closed:
+            return False
+        self._looked = time.monotonic()
+        path = _real(self.path)
+        stamp = _stamp(path)
+        if stamp == self._stamp:
+            return False
+        revision = revision_on_disk(path)
+        if revision is None or revision <= self.editor.journey.revision:
+            self._stamp = stamp
+            return False
+        if self._pending:
+            try:
+                self._save(force=False, check=False)
+            except CjmError:
+                return False
+            return True
+        try:
+            theirs = load(path)
+        except CjmError:
+            self._stamp = stamp
+            return False
+        self._stamp = stamp
+        if theirs.revision <= self.editor.journey.revision:
+            return False
+        self._busy = True
+        try:
+            self.editor.adopt(theirs, "Edits saved by someone else")
+        finally:
+            self._busy = False
+        if self.status != "saved" and not self._pending:
+            self.conflict_path = None
+            self._set_status("saved")
+        return True
+
+    def resolve(self, conflict: Conflict, *, keep_mine: bool) -> None:
+        """Settle a true conflict: put this session's version back (``keep_mine``) or let it go.
+
+        Keeping mine is a new, undoable edit, saved at once; the version it replaces stays in
+        :func:`snapshots`. Letting it go changes nothing (the version set aside stays there).
+
+        Raises
+        ------
+        InvalidEdit
+            Mine cannot be put back on the map as it is now (the sentence says why); the
+            conflict stays listed.
+        """
+        if keep_mine and conflict.fix:
+            self.editor.apply(conflict.fix, _keep_mine_description(conflict))
+        elif keep_mine:
+            raise InvalidEdit("there is nothing of yours to put back for this one; it is kept in the history")
+        if conflict in self.conflicts:
+            self.conflicts.remove(conflict)
+        self._set_status(self.status, always=True)
 
     def reload(self) -> Journey:
-        """Re-read the map from disk (e.g. to take the other writer's version after a conflict).
-
-        The undo history is cleared: it described the version that was replaced. Edits that
-        were not saved stay in :attr:`conflict_path`, if any.
-        """
+        """Re-read the map from disk, dropping edits that were not saved (and the undo history)."""
         journey = load(self.path)
+        self._pending.clear()
+        self.conflicts.clear()
         self.editor.replace_journey(journey, "Reload from disk")
         self.conflict_path = None
-        self._set_status("saved")
+        self._stamp = _stamp(_real(self.path))
+        self._set_status("saved", always=True)
         return journey
 
     def restore(self, snapshot: Snapshot | Pathish) -> Journey:
@@ -738,7 +940,13 @@ class MapSession:
         self.close()
 
     def __repr__(self) -> str:
-        return f"MapSession({str(self.path)!r}, revision={self.journey.revision}, status={self.status!r})"
+        journey = self.editor.journey
+        return f"MapSession({str(self.path)!r}, revision={journey.revision}, status={self.status!r})"
+
+
+def _keep_mine_description(conflict: Conflict) -> str:
+    sentence = conflict.sentence.split(":")[0] if conflict.sentence else "my version"
+    return f"Put mine back ({sentence})"
 
 
 def open_map(path: Pathish, *, create: Journey | None = None) -> MapSession:

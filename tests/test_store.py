@@ -349,8 +349,8 @@ def test_second_writer_does_not_destroy_the_first(map_path: Path) -> None:
     assert conflict.parent == map_path.parent
     assert conflict.name.startswith("cafe.conflict-") and conflict.name.endswith(".cjm.json")
     assert load(conflict).title == "Second writer's title"
-    assert str(conflict) in str(caught.value)
-    assert "revision 2 on disk" in str(caught.value)
+    assert conflict.name in str(caught.value) and str(conflict.parent) not in str(caught.value)
+    assert "saved by someone else (revision 2)" in str(caught.value)
     assert second.revision == 1  # unchanged: the save did not happen
 
 
@@ -368,7 +368,7 @@ def test_a_file_changed_by_another_program_is_not_overwritten(map_path: Path) ->
     journey = load(map_path)
     write(map_path, "hand-edited, not JSON any more")
     journey.title = "Mine"
-    with pytest.raises(ConflictError, match="its revision cannot be read"):
+    with pytest.raises(ConflictError, match="changed by another program and cannot be read now"):
         save(journey, map_path)
     assert map_path.read_text(encoding="utf-8") == "hand-edited, not JSON any more"
 
@@ -378,7 +378,7 @@ def test_revision_is_checked_in_files_formatted_by_other_tools(map_path: Path) -
     data = journey.to_dict()
     data["revision"] = 5
     write(map_path, json.dumps(dict(reversed(data.items())), separators=(",", ":")))
-    with pytest.raises(ConflictError, match="revision 5 on disk"):
+    with pytest.raises(ConflictError, match=r"someone else \(revision 5\)"):
         save(journey, map_path)
     journey.revision = 5
     save(journey, map_path)
@@ -490,55 +490,65 @@ def test_create_is_ignored_when_the_map_exists(map_path: Path) -> None:
         assert session.journey.title == "Café onboarding 😀"
 
 
-def test_two_sessions_on_one_file(map_path: Path) -> None:
+def test_two_sessions_on_one_file_merge_their_edits(map_path: Path) -> None:
     alice, bob = open_map(map_path), open_map(map_path)
     heard: list[str] = []
-    bob.on_status(heard.append)
     seen_by_map_view: list[str] = []
-    bob.editor.subscribe(lambda journey, change: seen_by_map_view.append(change.description))
+    bob.editor.subscribe(lambda journey, change: seen_by_map_view.append(change.action))
 
     alice.editor.add("stages", {"name": "Alice's stage"})
-    with pytest.raises(ConflictError) as caught:
-        bob.editor.add("stages", {"name": "Bob's stage"})
+    bob.on_status(heard.append)
+    bob.editor.add("stages", {"name": "Bob's stage"})  # saved after Alice: replayed on her version
 
-    # Alice's edit is safe on disk; Bob's is kept in memory and in the conflict copy.
-    on_disk = [s.name for s in load(map_path).stages]
-    assert "Alice's stage" in on_disk and "Bob's stage" not in on_disk
-    assert "Bob's stage" in [s.name for s in bob.journey.stages]
-    conflict = bob.conflict_path
-    assert conflict is not None and str(conflict) == caught.value.conflict_path
-    assert "Bob's stage" in [s.name for s in load(conflict).stages]
-    assert str(conflict) in bob.status and bob.status != "saved"
-    assert heard == [bob.status]
-    assert seen_by_map_view == ['Add stage "Bob\'s stage"']  # the map still shows the edit
+    on_disk = load(map_path)
+    assert [s.name for s in on_disk.stages][-2:] == ["Alice's stage", "Bob's stage"]
+    assert on_disk.revision == 3 and bob.journey == on_disk and bob.status == "saved"
+    assert not bob.conflicts and bob.conflict_path is None
+    assert not list(map_path.parent.glob("cafe.conflict-*"))
+    assert seen_by_map_view == ["add", "merge"]  # the map view hears the edit, then the merge
 
-    # Further edits in conflict fill the same copy instead of making new ones.
-    with pytest.raises(ConflictError):
-        bob.editor.set_journey(title="Bob's title")
-    assert bob.conflict_path == conflict
-    assert load(conflict).title == "Bob's title"
-    assert len(list(map_path.parent.glob("cafe.conflict-*"))) == 1
-
-    # Bob takes Alice's version and goes on working.
-    bob.reload()
-    assert bob.status == "saved" and heard[-1] == "saved"
-    assert [s.name for s in bob.journey.stages] == on_disk
-    assert not bob.editor.can_undo
-    bob.editor.add("stages", {"name": "Bob again"})
-    assert [s.name for s in load(map_path).stages][-2:] == ["Alice's stage", "Bob again"]
+    # Bob's undo still works after the merge: it takes back his stage, not Alice's.
+    bob.editor.undo()
+    assert [s.name for s in load(map_path).stages][-1] == "Alice's stage"
+    alice.sync()
+    assert [s.name for s in alice.journey.stages] == [s.name for s in load(map_path).stages]
     alice.close()
     bob.close()
 
 
-def test_session_can_keep_its_version_with_force(map_path: Path) -> None:
+def test_a_true_conflict_asks_and_loses_nothing(map_path: Path) -> None:
     alice, bob = open_map(map_path), open_map(map_path)
-    alice.editor.set_journey(title="Alice")
-    with pytest.raises(ConflictError):
-        bob.editor.set_journey(title="Bob")
-    bob.save(force=True)
-    assert bob.status == "saved" and bob.conflict_path is None
-    assert load(map_path).title == "Bob"
-    assert "Alice" in [snap.load().title for snap in bob.snapshots()]
+    alice.editor.set_journey(title="Alice's title")
+    bob.editor.set_journey(title="Bob's title")  # the same field, another value: a true conflict
+
+    assert load(map_path).title == "Alice's title"  # the version saved first stays
+    (conflict,) = bob.conflicts
+    assert conflict.sentence == (
+        "The map: you set the title to “Bob's title”, but someone else had just set it to “Alice's title”."
+    )
+    aside = [snap for snap in bob.snapshots() if snap.aside]
+    assert [snap.load().title for snap in aside] == ["Bob's title"]  # kept in the history
+    assert bob.journey.title == "Alice's title" and bob.status == "saved"
+
+    bob.resolve(conflict, keep_mine=True)  # a new edit: the revision goes up
+    assert load(map_path).title == "Bob's title" and not bob.conflicts
+    assert load(map_path).revision == 4
+    assert "Alice's title" in [snap.load().title for snap in bob.snapshots()]
+    bob.editor.undo()  # and it can be undone like any edit
+    assert load(map_path).title == "Alice's title"
+    alice.close()
+    bob.close()
+
+
+def test_force_puts_a_version_over_a_newer_one_and_the_revision_still_goes_up(map_path: Path) -> None:
+    stale = load(map_path)
+    with open_map(map_path) as other:
+        for n in range(3):
+            other.editor.set_journey(title=f"Theirs {n}")
+    stale.title = "Mine"
+    save(stale, map_path, force=True)
+    assert load(map_path).title == "Mine" and load(map_path).revision == 5  # 4 on disk, never 2
+    assert "Theirs 2" in [snap.load().title for snap in snapshots(map_path)]
 
 
 def test_session_restores_a_snapshot(map_path: Path) -> None:

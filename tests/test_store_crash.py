@@ -115,10 +115,9 @@ def test_sessions_in_two_processes(tmp_path: Path) -> None:
         other.start()
         other.join(30)
         assert other.exitcode == 0
-        with pytest.raises(ConflictError):
-            mine.editor.set_journey(title="Edited here")
+        first = mine.editor.journey.touchpoints[0].id
+        mine.editor.update("touchpoints", first, name="Edited here")  # another field: merged
         assert load(path).title == "Edited elsewhere"
-        assert load(mine.conflict_path).title == "Edited here"
-        assert str(mine.conflict_path) in mine.status
-        mine.reload()
-        assert mine.journey.title == "Edited elsewhere"
+        assert load(path).touchpoint(first).name == "Edited here"
+        assert mine.editor.journey == load(path) and mine.status == "saved" and not mine.conflicts
+        assert not list(tmp_path.glob("shared.conflict-*"))

@@ -113,7 +113,7 @@ def test_persona_with_emotions_asks_before_deleting(editor):
     form.delete_button.click()
     assert editor.journey.persona("maya") is not None  # not yet: it asks
     confirm = form.confirm_box.children[1]
-    assert "1 emotion" in confirm.description
+    assert confirm.description == "Delete it and take it off 1 touchpoint"
     confirm.click()
     assert editor.journey.persona("maya") is None
     assert "maya" not in editor.journey.touchpoint("order").emotions
@@ -345,10 +345,14 @@ def test_handoff_to_itself_and_bad_sla_are_refused_inline(editor):
     form.to_touchpoint.value = "thanks"
     form.sla_hours.value = "soon"
     form.save_button.click()
-    assert form.messages.texts() == {"sla_hours": "sla_hours: 'soon' is not a number of hours (e.g. 24)"}
-    form.sla_hours.value = "-3"
+    assert form.messages.texts() == {"sla_hours": "SLA: “soon” is not a number of hours (e.g. 24)"}
+    for bad in ("-3", "0", "1e9", "nan", "inf"):
+        form.sla_hours.value = bad
+        form.save_button.click()
+        assert "SLA: " in form.messages.texts()["sla_hours"] and len(editor.journey.handoffs) == 1
+    form.sla_hours.value = "48"
     form.save_button.click()
-    assert "sla_hours" in form.messages.texts() and len(editor.journey.handoffs) == 1
+    assert editor.journey.handoffs[-1].sla_hours == 48
 
 
 # -- quick capture -----------------------------------------------------------------------------
@@ -464,7 +468,10 @@ def test_moving_a_stages_touchpoints_moves_its_feedback_too(editor):
     assert editor.journey.stage("help") is None
     assert editor.journey.find("feedback", "f1").stage == "buy"
     assert editor.journey.touchpoint("chat").stage == "buy"
-    assert editor.undo_description.startswith("Delete stage 'Get help', moving its touchpoints to 'Buy'")
+    assert (
+        editor.undo_description
+        == "Delete stage “Get help”, moving its 1 touchpoint and 1 feedback item to “Buy”"
+    )
     editor.undo()
     assert editor.journey.find("feedback", "f1").stage == "help"
 
@@ -549,6 +556,21 @@ def test_cancel_keeps_a_touchpoint_that_others_use(editor):
     form.select("chat")
     form.delete_button.click()
     question, _confirm, cancel = form.confirm_box.children
-    assert question.value == "Live chat is used by 1 handoff(s)."
+    assert "“Live chat” is used by 1 handoff: its handoffs and KPIs go with it" in question.value
     cancel.click()
     assert form.confirm_box.children == () and editor.journey.touchpoint("chat") is not None
+
+
+def test_a_touchpoint_that_only_holds_feedback_asks_too(editor):
+    editor.add("touchpoints", {"id": "survey", "name": "Survey", "stage": "help", "lane": "support"})
+    editor.add("feedback", {"id": "f9", "touchpoint": "survey", "csat": 2})
+    form = TouchpointEditor(editor)
+    form.select("survey")
+    form.delete_button.click()
+    assert editor.journey.touchpoint("survey") is not None  # not silently: it asks
+    question, confirm, _cancel = form.confirm_box.children
+    assert "used by 1 feedback item" in question.value
+    confirm.click()
+    assert editor.journey.touchpoint("survey") is None
+    assert editor.journey.find("feedback", "f9").touchpoint is None  # the answer itself is kept
+    assert form.messages.texts() == {"": "Deleted touchpoint “Survey”, unlinking 1 feedback item"}

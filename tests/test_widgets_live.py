@@ -12,18 +12,18 @@ def test_file_watch_looks_by_itself_on_a_running_event_loop(tmp_path, monkeypatc
     import asyncio
     import threading
 
-    from cjmkit.store import save
+    from cjmkit.store import open_map, save
     from cjmkit.widgets import _watch
 
     path = tmp_path / "w.cjm.json"
-    journey = synthetic_journey(3)
-    save(journey, path)
+    save(synthetic_journey(3), path)
     monkeypatch.setattr(_watch, "WATCH_SECONDS", 0.01)
-    found: list[int] = []
+    found: list[str] = []
+    mine, other = open_map(path), open_map(path)
 
     async def facilitator_session() -> None:
-        watch = _watch.FileWatch(path, lambda: 1, found.append)
-        save(journey, path)  # someone else saves: revision 2
+        watch = _watch.FileWatch(mine, lambda: found.append(mine.editor.journey.title))
+        other.editor.set_journey(title="Saved next door")  # someone else saves: revision 2
         for _ in range(500):
             if found:
                 break
@@ -34,4 +34,4 @@ def test_file_watch_looks_by_itself_on_a_running_event_loop(tmp_path, monkeypatc
     worker = threading.Thread(target=asyncio.run, args=(facilitator_session(),))
     worker.start()
     worker.join(timeout=30)
-    assert found == [2]
+    assert found == ["Saved next door"]

@@ -45,7 +45,7 @@ def test_an_edit_is_saved_and_drawn_in_place(map_path):
     assert board.view.figure is figure and board.map is bokeh_widget
     assert all(board.view.sources[name] is source for name, source in sources.items())
     assert not board.undo_button.disabled
-    assert board.undo_button.tooltip == "Add touchpoint 'Callback request'"
+    assert board.undo_button.tooltip == "Add touchpoint “Callback request”"
 
 
 def test_undo_and_redo_buttons_save_and_redraw(map_path):
@@ -59,7 +59,7 @@ def test_undo_and_redo_buttons_save_and_redraw(map_path):
     assert load(map_path).touchpoint("tp2").name != "Renamed on the board"
     assert "Renamed on the board" not in board.view.sources["cards"].data["t_name"]
     assert board.undo_button.disabled and not board.redo_button.disabled
-    assert board.redo_button.tooltip == "Edit touchpoint 'Renamed on the board'"
+    assert board.redo_button.tooltip == "Edit touchpoint “Renamed on the board”"
 
     board.redo_button.click()
     assert load(map_path).touchpoint("tp2").name == "Renamed on the board"
@@ -104,24 +104,50 @@ def test_persona_switcher_redraws_the_emotion_curve(map_path):
     assert [v for _, v in board.persona_picker.options] == ["__all__", "persona-1"]
 
 
-def test_a_conflict_is_shown_with_its_copy_and_can_be_resolved(map_path):
+def test_two_boards_merge_and_a_true_conflict_asks_in_plain_words(map_path):
     board = WorkshopBoard(map_path)
     with open_map(map_path) as other:  # a second facilitator saves first
         other.editor.update("touchpoints", "tp1", name="Theirs")
+        other.editor.update("touchpoints", "tp4", description="Edited next door")
     board.quick_capture.text.value = "Mine"
+    board.quick_capture.drop_button.click()  # another item: merged, no question
+    on_disk = load(map_path)
+    assert on_disk.touchpoint("mine") and on_disk.touchpoint("tp4").description == "Edited next door"
+    assert board.status_text() == f"Saved ✓ revision {on_disk.revision}" == "Saved ✓ revision 4"
+    assert {"mine", "tp1"} <= set(card_ids(board)) and "Theirs" in _column(board, "cards", "t_name")
+    assert board.conflict_box.children == ()
+
+    form = board.touchpoints  # the form was opened before "Theirs" came in: the same field
+    form.select("tp1")
+    with open_map(map_path) as other:
+        other.editor.update("touchpoints", "tp1", name="Theirs again")
+    form.name.value = "Mine again"
+    form.save_button.click()
+    assert load(map_path).touchpoint("tp1").name == "Theirs again"  # the first save stays
+    (row,) = board.conflict_box.children
+    text = row.children[0].value
+    assert (
+        "Touchpoint “Theirs again”: you set the name to “Mine again”, but someone else had just set it"
+        in text
+    )
+    assert [b.description for b in row.children[1:]] == ["Keep theirs", "Use mine"]
+    assert any(snap.aside for snap in board.session.snapshots())  # nothing is lost
+    row.children[2].click()  # use mine
+    assert load(map_path).touchpoint("tp1").name == "Mine again"
+    assert board.conflict_box.children == () and "Mine again" in _column(board, "cards", "t_name")
+    assert not list(map_path.parent.glob("*.conflict-*"))
+
+
+def test_an_unreadable_map_file_keeps_the_edit_in_a_copy_and_says_so_plainly(map_path):
+    board = WorkshopBoard(map_path)
+    map_path.write_text("{ broken by hand", encoding="utf-8")
+    board.quick_capture.text.value = "Kept anyway"
     board.quick_capture.drop_button.click()
     status = board.status_text()
-    assert "conflict" in status and str(board.session.conflict_path.name) in status
-    assert "conflict" in board.quick_capture.messages.texts()[""]  # said where it was typed, too
-    assert "mine" in card_ids(board)  # the map still shows what was typed
-    assert "mine" in [tp.id for tp in load(board.session.conflict_path).touchpoints]
-    assert len(board.conflict_box.children) == 2
-
-    board.reload_button.click()  # take the saved version
-    assert board.status_text().startswith("Saved ✓")
-    assert "mine" not in card_ids(board)
-    assert board.journey.touchpoint("tp1").name == "Theirs"
-    assert board.conflict_box.children == ()
+    (copy,) = map_path.parent.glob("demo.conflict-*.cjm.json")
+    assert copy.name in status and str(map_path.parent) not in status and "force" not in status
+    assert "nothing is lost" in status and "kept-anyway" in [tp.id for tp in load(copy).touchpoints]
+    assert "kept-anyway" in card_ids(board)  # the map still shows what was typed
 
 
 def test_board_accepts_an_open_session(map_path):
@@ -257,21 +283,23 @@ def test_every_editor_shows_its_edits_on_the_map(map_path):
     assert saved.touchpoint("tp1").pain_points[0].votes == after
 
 
-def test_a_save_by_someone_else_is_noticed_before_it_conflicts(map_path):
+def test_edits_saved_elsewhere_come_in_without_clearing_undo(map_path):
     board = WorkshopBoard(map_path)
-    assert board.watch.check() is None  # nothing new: our own file
+    board.personas.name.value = "Ola"
+    board.personas.save_button.click()
+    assert board.watch.check() is False  # nothing new: our own save
     with open_map(map_path) as other:  # a co-facilitator's tab saves
         other.editor.update("touchpoints", "tp4", name="Renamed next door")
-    assert board.watch.check() == 2
-    assert board.status_text().startswith("Someone else saved this map (revision 2; yours is revision 1)")
-    assert board.conflict_box.children == (board.reload_button,)
-    board.reload_button.click()
+    assert board.watch.check() is True
     assert board.journey.touchpoint("tp4").name == "Renamed next door"
     assert "Renamed next door" in _column(board, "cards", "t_name")
-    assert board.status_text() == "Saved ✓ revision 2" and board.conflict_box.children == ()
-    board.quick_capture.text.value = "After the reload"
-    board.quick_capture.drop_button.click()
-    assert board.status_text() == "Saved ✓ revision 3" and board.watch.check() is None
+    assert board.status_text() == "Saved ✓ revision 3" and board.conflict_box.children == ()
+    assert board.undo_button.tooltip == "Add persona “Ola”"  # the undo history survived
+    board.undo_button.click()
+    on_disk = load(map_path)
+    assert on_disk.persona("ola") is None and on_disk.touchpoint("tp4").name == "Renamed next door"
+    assert "Undone: Add persona “Ola”" in board.message.value
+    assert board.watch.check() is False
 
 
 def test_the_history_tab_puts_an_earlier_version_back(map_path):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from cjmkit.edits import count_words
 from cjmkit.errors import CjmError, InvalidEdit
 from cjmkit.model import EMOTION_WORDS, Journey
 
@@ -77,6 +78,8 @@ class FieldMessages:
         """Show an error's sentence beside its field (or ``field``, when given)."""
         self.clear()
         text = str(error)
+        if field is None and getattr(error, "field", None) in self.fields:
+            field = error.field  # type: ignore[union-attr]
         if field is None:
             match = _PLACE.match(text)
             parts = re.split(r"[.\[\]]+", match.group(1)) if match else []
@@ -117,13 +120,22 @@ def attempt(messages: FieldMessages, action: Callable[[], Any], field: str | Non
     return result
 
 
+def plain_label(text: str, width: str | None = None) -> w.HTML:
+    """A label for text people typed (names): escaped and never read as TeX, unlike ``w.Label``.
+
+    ipywidgets typesets ``$...$`` in labels and descriptions; an HTML widget shows it as typed.
+    """
+    layout = w.Layout(width=width, flex="0 0 auto") if width else w.Layout()
+    return w.HTML(f"<span class='cjm-plain'>{html.escape(text)}</span>", layout=layout)
+
+
 def row(label: str, field: w.Widget, message: w.Widget | None = None, beside: bool = False) -> w.HBox:
     """A labelled form row: ``label  [field]`` with the field's message right under the field.
 
     ``beside=True`` puts the extra widget to the right of the field instead (e.g. the word of
     an emotion slider).
     """
-    caption = w.Label(label, layout=w.Layout(width=LABEL_WIDTH, flex="0 0 auto"))
+    caption = plain_label(label, LABEL_WIDTH)
     field.layout.flex = "0 0 auto"
     if message is None:
         parts = [caption, field]
@@ -220,15 +232,25 @@ def emotion_word(value: int) -> str:
     return EMOTION_WORDS.get(int(value), "")
 
 
+MAX_SLA_HOURS = 24 * 366
+"""The longest SLA the handoff form takes: a year (anything longer is a typing slip)."""
+
+
 def parse_hours(value: str, field: str = "sla_hours") -> float | None:
     """Read an SLA typed as hours (``"24"``, ``"1.5"``); empty means no SLA."""
     value = value.strip().lower().removesuffix("h").strip()
     if not value:
         return None
     try:
-        return float(value)
+        hours = float(value)
     except ValueError:
-        raise InvalidEdit(f"{field}: {value!r} is not a number of hours (e.g. 24)") from None
+        raise InvalidEdit(f"SLA: “{value}” is not a number of hours (e.g. 24)", field) from None
+    if not 0 < hours <= MAX_SLA_HOURS:
+        raise InvalidEdit(
+            f"SLA: {value} hours is not a time to follow up in; give between 0 and {MAX_SLA_HOURS:,} hours (a year)",
+            field,
+        )
+    return hours
 
 
 def section(title: str) -> w.HTML:
@@ -298,15 +320,20 @@ class ItemForm(EditorPanel):
     collection: str
     noun: str
     messages: FieldMessages
+    fields: tuple[str, ...] = ()
+    """The form's fields: each is an attribute holding its widget and a key of :meth:`_values`."""
 
     def _make_controls(self) -> None:
         """Create the item picker, the Save and Delete buttons and the box for delete questions."""
         self._loaded: Any = None
+        self._base: dict[str, Any] = {}
+        self._refreshing = False
         self.picker = w.Dropdown(layout=w.Layout(width=FIELD_WIDTH))
         self.save_button = button(f"Add {self.noun}", "primary")
         self.delete_button = button("Delete", "danger")
         self.confirm_box = w.HBox([])
-        self.picker.observe(lambda _c: self._load(), "value")
+        # new options pass the picker through its first entry: only a person's pick loads an item
+        self.picker.observe(lambda _c: None if self._refreshing else self._load(), "value")
         self.save_button.on_click(lambda _b: self.save())
         self.delete_button.on_click(lambda _b: self.delete())
 
@@ -321,12 +348,21 @@ class ItemForm(EditorPanel):
     def refresh(self) -> None:
         """Bring the pickers (and the open item's fields) up to date with the journey."""
         before = self.picker.value
-        set_options(self.picker, [(f"+ New {self.noun}", NEW), *self._options()])
+        self._refreshing = True
+        try:
+            set_options(self.picker, [(f"+ New {self.noun}", NEW), *self._options()])
+        finally:
+            self._refreshing = False
         self._refresh_fields()
-        # Reload the fields only when the open item itself changed (an undo, another editor):
-        # an unrelated edit must not wipe what someone is typing.
-        if self.picker.value == before and self.selected is not self._loaded:
+        if self.picker.value != before:  # the open item is gone
             self._load()
+        elif self.selected is not self._loaded:
+            # The open item itself changed (an undo, another board): show the change, but keep
+            # what the person has typed; an edit elsewhere must not wipe it.
+            typed = {name: getattr(self, name).value for name in self._typed()}
+            self._load()
+            for name, value in typed.items():
+                getattr(self, name).value = value
 
     def select(self, item_id: str | None) -> None:
         """Open an item in the form (None: a blank form for a new one)."""
@@ -337,8 +373,13 @@ class ItemForm(EditorPanel):
         self.confirm_box.children = []
         self.messages.clear()
         self._fill(item)
+        self._base = {name: getattr(self, name).value for name in self.fields}
         self.save_button.description = "Save changes" if item else f"Add {self.noun}"
         self.delete_button.disabled = item is None
+
+    def _typed(self) -> list[str]:
+        """The fields the person changed since the item was opened."""
+        return [name for name in self.fields if getattr(self, name).value != self._base.get(name)]
 
     def _options(self) -> list[tuple[str, str]]:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -370,18 +411,50 @@ class ItemForm(EditorPanel):
                 self.select(added.id)
                 self.messages.ok(self._added_message(added))
             return added
-        saved = attempt(self.messages, lambda: self.editor.update(self.collection, item.id, **self._values()))
+        # Only what the person changed is sent: a field someone else changed meanwhile keeps
+        # their value unless it was changed here too.
+        typed = self._typed()
+
+        def changes() -> dict[str, Any]:
+            values = self._values()
+            return {name: values[name] for name in typed if name in values}
+
+        saved = attempt(self.messages, lambda: self.editor.update(self.collection, item.id, **changes()))
         if saved is not None:
-            self.messages.ok("Saved")
+            self._load_after_save()
+            self.messages.ok("Saved" if typed else "Nothing to save: no field was changed")
         return saved
 
-    def delete(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def _load_after_save(self) -> None:
+        """The form now shows the saved item: what it shows is the new base for "changed"."""
+        self._loaded = self.selected
+        self._base = {name: getattr(self, name).value for name in self.fields}
+
+    def delete(self) -> None:
+        """Delete the open item; when other parts of the map use it, ask first (saying which)."""
+        item = self.selected
+        if item is None:
+            return
+        used = self.editor.dependants(self.collection, item.id)
+        if not used:
+            self._remove(item.id)
+            return
+        self._ask_before_delete(
+            item.id, self._delete_question(item, count_words(used)), self._delete_confirm(used)
+        )
+
+    def _delete_question(self, item: Any, used: str) -> str:
+        return f"“{item.name}” is used by {used}."
+
+    def _delete_confirm(self, used: dict[str, int]) -> str:
+        return "Delete them together"
 
     def _remove(self, item_id: str, cascade: bool = False) -> None:
-        """Delete an item (and, with ``cascade``, what uses it); a refusal shows inline."""
+        """Delete an item (and, with ``cascade``, what uses it); say what was deleted, or why not."""
         self.confirm_box.children = []
-        attempt(self.messages, lambda: self.editor.remove(self.collection, item_id, cascade=cascade))
+        done = attempt(self.messages, lambda: self.editor.remove(self.collection, item_id, cascade=cascade))
+        if done is not None:
+            self.messages.ok(done.description.replace("Delete ", "Deleted ", 1))
 
     def _ask_before_delete(self, item_id: str, question: str, confirm: str) -> None:
         """Show ``question`` with a button ``confirm`` that deletes the item and what uses it."""
@@ -389,4 +462,4 @@ class ItemForm(EditorPanel):
         cancel = button("Cancel")
         yes.on_click(lambda _b: self._remove(item_id, cascade=True))
         cancel.on_click(lambda _b: setattr(self.confirm_box, "children", []))
-        self.confirm_box.children = [w.Label(question), yes, cancel]
+        self.confirm_box.children = [plain_label(question), yes, cancel]

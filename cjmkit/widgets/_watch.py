@@ -1,34 +1,36 @@
-"""Notice when someone else saved the map a board is editing (another tab, a co-facilitator)."""
+"""Take in what someone else saved on the map a board is editing (another tab, a co-facilitator)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
+import sys
+import traceback
 from collections.abc import Callable
-from pathlib import Path
 
-from cjmkit.store import revision_on_disk
+from cjmkit.store import MapSession
 
-WATCH_SECONDS = 3.0
-"""How often a board looks at its map file."""
+WATCH_SECONDS = 0.5
+"""How often a board looks at its map file (one ``stat`` when nothing changed)."""
 
 
 class FileWatch:
-    """Call ``changed(revision)`` when the file's revision on disk moves past ``known()``.
+    """Call ``session.sync()`` every :data:`WATCH_SECONDS` on the kernel's running event loop.
 
-    Looks every :data:`WATCH_SECONDS` on the kernel's running event loop (in Jupyter and Voila);
-    without a running loop (plain Python, tests) it does nothing until :meth:`check` is called.
+    In Jupyter and Voila the kernel runs an event loop; without one (plain Python, tests) the
+    watch does nothing until :meth:`check` is called. ``changed()`` is called after each sync
+    that took in someone else's edits.
     """
 
-    def __init__(self, path: Path, known: Callable[[], int], changed: Callable[[int], None]) -> None:
-        self.path = path
-        self.known = known
+    def __init__(self, session: MapSession, changed: Callable[[], None] | None = None) -> None:
+        self.session = session
         self.changed = changed
-        self._stamp: tuple[int, int] | None = None
         self._handle: asyncio.TimerHandle | None = None
+        self._stopped = False
         self._schedule()
 
     def _schedule(self) -> None:
+        if self._stopped:
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -38,27 +40,22 @@ class FileWatch:
     def _tick(self) -> None:
         try:
             self.check()
+        except Exception:  # a bug must not stop the watch: the traceback goes to the server's log
+            traceback.print_exc(file=sys.__stderr__)
         finally:
             self._schedule()
 
-    def check(self) -> int | None:
-        """Look now; return the newer revision found on disk, if any (and tell ``changed``)."""
-        try:
-            stat = os.stat(self.path)
-        except OSError:
-            return None
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp == self._stamp:
-            return None
-        self._stamp = stamp
-        revision = revision_on_disk(self.path)
-        if revision is not None and revision > self.known():
-            self.changed(revision)
-            return revision
-        return None
+    def check(self) -> bool:
+        """Look now; return True when someone else's edits were taken in."""
+        if self._stopped or not self.session.sync():
+            return False
+        if self.changed is not None:
+            self.changed()
+        return True
 
     def stop(self) -> None:
         """Stop looking."""
+        self._stopped = True
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None

@@ -6,7 +6,6 @@ import html
 import os
 import sys
 import traceback
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -14,6 +13,7 @@ import ipywidgets as w
 from cjmkit.edits import Change
 from cjmkit.errors import CjmError
 from cjmkit.model import Journey
+from cjmkit.ops import Conflict
 from cjmkit.render import JourneyMapView
 from cjmkit.store import MapSession, open_map
 from cjmkit.widgets._common import NEW, button, set_message, set_options
@@ -161,11 +161,8 @@ class WorkshopBoard(w.VBox):
         self._update_personas()
         self.persona_picker.value = self.view.persona or ALL_PERSONAS
         self.persona_picker.observe(lambda change: self.set_persona(change["new"]), "value")
-        self.reload_button = button("Load the saved version", "warning")
-        self.overwrite_button = button("Keep mine (overwrite)", "danger")
-        self.reload_button.on_click(lambda _b: self._resolve(reload=True))
-        self.overwrite_button.on_click(lambda _b: self._resolve(reload=False))
-        self.conflict_box = w.HBox([])
+        self.conflict_box = w.VBox([])
+        self.conflict_box.add_class("cjm-conflicts")
 
         from jupyter_bokeh.widgets import BokehModel
 
@@ -178,8 +175,7 @@ class WorkshopBoard(w.VBox):
             ),
         )
 
-        self.newer_on_disk: int | None = None
-        self.watch = FileWatch(Path(self.session.path), lambda: self.journey.revision, self._saved_elsewhere)
+        self.watch = FileWatch(self.session)
         self._unsubscribe = self.editor.subscribe(self._changed)
         self._unstatus = self.session.on_status(lambda _status: self._show_status())
         self.view.on_select(self.open_touchpoint)
@@ -258,65 +254,91 @@ class WorkshopBoard(w.VBox):
         self.redo_button.tooltip = editor.redo_description or "Nothing to redo"
 
     def status_text(self) -> str:
-        """What the save status says.
-
-        ``"Saved ✓ revision 12"``; the conflict warning naming the conflict copy; or, when
-        someone else saved the map since, a sentence saying so.
-        """
-        if self.newer_on_disk is not None and self.newer_on_disk <= self.journey.revision:
-            self.newer_on_disk = None
+        """What the save status says: ``"Saved ✓ revision 12"``, or one sentence saying why not."""
         if self.session.status != "saved":
             return self.session.status
-        if self.newer_on_disk is not None:
-            return (
-                f"Someone else saved this map (revision {self.newer_on_disk}; yours is revision "
-                f"{self.journey.revision}): load their version before editing on"
-            )
         return f"Saved ✓ revision {self.journey.revision}"
-
-    def _saved_elsewhere(self, revision: int) -> None:
-        self.newer_on_disk = revision
-        self._show_status()
 
     def _show_status(self) -> None:
         text = html.escape(self.status_text())
+        saved_at = self.session.saved_at.isoformat()
         if self.session.status != "saved":
-            value = f"<span style='color:#b3261e;font-weight:bold;white-space:normal'>⚠ {text}</span>"
-            if self.session.conflict_path is not None:
-                self.conflict_box.children = [self.reload_button, self.overwrite_button]
-        elif self.newer_on_disk is not None:
-            value = f"<span style='color:#8a5a00;font-weight:bold;white-space:normal'>⚠ {text}</span>"
-            self.conflict_box.children = [self.reload_button]
+            value = (
+                f"<span class='cjm-unsaved' style='color:#b3261e;font-weight:bold;white-space:normal'>"
+                f"⚠ {text}</span>"
+            )
         else:
-            value = f"<span style='color:#1b6e3a;font-weight:bold'>{text}</span>"
-            self.conflict_box.children = []
+            local = self.session.saved_at.astimezone().strftime("%H:%M")
+            value = (
+                f"<span class='cjm-saved' data-saved='{saved_at}' style='color:#1b6e3a;font-weight:bold'>"
+                f"{text} <span style='font-weight:normal'>· {local}</span></span>"
+            )
         if self.status.value != value:
             self.status.value = value
+        self._show_conflicts()
+
+    def _show_conflicts(self) -> None:
+        conflicts = list(self.session.conflicts)
+        if [getattr(row, "conflict", None) for row in self.conflict_box.children] == conflicts:
+            return
+        rows = []
+        for conflict in conflicts:
+            theirs = button("Keep theirs", tooltip="Leave the map as it is (your version stays in History)")
+            theirs.on_click(lambda _b, c=conflict: self.resolve(c, keep_mine=False))
+            parts: list[w.Widget] = [
+                w.HTML(
+                    f"<div class='cjm-conflict-text'>⚠ {html.escape(conflict.sentence)} "
+                    "<span style='color:#555'>Your version is kept in the History tab.</span></div>",
+                    layout=w.Layout(flex="1 1 300px", min_width="0"),
+                ),
+                theirs,
+            ]
+            if conflict.fix:
+                mine = button(
+                    "Use mine", "warning", tooltip="Put your version on the map (a new edit, undoable)"
+                )
+                mine.on_click(lambda _b, c=conflict: self.resolve(c, keep_mine=True))
+                parts.append(mine)
+            row = w.HBox(parts, layout=w.Layout(align_items="center", flex_flow="row wrap"))
+            row.add_class("cjm-conflict")
+            row.conflict = conflict  # type: ignore[attr-defined]
+            rows.append(row)
+        self.conflict_box.children = rows
 
     # -- actions --------------------------------------------------------------------------------
 
-    def _attempt(self, action: Any) -> None:
+    def _attempt(self, action: Any, said: bool = False) -> None:
         try:
-            action()
+            result = action()
         except CjmError as error:
             set_message(self.message, str(error))
         except Exception as error:  # a bug: one sentence here, the traceback in the server's log
             traceback.print_exc(file=sys.__stderr__)
             set_message(self.message, f"something went wrong ({type(error).__name__}: {error})")
         else:
-            set_message(self.message, "")
+            if said and isinstance(result, Change):
+                text = result.description.replace("Undo: ", "Undone: ", 1).replace("Redo: ", "Redone: ", 1)
+                if result.skipped:
+                    text += " (what someone else changed since was left as they left it)"
+                set_message(self.message, text, "ok")
+            else:
+                set_message(self.message, "")
         self._update_history()
         self._show_status()
 
     def undo(self) -> None:
-        """Undo the last edit (it is saved at once)."""
+        """Undo the last edit (it is saved at once) and say what was undone."""
         if self.editor.can_undo:
-            self._attempt(self.editor.undo)
+            self._attempt(self.editor.undo, said=True)
 
     def redo(self) -> None:
-        """Redo the last undone edit (it is saved at once)."""
+        """Redo the last undone edit (it is saved at once) and say what was redone."""
         if self.editor.can_redo:
-            self._attempt(self.editor.redo)
+            self._attempt(self.editor.redo, said=True)
+
+    def resolve(self, conflict: Conflict, *, keep_mine: bool) -> None:
+        """Settle a conflict shown on the board: keep their version, or put mine back."""
+        self._attempt(lambda: self.session.resolve(conflict, keep_mine=keep_mine))
 
     def set_persona(self, persona_id: str | None) -> None:
         """Show one persona's emotion curve on the map (None or "__all__": everyone's)."""
@@ -344,10 +366,6 @@ class WorkshopBoard(w.VBox):
         self.map_box.children = [self.words] if on else [self.map]
         if self.table_view.value != on:
             self.table_view.value = on
-
-    def _resolve(self, reload: bool) -> None:
-        self.newer_on_disk = None
-        self._attempt(self.session.reload if reload else lambda: self.session.save(force=True))
 
     def close(self) -> None:
         """Stop listening, close the editors and the map (the file already holds every edit)."""

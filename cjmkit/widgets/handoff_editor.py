@@ -35,6 +35,7 @@ class HandoffEditor(ItemForm):
 
     collection = "handoffs"
     noun = "handoff"
+    fields = ("from_touchpoint", "to_touchpoint", "trigger", "sla_hours", "from_owner", "to_owner")
 
     def __init__(self, editor: Editor) -> None:
         self._make_controls()
@@ -121,12 +122,6 @@ class HandoffEditor(ItemForm):
             self.messages.show("a handoff needs a touchpoint at each end: add touchpoints first")
             return None
         return super().save()
-
-    def delete(self) -> None:
-        """Delete the open handoff."""
-        handoff = self.selected
-        if handoff is not None:
-            self._remove(handoff.id)
 
 
 def _handoff_id(editor: Editor, start: str, end: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from cjmkit.edits import Editor
+from cjmkit.edits import Editor, count_words
 from cjmkit.model import Persona
 from cjmkit.widgets._common import FieldMessages, ItemForm, lines_area, row, split_commas, split_lines, text
 
@@ -28,6 +28,7 @@ class PersonaEditor(ItemForm):
 
     collection = "personas"
     noun = "persona"
+    fields = ("name", "role", "goals", "needs", "frustrations", "quote", "channels")
 
     def __init__(self, editor: Editor) -> None:
         self._make_controls()
@@ -73,20 +74,8 @@ class PersonaEditor(ItemForm):
             "channels": split_commas(self.channels.value),
         }
 
-    def delete(self) -> None:
-        """Delete the open persona; when touchpoints rate it, ask first."""
-        persona = self.selected
-        if persona is None:
-            return
-        used = sum(
-            persona.id in tp.personas or persona.id in tp.emotions or persona.id in tp.emotions_to_be
-            for tp in self.editor.journey.touchpoints
-        )
-        if not used:
-            self._remove(persona.id)
-            return
-        self._ask_before_delete(
-            persona.id,
-            f"{persona.name} has emotions on {used} touchpoint(s).",
-            f"Delete and clear {used} emotion ratings",
-        )
+    def _delete_question(self, item: Any, used: str) -> str:
+        return f"“{item.name}” is rated or named on {used}."
+
+    def _delete_confirm(self, used: dict[str, int]) -> str:
+        return f"Delete it and take it off {count_words(used)}"

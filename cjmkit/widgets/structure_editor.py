@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from cjmkit.edits import Editor
+from cjmkit.edits import Editor, count_words
 from cjmkit.model import LANE_KINDS
 from cjmkit.widgets._common import (
     EditorPanel,
@@ -20,6 +20,7 @@ from cjmkit.widgets._common import (
     attempt,
     button,
     lane_options,
+    plain_label,
     row,
     section,
     set_options,
@@ -170,30 +171,36 @@ class CollectionEditor(EditorPanel):
         self._update_buttons()
 
     def delete(self) -> None:
-        """Delete the picked stage/lane; if it holds touchpoints, ask what to do with them."""
+        """Delete the picked stage/lane; if anything is in it, ask what to do with it."""
         item = self.selected
         if item is None:
             return
-        held = self.editor.journey.touchpoints_in(**{self.noun: item.id})
-        if not held:
-            attempt(self.messages, lambda: self.editor.remove(self.collection, item.id, cascade=True))
+        used = self.editor.dependants(self.collection, item.id)
+        if not used:
+            self._deleted(attempt(self.messages, lambda: self.editor.remove(self.collection, item.id)))
             return
+        held = used.get("touchpoints", 0)
         others = [(label, value) for label, value in self.items.options if value != item.id]
         self.move_target = w.Dropdown(options=others, layout=w.Layout(width="220px"))
-        move = button(f"Move them and delete {self.noun}", "warning")
-        drop = button(f"Delete {self.noun} and its {len(held)} touchpoint(s)", "danger")
+        move = button(f"Move them and delete the {self.noun}", "warning")
+        drop = button(
+            f"Delete the {self.noun} and its {held} touchpoint{'s' if held != 1 else ''}"
+            if held
+            else f"Delete the {self.noun}, unlinking them",
+            "danger",
+        )
         cancel = button("Cancel")
         move.disabled = not others
         move.on_click(lambda _b: self.delete_moving(item.id, self.move_target.value))
         drop.on_click(lambda _b: self.delete_with_touchpoints(item.id))
         cancel.on_click(lambda _b: setattr(self.confirm_box, "children", []))
         question = w.HTML(
-            f"<b>{self.noun.capitalize()} “{html.escape(item.name)}” still holds {len(held)} touchpoint(s).</b> "
+            f"<b>{self.noun.capitalize()} “{html.escape(item.name)}” still holds {html.escape(count_words(used))}.</b> "
             "What should happen to them?"
         )
         self.confirm_box.children = [
             question,
-            w.HBox([w.Label("Move them to"), self.move_target, move]),
+            w.HBox([plain_label("Move them to"), self.move_target, move]),
             w.HBox([drop, cancel]),
         ]
 
@@ -203,29 +210,20 @@ class CollectionEditor(EditorPanel):
         One undo step.
         """
         self.confirm_box.children = []
-        journey = self.editor.journey
-        item = journey.find(self.collection, item_id)
-        target = journey.find(self.collection, target_id)
-        if item is None or target is None:
-            return
-
-        def run() -> None:
-            with self.editor.batch(
-                f"Delete {self.noun} {item.name!r}, moving its touchpoints to {target.name!r}"
-            ):
-                for tp in journey.touchpoints_in(**{self.noun: item_id}):
-                    self.editor.update("touchpoints", tp.id, **{self.noun: target_id})
-                if self.collection == "stages":
-                    for fb in [f for f in journey.feedback if f.stage == item_id]:
-                        self.editor.update("feedback", fb.id, stage=target_id)
-                self.editor.remove(self.collection, item_id)
-
-        attempt(self.messages, run)
+        self._deleted(
+            attempt(self.messages, lambda: self.editor.remove(self.collection, item_id, move_to=target_id))
+        )
 
     def delete_with_touchpoints(self, item_id: str) -> None:
         """Delete the stage/lane together with its touchpoints (one undo step)."""
         self.confirm_box.children = []
-        attempt(self.messages, lambda: self.editor.remove(self.collection, item_id, cascade=True))
+        self._deleted(
+            attempt(self.messages, lambda: self.editor.remove(self.collection, item_id, cascade=True))
+        )
+
+    def _deleted(self, change: Any) -> None:
+        if change is not None:
+            self.messages.ok(change.description.replace("Delete ", "Deleted ", 1))
 
 
 class StructureEditor(w.VBox):

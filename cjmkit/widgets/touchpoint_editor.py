@@ -45,6 +45,7 @@ class TouchpointEditor(ItemForm):
 
     collection = "touchpoints"
     noun = "touchpoint"
+    fields = ("stage", "lane", "name", "description", "channel", "owner")
 
     def __init__(self, editor: Editor) -> None:
         self._make_controls()
@@ -265,19 +266,9 @@ class TouchpointEditor(ItemForm):
         tp = self.selected
         if tp is None:
             return
-        kept = [n.model_dump() for n in getattr(tp, kind) if n.id != note_id]
-        attempt(self.messages, lambda: self.editor.update("touchpoints", tp.id, **{kind: kept}), kind)
+        attempt(self.messages, lambda: self.editor.remove_note(tp.id, kind, note_id), kind)
 
-    def delete(self) -> None:
-        """Delete the open touchpoint; if handoffs or KPIs use it, ask first."""
-        tp = self.selected
-        if tp is None:
-            return
-        journey = self.editor.journey
-        handoffs = sum(tp.id in (h.from_touchpoint, h.to_touchpoint) for h in journey.handoffs)
-        kpis = sum(k.touchpoint == tp.id for k in journey.kpis)
-        if not handoffs and not kpis:
-            self._remove(tp.id, cascade=True)
-            return
-        parts = [f"{n} {what}" for n, what in ((handoffs, "handoff(s)"), (kpis, "KPI(s)")) if n]
-        self._ask_before_delete(tp.id, f"{tp.name} is used by {' and '.join(parts)}.", "Delete them together")
+    def _delete_question(self, item: Any, used: str) -> str:
+        return (
+            f"“{item.name}” is used by {used}: its handoffs and KPIs go with it, feedback stays (unlinked)."
+        )
