@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser(
         "demo", help="serve the sample map and the workshop app on 127.0.0.1 (what `make demo` runs)"
     )
-    demo.add_argument("--port", type=int, default=8866, help="viewer port; the workshop uses the next one")
+    demo.add_argument("--port", type=int, default=8866, help="viewer port; the workshop uses the next one, the room's page the one after")
     demo.add_argument("--sample-dir", type=Path, default=REPO / "sample_data", help=argparse.SUPPRESS)
     demo.add_argument("--work-dir", type=Path, default=REPO / ".demo", help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
@@ -44,12 +44,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not workshop_map.exists():
         shutil.copyfile(sample, workshop_map)
     command = [sys.executable, "-m", "cjmkit.cli"]
-    viewer_port, workshop_port = args.port, args.port + 1
+    viewer_port, workshop_port, room_port = args.port, args.port + 1, args.port + 2
     token = new_token()  # the workshop's; printed below, with the address it belongs to
     servers = [
         subprocess.Popen([*command, "serve", str(args.sample_dir), "--port", str(viewer_port)]),
         subprocess.Popen(
-            [*command, "workshop", str(workshop_map), "--port", str(workshop_port)],
+            [
+                *command,
+                "workshop",
+                str(workshop_map),
+                "--port",
+                str(workshop_port),
+                "--room",
+                "127.0.0.1",
+                "--room-port",
+                str(room_port),
+            ],
             env={**os.environ, TOKEN_ENV: token},
         ),
     ]
@@ -58,6 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  sample map, read-only viewer:  http://127.0.0.1:{viewer_port}/?map=acme\n"
         f"  workshop app on a copy of it:  http://127.0.0.1:{workshop_port}/?{TOKEN_PARAM}={token}\n"
         f"                                 (the map is {workshop_map})\n"
+        f"  participants' page (the room): http://127.0.0.1:{room_port}/ (join code: the board's Room tab)\n"
         "Press Ctrl+C to stop both.\n",
         flush=True,
     )
