@@ -26,7 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser(
         "demo", help="serve the sample map and the workshop app on 127.0.0.1 (what `make demo` runs)"
     )
-    demo.add_argument("--port", type=int, default=8866, help="viewer port; the workshop uses the next one, the room's page the one after")
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=8866,
+        help="viewer port; the workshop uses the next one, the room's page the one after",
+    )
     demo.add_argument("--sample-dir", type=Path, default=REPO / "sample_data", help=argparse.SUPPRESS)
     demo.add_argument("--work-dir", type=Path, default=REPO / ".demo", help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
