@@ -15,7 +15,9 @@ notebook is trusted:
   on this machine (``cjmkit kpi import --url ... --query ...``, the import wizard) is trusted as
   it is stored.
 
-Sources that only read a data file (CSV, Excel, Parquet) without variables need no trust.
+A source that reads a data file outside the map's folder (an absolute path, ``~``, ``..``) needs
+trust too: a map should not make your machine read ``~/.ssh`` or ``/etc`` into it. Sources that
+only read a data file (CSV, Excel, Parquet) in the map's folder need no trust.
 
 Other stored sources (e.g. event logs) use the same functions: :func:`needs_trust`,
 :func:`is_trusted`, :func:`require_trusted` and :func:`trust`.
@@ -31,7 +33,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel
@@ -82,11 +84,22 @@ def variables(source: BaseModel | Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(a or b for a, b in VARIABLE.findall(location)))
 
 
+def leaves_folder(location: str) -> bool:
+    """Whether a stored file location reaches outside the map's folder (absolute, ``~``, ``..``)."""
+    text = location.replace("\\", "/")
+    return (
+        text.startswith(("/", "~"))
+        or bool(re.match(r"^[A-Za-z]:/", text))
+        or ".." in PurePosixPath(text).parts
+    )
+
+
 def needs_trust(source: BaseModel | Mapping[str, Any]) -> bool:
-    """Whether a stored source runs SQL, connects to a database or reads environment variables."""
+    """Whether a stored source runs SQL, connects to a database, reads environment variables or
+    reads a file outside the map's folder."""
     data = _as_dict(source)
     location = str(data.get("location") or "")
-    return data.get("kind") == "sql" or "://" in location or bool(variables(data))
+    return data.get("kind") == "sql" or "://" in location or bool(variables(data)) or leaves_folder(location)
 
 
 def digest(source: BaseModel | Mapping[str, Any]) -> str:

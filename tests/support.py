@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -28,15 +29,21 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_MAP = REPO / "sample_data" / "acme.cjm.json"
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test that needs something this machine lacks; under ``CI=true`` fail instead, so that
+    CI can never pass by skipping."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+    raise AssertionError("unreachable")
+
+
 def require_chromium() -> str:
     """Return the Chromium path, or skip (fail under ``CI=true``) when there is none."""
     if os.path.exists(CHROMIUM):
         return CHROMIUM
     reason = f"browser test needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
-    raise AssertionError("unreachable")
+    unavailable(reason)
 
 
 def free_port() -> int:
@@ -161,10 +168,7 @@ def require_postgres() -> Path:
     if folder is not None:
         return folder
     reason = "database test needs Debian's PostgreSQL server (apt-get install postgresql)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
-    raise AssertionError("unreachable")
+    unavailable(reason)
 
 
 AXE_DIR = Path(os.environ.get("CJMKIT_AXE_DIR", Path.home() / ".cache" / "cjmkit-tests" / "axe"))
@@ -201,10 +205,7 @@ def require_axe() -> Path:
         if script.exists():
             return script
     reason = f"accessibility test needs the npm package axe-core in {AXE_DIR}: {problem}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
-    raise AssertionError("unreachable")
+    unavailable(reason)
 
 
 class PostgresServer:

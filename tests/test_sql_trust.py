@@ -501,3 +501,27 @@ def test_sqlite_time_functions_pass():
             "select strftime('%Y-%m-01', day) as day, metric, value from kpi_events", "sqlite"
         ).upper()
     )
+
+
+# -- files ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("location", ["/etc/passwd", "~/.netrc", "../../secret.csv", "data/../../x.csv"])
+def test_a_file_outside_the_maps_folder_needs_trust(tmp_path, location, capsys):
+    path = make_map(tmp_path, {"kind": "csv", "location": location, "period_column": "date"})
+    code, out = refresh(path, capsys)
+    assert code == 2 and "nobody trusted it" in out and location in out
+    assert not trust.needs_trust(KpiSource(kind="csv", location="data/kpis.csv"))
+
+
+def test_a_source_that_is_a_named_pipe_never_hangs_a_refresh(tmp_path, capsys):
+    import os
+
+    os.mkfifo(tmp_path / "kpis.csv")
+    path = make_map(tmp_path, {"kind": "csv", "location": "kpis.csv", "period_column": "date"})
+    code, out = refresh(path, capsys)
+    assert code == 2 and "it is a named pipe, not a regular file" in out
+    write = tmp_path / "export.csv"
+    os.mkfifo(write)
+    assert main(["data", "tickets", str(path), str(write)]) == 2
+    assert "named pipe" in capsys.readouterr().err

@@ -9,8 +9,9 @@ Subcommands
     Re-import every remembered source without asking anything (for cron); each source is
     reported, one that fails leaves its KPIs unchanged, and the exit code is 2 if any failed.
 ``cjmkit kpi trust MAP``
-    Show every stored source that runs SQL, connects to a database or reads environment
-    variables, and trust it on this machine (refresh refuses such a source until then).
+    Show every stored source that runs SQL, connects to a database, reads environment
+    variables or reads a file outside the map's folder, and trust it on this machine (refresh
+    refuses such a source until then).
 ``cjmkit kpi status MAP``
     Print every KPI's status and trend, then the warnings list (most urgent first).
 ``cjmkit kpi add MAP LIBRARY_ID --touchpoint TP``
@@ -135,9 +136,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     trust = commands.add_parser(
         "trust",
-        help="show the map's SQL, database and ${VAR} sources, then trust them on this machine",
-        description="Show every source stored in the map that runs SQL, connects to a database or fills in "
-        "environment variables, then trust them on this machine (refresh refuses them until then). The "
+        help="show the map's SQL, database, ${VAR} and outside-file sources, then trust them on this machine",
+        description="Show every source stored in the map that runs SQL, connects to a database, fills in "
+        "environment variables or reads a file outside the map's folder, then trust them on this machine "
+        "(refresh refuses them until then). The "
         "record stays outside the map, keyed by each source's content: an edited source needs trust again.",
     )
     trust.add_argument("map", type=Path, metavar="MAP")
@@ -312,10 +314,13 @@ def cmd_trust(args: argparse.Namespace) -> int:
         print(f"{args.map}: {removed} source{'s' if removed != 1 else ''} no longer trusted on this machine.")
         return EXIT_OK
     if not entries:
-        print(f"{args.map}: no source runs SQL, connects to a database or reads environment variables; "
-              "nothing needs trust.")  # fmt: skip
+        print(f"{args.map}: no source runs SQL, connects to a database, reads environment variables or "
+              "reads a file outside the map's folder; nothing needs trust.")  # fmt: skip
         return EXIT_OK
-    print(f"Sources in {args.map} that run SQL, connect to a database or read environment variables:\n")
+    print(
+        f"Sources in {args.map} that run SQL, connect to a database, read environment variables or read "
+        "a file outside the map's folder:\n"
+    )
     acceptable = []
     for number, entry in enumerate(entries, 1):
         lines = trust.describe(entry)

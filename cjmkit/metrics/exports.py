@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +48,7 @@ from cjmkit.metrics.handoff import (
 )
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.satisfaction import SURVEY_COLUMNS, read_survey
+from cjmkit.metrics.tables import atomic_write
 from cjmkit.store import HISTORY_DIR, SUFFIX
 
 SURVEY_FILE = "survey.csv"
@@ -254,16 +254,7 @@ def _write_keeping(target: Path, content: bytes) -> Path | None:
     """Write ``content`` to ``target`` atomically, keeping a different old file (:func:`keep_replaced`)."""
     try:
         kept = keep_replaced(target, content)
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(content)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write(target, lambda temp: Path(temp).write_bytes(content))
     except OSError as error:
         raise StorageError(f"cannot write {target}: {error.strerror or error}") from None
     return kept

@@ -85,6 +85,7 @@ from cjmkit.metrics.sources import (
     location_for,
     resolve_location,
 )
+from cjmkit.metrics.textfiles import require_regular
 from cjmkit.model import Journey, Kpi, KpiSource
 
 __all__ = [
@@ -152,6 +153,8 @@ def read_kpi_values(
     if source.layout == "wide" and not (keys or source.key):
         raise ImportProblem("a wide-format source needs the KPI columns to read (keys)")
     target = resolve_location(as_url(source.location, source.kind), map_dir)
+    if source.kind != "sql":
+        require_regular(target)
     report = progress or (lambda fraction, message: None)
     report(0.0, f"Reading {display_name(target)}")
     if source.kind == "sql":

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from cjmkit.metrics.problems import ImportProblem
+from cjmkit.metrics.textfiles import time_zone
 
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a database to accept a connection (and log in)."""
@@ -352,13 +353,7 @@ def _postgres_driver(parsed: Any) -> Any:
 
 def _timezone_sql(timezone: str | None) -> str:
     """A quoted time zone name for ``SET TIME ZONE`` (checked against the tz database)."""
-    name = timezone or "UTC"
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ImportProblem(f"{name!r} is not a time zone name such as 'Europe/Berlin' or 'UTC'") from None
+    name = time_zone(timezone)
     if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name):
         raise ImportProblem(f"{name!r} is not a time zone name such as 'Europe/Berlin' or 'UTC'")
     return f"'{name}'"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -163,12 +164,22 @@ def map_tables(journey: Journey) -> dict[str, pd.DataFrame]:
     }
 
 
-def _atomic(path: Path, write) -> None:
+def atomic_write(path: Path, write: Callable[[str], object]) -> None:
+    """Write a file through ``write(temporary_name)`` in its folder, then put it in place at once.
+
+    The temporary file is flushed to disk before it replaces ``path``: a crash leaves the old file
+    or the new one, never half of one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
     os.close(handle)
     try:
         write(temp)
+        done = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(done)
+        finally:
+            os.close(done)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -188,7 +199,7 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]
     try:
         for name, frame in tables.items():
             path = folder / f"{name}.csv"
-            _atomic(
+            atomic_write(
                 path,
                 lambda temp, frame=frame: neutralise(frame).to_csv(temp, index=False, encoding="utf-8-sig"),
             )
@@ -214,7 +225,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
                 neutralise(frame).to_excel(writer, sheet_name=name[:31], index=False)
 
     try:
-        _atomic(path, write)
+        atomic_write(path, write)
     except OSError as error:
         raise StorageError(f"cannot write {path}: {error.strerror or error}") from None
     return path

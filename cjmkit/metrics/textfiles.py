@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
 import re
+import stat
 import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -137,6 +139,23 @@ class CsvLayout:
         return Path(self.path).name
 
 
+def require_regular(path: str | Path) -> None:
+    """Refuse anything but a regular file (a named pipe would hang the read, a device never end).
+
+    A missing file is left to the reader, which names it.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        )  # fmt: skip
+        raise ImportProblem(f"cannot read {path}: it is {kind}, not a regular file", path=str(path))
+
+
 def _decode_head(raw: bytes, path: str, complete: bool) -> tuple[str, str]:
     if raw.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", raw[3:].decode("utf-8", errors="replace")
@@ -202,6 +221,7 @@ def sniff_csv(
     """
     path = str(path)
     name = Path(path).name
+    require_regular(path)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(SAMPLE_BYTES + 1)
@@ -629,7 +649,14 @@ def _to_datetime(texts: pd.Series, fmt: str | None) -> pd.Series:
         return pd.Series([_one_date(v, fmt) for v in texts], index=texts.index, dtype="datetime64[ns, UTC]")
 
 
-def _zone(timezone: str | None) -> str:
+def time_zone(timezone: str | None) -> str:
+    """The name of a time zone, checked against the tz database (None or empty: ``"UTC"``).
+
+    Raises
+    ------
+    ImportProblem
+        When it is not a time zone name.
+    """
     if not timezone:
         return "UTC"
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -663,7 +690,7 @@ def parse_utc(
     ImportProblem
         When ``timezone`` is not a time zone name.
     """
-    zone = _zone(timezone)
+    zone = time_zone(timezone)
     if pd.api.types.is_datetime64_any_dtype(values):
         if getattr(values.dt, "tz", None) is not None:
             result = values.dt.tz_convert("UTC")
@@ -713,7 +740,7 @@ def parse_dates(
     time zone, index as given. See :func:`parse_utc` for the arguments.
     """
     instants = parse_utc(values, fmt, dayfirst=dayfirst, timezone=timezone)
-    return instants.dt.tz_convert(_zone(timezone)).dt.tz_localize(None).astype("datetime64[ns]")
+    return instants.dt.tz_convert(time_zone(timezone)).dt.tz_localize(None).astype("datetime64[ns]")
 
 
 def parse_instants(
