@@ -68,7 +68,10 @@ class DownloadCache:
         )
         self.folder.mkdir(parents=True, exist_ok=True)
         self.builds = 0
-        self._lock = threading.Lock()
+        self.building: str | None = None
+        """The file being made right now (``NAME/FILE``), if any."""
+        self._build_lock = threading.Lock()  # held while a file is made (in the worker thread)
+        self._count_lock = threading.Lock()  # held for a moment by the server's thread
         self._waiting = 0
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cjmkit-download")
 
@@ -102,15 +105,19 @@ class DownloadCache:
         stamps = [path, *(handoff_data_files(path) or ())]
         key = repr((name, file, journey.revision, [(str(p), p.stat().st_mtime_ns) for p in stamps]))
         target = self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}{Path(file).suffix}"
-        with self._lock:  # one build at a time; the next asker of the same file finds it built
+        with self._build_lock:  # one build at a time; the next asker of the same file finds it built
             if target.exists():
                 return target
             from cjmkit.widgets.deliverables import build_file
             from cjmkit.widgets.viewer import measure
 
-            with tempfile.TemporaryDirectory(dir=self.folder) as scratch:
-                built = build_file(kind, journey, Path(scratch), measure(journey, path.parent, name).metrics)
-                built.replace(target)
+            self.building = f"{name}/{file}"
+            try:
+                with tempfile.TemporaryDirectory(dir=self.folder) as scratch:
+                    metrics = measure(journey, path.parent, name).metrics
+                    build_file(kind, journey, Path(scratch), metrics).replace(target)
+            finally:
+                self.building = None
             self.builds += 1
             return target
 
@@ -118,14 +125,14 @@ class DownloadCache:
         """:meth:`get` in the worker thread; None when too many builds are waiting already."""
         import asyncio
 
-        with self._lock:
+        with self._count_lock:
             if self._waiting >= MAX_WAITING:
                 return None
             self._waiting += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._worker, self.get, name, file)
         finally:
-            with self._lock:
+            with self._count_lock:
                 self._waiting -= 1
 
     def close(self) -> None:

@@ -142,3 +142,20 @@ def test_the_served_viewer_links_its_downloads() -> None:
     assert 'href="/download/acme/deck.pptx" download' in header_html(journey, "acme")
     assert "/download/" not in header_html(journey)  # a viewer not served by name offers none
     assert "/download/acme/poster.pdf" in MapViewer(journey, name="acme").header.value
+
+
+def test_the_server_answers_while_a_file_is_made(server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from support import wait_for
+
+    base, cache = server
+    with ThreadPoolExecutor(2) as pool:
+        deck = pool.submit(fetch, base + "/download/acme/deck.pptx")
+        wait_for(lambda: cache.building == "acme/deck.pptx" or deck.done(), timeout=60, interval=0.02)
+        handout = pool.submit(fetch, base + "/download/acme/handout.pdf")  # waits for the worker
+        wait_for(lambda: cache._waiting == 2 or deck.done(), timeout=30, interval=0.02)
+        assert not deck.done(), "the deck was made before the test could look"
+        assert fetch(base + "/download/nosuch/deck.pptx")[0] == 404
+        assert cache.building == "acme/deck.pptx"  # answered while the deck was still being made
+        assert deck.result()[0] == 200 and handout.result()[0] == 200
