@@ -175,3 +175,10 @@ def test_chart_marks_contrast_is_at_least_3() -> None:
 def test_emotion_bands_are_the_ones_drawn() -> None:
     source = Path(S.__file__).with_name("emotion.py").read_text(encoding="utf-8")
     assert all(band in source for band in EMOTION_BANDS)
+
+
+def test_every_name_cjmkit_render_exports_resolves() -> None:
+    import cjmkit.render
+
+    for name in cjmkit.render.__all__:
+        assert callable(getattr(cjmkit.render, name)) or isinstance(getattr(cjmkit.render, name), tuple), name

@@ -13,7 +13,11 @@ Voila and in a static HTML file.
   "weak": bool, "label": str}}}``. Without it, KPI status is the latest observation against the
   KPI's target and warning levels, and handoffs show their SLA only.
 - :func:`save_html` writes a self-contained page (BokehJS inline, no request to any other
-  host); :func:`save_png` takes a picture of it with headless Chromium.
+  host) with the map in words beside the picture (:mod:`cjmkit.render.words`); :func:`save_png`
+  takes a picture of it with headless Chromium.
+- :func:`save_poster` and :func:`save_handout` (:mod:`cjmkit.render.pdf`) print an A3 poster
+  and an A4 handout; :func:`save_deck` (:mod:`cjmkit.render.deck`) writes a PowerPoint deck.
+  All three say what the map says in words through :func:`cjmkit.render.outline.outline`.
 
 >>> from cjmkit.render import JourneyMapView, save_html
 >>> view = JourneyMapView(journey, persona="maya")        # doctest: +SKIP
@@ -35,12 +39,19 @@ from cjmkit.render.metrics_input import (
 _PANELS = ("handoff_panel", "kpi_panel", "metrics_dashboard", "satisfaction_panel", "warnings_panel")
 
 
+_PRINTED = {"save_poster": "pdf", "save_handout": "pdf", "save_deck": "deck"}
+
+
 def __getattr__(name: str) -> object:
-    # The metric panels (cjmkit.render.panels) need pandas: import them on first use only.
+    # The metric panels (cjmkit.render.panels) need pandas, the deck python-pptx: import on first use.
     if name in _PANELS:
         from cjmkit.render import panels
 
         return getattr(panels, name)
+    if name in _PRINTED:
+        import importlib
+
+        return getattr(importlib.import_module(f"cjmkit.render.{_PRINTED[name]}"), name)
     raise AttributeError(f"module 'cjmkit.render' has no attribute {name!r}")
 
 
@@ -59,8 +70,11 @@ __all__ = [
     "map_data",
     "metrics_dashboard",
     "satisfaction_panel",
+    "save_deck",
+    "save_handout",
     "save_html",
     "save_png",
+    "save_poster",
     "simple_kpi_status",
     "warnings_panel",
 ]
