@@ -148,6 +148,8 @@ class WorkshopBoard(w.VBox):
         )
         # the list is read when the tab is opened, not at every save (saves keep versions)
         self.tabs.observe(lambda change: self._opened_tab(change["new"]), "selected_index")
+        # notes that arrive while another tab is open are counted on the Room tab's title
+        self.room.on_inbox(self._count_inbox)
 
         self.title = w.HTML()
         self.status = w.HTML(layout=w.Layout(margin="0 12px"))
@@ -354,6 +356,12 @@ class WorkshopBoard(w.VBox):
         wanted = None if touchpoint_id in (None, NEW) else touchpoint_id
         if self.view.selected != wanted:
             self.view.select(wanted)
+
+    def _count_inbox(self, waiting: int) -> None:
+        titles = list(self.tabs.titles)
+        titles[self.tabs.children.index(self.room)] = f"Room ({waiting})" if waiting else "Room"
+        if tuple(titles) != tuple(self.tabs.titles):
+            self.tabs.titles = titles
 
     def _opened_tab(self, index: int | None) -> None:
         if index is not None and self.tabs.children[index] is self.history:

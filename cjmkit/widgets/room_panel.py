@@ -114,6 +114,8 @@ class RoomPanel(w.VBox):
         self.rows: dict[str, _Row] = {}
         self.selected: str | None = None
         self._shown_timer: str | None = None
+        self._inbox_listeners: list[Callable[[int], None]] = []
+        self._waiting = 0
 
         self.status = w.HTML()
         self.join = w.HTML()
@@ -236,6 +238,15 @@ class RoomPanel(w.VBox):
             self._render_timer()
         return arrived
 
+    def on_inbox(self, callback: Callable[[int], None]) -> Callable[[], None]:
+        """Call ``callback(waiting)`` now and whenever the number of notes in the inbox changes.
+
+        Returns a function that stops the calls (the board counts them on the Room tab's title).
+        """
+        self._inbox_listeners.append(callback)
+        callback(self._waiting)
+        return lambda: self._inbox_listeners.remove(callback)
+
     def join_link(self) -> str | None:
         """The link participants open (with the join code), when the room is open."""
         state = self.control.state
@@ -312,6 +323,10 @@ class RoomPanel(w.VBox):
 
         inbox = state.inbox()
         _set(self.inbox_title, f"<b>Inbox</b> ({len(inbox)} waiting)&nbsp;&nbsp;")
+        if len(inbox) != self._waiting:
+            self._waiting = len(inbox)
+            for callback in list(self._inbox_listeners):
+                callback(self._waiting)
         self.accept_all_button.disabled = not inbox
         shown = inbox[:SHOWN_NOTES]
         children = [self._row(note).box for note in shown]
