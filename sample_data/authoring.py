@@ -1,7 +1,7 @@
-"""Helpers shared by the authoring scripts ``generate.py`` (the Acme sample map) and ``make_templates.py``.
+"""Building blocks of ``generate.py``, the script that writes the Acme sample map.
 
-Both scripts are run as files (``python sample_data/generate.py``), so Python puts this folder on
-``sys.path`` and they import this module as ``authoring``, from any working directory.
+The script is run as a file (``python sample_data/generate.py``), so Python puts this folder on
+``sys.path`` and it imports this module as ``authoring``, from any working directory.
 """
 
 from __future__ import annotations
