@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from journeys import help_desk, save_map, write
 from support import cjmkit_command
 
 from cjmkit import store
@@ -20,30 +21,11 @@ from cjmkit.cli import main
 from cjmkit.commands import data as data_command
 from cjmkit.metrics import ImportProblem, exports, read_survey, read_tickets
 from cjmkit.metrics.labels import apply_labels, label_map
-from cjmkit.model import Handoff, Journey, Lane, Stage, Touchpoint
-
-
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 @pytest.fixture
 def map_path(tmp_path: Path) -> Path:
-    journey = Journey(
-        id="desk",
-        title="Help desk",
-        stages=[Stage(id="help", name="Get help"), Stage(id="stay", name="Stay")],
-        lanes=[Lane(id="support", name="Support", kind="support"), Lane(id="care", name="Care", kind="care")],
-        touchpoints=[
-            Touchpoint(id="chat", stage="help", lane="support", name="Chat"),
-            Touchpoint(id="call", stage="stay", lane="care", name="Thank-you call"),
-        ],
-        handoffs=[Handoff(id="h", from_touchpoint="chat", to_touchpoint="call", sla_hours=24)],
-    )
-    path = tmp_path / "desk.cjm.json"
-    store.save(journey, path)
-    return path
+    return save_map(help_desk(care=True), tmp_path, "desk")
 
 
 # A helpdesk export: a title line, its own column names, semicolons, US dates with AM/PM and offsets.

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from journeys import write
 
 from cjmkit import store
 from cjmkit.cli import main
@@ -13,11 +14,6 @@ from cjmkit.edits import Editor
 from cjmkit.metrics import ImportProblem, import_kpis, refresh
 from cjmkit.metrics.library import attach
 from cjmkit.model import Journey, Kpi, KpiSource, Observation
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def journey(**kpi: object) -> Journey:

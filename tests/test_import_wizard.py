@@ -5,24 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from journeys import help_desk
 
 from cjmkit import store
 from cjmkit.edits import Editor
-from cjmkit.model import Journey, Kpi, Lane, Stage, Touchpoint
+from cjmkit.model import Journey, Kpi
 from cjmkit.widgets.import_wizard import SKIP, ImportWizard
 
 CSV = "Date;KPI;Value\n2024-01-03;csat;80,5\n2024-01-20;csat;90\n2024-02-01;nps;12\n"
 
 
 def journey() -> Journey:
-    return Journey(
-        id="j",
-        title="Wizard",
-        stages=[Stage(id="help", name="Help")],
-        lanes=[Lane(id="support", name="Support", kind="support")],
-        touchpoints=[Touchpoint(id="chat", stage="help", lane="support", name="Chat")],
-        kpis=[Kpi(id="csat", name="CSAT", touchpoint="chat"), Kpi(id="nps", name="NPS")],
-    )
+    return help_desk(kpis=[Kpi(id="csat", name="CSAT", touchpoint="chat"), Kpi(id="nps", name="NPS")])
 
 
 def upload(wizard: ImportWizard, name: str, content: bytes) -> None:

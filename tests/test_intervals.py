@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from journeys import help_desk
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
@@ -33,7 +34,6 @@ from cjmkit.metrics.intervals import (
     wilson,
 )
 from cjmkit.metrics.satisfaction import score_changes, scores
-from cjmkit.model import Handoff, Journey, Lane, Stage, Touchpoint
 
 POINTS = 0.1
 
@@ -177,20 +177,6 @@ def test_km_by_hand():
     assert math.isnan(km_median([1, 10, 10, 10], [True, False, False, False]))
 
 
-def _journey() -> Journey:
-    return Journey(
-        id="j",
-        title="J",
-        stages=[Stage(id="s", name="S")],
-        lanes=[Lane(id="sup", name="Support", kind="support"), Lane(id="care", name="Care", kind="care")],
-        touchpoints=[
-            Touchpoint(id="chat", stage="s", lane="sup", name="Chat"),
-            Touchpoint(id="call", stage="s", lane="care", name="Call"),
-        ],
-        handoffs=[Handoff(id="h", from_touchpoint="chat", to_touchpoint="call", sla_hours=24)],
-    )
-
-
 def test_a_handoff_getting_worse_is_not_shown_as_faster(tmp_path):
     """January: 4 tickets, each followed up in 10 h. February: 4 tickets, one followed up in 2 h,
     three never (past their SLA when the data ends). Leaving those three out would show February
@@ -208,7 +194,7 @@ def test_a_handoff_getting_worse_is_not_shown_as_faster(tmp_path):
     (tmp_path / "t.csv").write_text("\n".join(tickets) + "\n")
     (tmp_path / "c.csv").write_text("\n".join(contacts) + "\n")
     t, c = read_tickets(tmp_path / "t.csv"), read_care_contacts(tmp_path / "c.csv")
-    trend = handoff_trend(_journey(), t, c).set_index("period")
+    trend = handoff_trend(help_desk(care=True), t, c).set_index("period")
     january, february = trend.loc[pd.Timestamp("2026-01-01")], trend.loc[pd.Timestamp("2026-02-01")]
     assert january["median_hours"] == 10.0
     # February: 1 of 5 followed up (2 h), the rest still not: the median is not 2 h but unknown (> all waits)
@@ -219,7 +205,7 @@ def test_a_handoff_getting_worse_is_not_shown_as_faster(tmp_path):
     assert naive == 2.0  # what leaving the waiting tickets out would have shown
     # the last ticket is 0 h old at the data's time: waiting, not fallen through
     assert february["waiting"] == 1 and february["within_sla_pct"] == 25.0
-    health = handoff_health(_journey(), t, c).iloc[0]
+    health = handoff_health(help_desk(care=True), t, c).iloc[0]
     assert (health["resolved"], health["waiting"], health["fell_through"]) == (9, 1, 3)
     low, high = proportion_confint(5, 8, method="wilson")
     assert (health["within_sla_low"], health["within_sla_high"]) == pytest.approx((100 * low, 100 * high))

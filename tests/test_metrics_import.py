@@ -10,32 +10,21 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from journeys import help_desk, named_kpis, write
 
 from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
 from cjmkit.metrics import ImportProblem, import_kpis, location_for, read_kpi_values, refresh
-from cjmkit.model import Journey, Kpi, KpiSource, Lane, Observation, Stage, Touchpoint
+from cjmkit.model import Journey, KpiSource, Observation
 
 
 def journey(*kpi_ids: str, touchpoint: str | None = None) -> Journey:
-    return Journey(
-        id="j",
-        title="Test",
-        stages=[Stage(id="help", name="Help")],
-        lanes=[Lane(id="support", name="Support", kind="support")],
-        touchpoints=[Touchpoint(id="chat", stage="help", lane="support", name="Chat")],
-        kpis=[Kpi(id=k, name=k.upper(), touchpoint=touchpoint) for k in kpi_ids],
-    )
+    return help_desk(kpis=named_kpis(*kpi_ids, touchpoint=touchpoint))
 
 
 def values(result, key: str) -> dict[str, float]:
     frame = result.values(key)
     return {p.strftime("%Y-%m-%d"): v for p, v in zip(frame["period"], frame["value"], strict=True)}
-
-
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 CLEAN = "date,kpi,value\n2024-01-01,csat,80\n2024-01-15,csat,90\n2024-02-03,csat,70\n2024-01-02,nps,10\n"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+from journeys import monthly
 
 from cjmkit.edits import Editor
 from cjmkit.errors import InvalidEdit
@@ -34,11 +34,7 @@ from cjmkit.metrics import (
     worsened,
 )
 from cjmkit.metrics.library import LibraryError
-from cjmkit.model import Handoff, Journey, Kpi, Lane, Observation, Persona, Stage, Touchpoint
-
-
-def obs(*values: float) -> list[Observation]:
-    return [Observation(period=date(2024, i + 1, 1), value=v) for i, v in enumerate(values)]
+from cjmkit.model import Handoff, Journey, Kpi, Lane, Persona, Stage, Touchpoint
 
 
 def make_journey() -> Journey:
@@ -65,7 +61,7 @@ def make_journey() -> Journey:
                 unit="%",
                 target=80,
                 warning=70,
-                observations=obs(85, 75),
+                observations=monthly(85, 75),
             ),
             Kpi(
                 id="frt",
@@ -74,10 +70,10 @@ def make_journey() -> Journey:
                 direction="lower",
                 target=4,
                 warning=8,
-                observations=obs(5, 9, 10),
+                observations=monthly(5, 9, 10),
             ),
-            Kpi(id="nps", name="NPS", target=30, warning=0, observations=obs(20, 40)),
-            Kpi(id="free", name="No target", observations=obs(1)),
+            Kpi(id="nps", name="NPS", target=30, warning=0, observations=monthly(20, 40)),
+            Kpi(id="free", name="No target", observations=monthly(1)),
         ],
     )
 

@@ -18,27 +18,19 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
+from journeys import help_desk, save_map
 
 from cjmkit import store, trust
 from cjmkit.cli import main
 from cjmkit.metrics import ImportProblem, readonly
-from cjmkit.model import Journey, Kpi, KpiSource, Lane, Stage, Touchpoint
+from cjmkit.model import Journey, Kpi, KpiSource
 
 PASSWORD_VARIABLE = "CJM_TEST_PG_PASSWORD"
 
 
 def make_map(folder: Path, source: dict, *, kpis: tuple[str, ...] = ("csat",)) -> Path:
-    journey = Journey(
-        id="j",
-        title="Trust test",
-        stages=[Stage(id="help", name="Help")],
-        lanes=[Lane(id="support", name="Support", kind="support")],
-        touchpoints=[Touchpoint(id="chat", stage="help", lane="support", name="Chat")],
-        kpis=[Kpi(id=k, name=k.upper(), source=KpiSource(**{**source, "key": k})) for k in kpis],
-    )
-    path = folder / "shared.cjm.json"
-    store.save(journey, path, force=True)
-    return path
+    measured = [Kpi(id=k, name=k.upper(), source=KpiSource(**{**source, "key": k})) for k in kpis]
+    return save_map(help_desk(kpis=measured), folder, "shared", force=True)
 
 
 # -- PostgreSQL: a database worth protecting ------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from journeys import write
 from strategies import journeys
 
 import cjmkit
@@ -152,14 +153,6 @@ def test_next_save_removes_temp_files_left_by_a_killed_writer(map_path: Path) ->
 
 
 # -- bad input ---------------------------------------------------------------------------------
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_missing_file(tmp_path: Path) -> None:

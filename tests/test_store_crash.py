@@ -39,6 +39,10 @@ def _temp_files(path: Path) -> list[Path]:
     return list(path.parent.glob(f".{path.name}.*.tmp"))
 
 
+KILLS = 40  # at least this many kills ...
+MAX_KILLS = 400  # ... and more, up to this many, until one lands while a temp file exists
+
+
 @pytest.mark.slow
 def test_a_writer_killed_at_random_moments_leaves_the_old_or_the_new_map(tmp_path: Path) -> None:
     path = tmp_path / "crash.cjm.json"
@@ -46,8 +50,11 @@ def test_a_writer_killed_at_random_moments_leaves_the_old_or_the_new_map(tmp_pat
     base.title = "Version 1"
     save(base, path)
     rng = random.Random(20261126)
-    last_revision, kills_mid_write = 1, 0
-    for _ in range(40):
+    last_revision, kills, kills_mid_write = 1, 0, 0
+    # How long a save takes depends on the machine and its load: keep killing until a kill has
+    # landed mid-write (a temp file left behind), so the test exercises that case on any machine.
+    while kills < KILLS or (kills_mid_write == 0 and kills < MAX_KILLS):
+        before = set(_temp_files(path))
         ready = fork.Event()
         child = fork.Process(target=_save_forever, args=(str(path), ready), daemon=True)
         child.start()
@@ -56,6 +63,7 @@ def test_a_writer_killed_at_random_moments_leaves_the_old_or_the_new_map(tmp_pat
         os.kill(child.pid, signal.SIGKILL)
         child.join()
         assert child.exitcode == -signal.SIGKILL
+        kills += 1
 
         journey = load(path)  # never half a file
         assert journey.title == f"Version {journey.revision}"  # one whole version ...
@@ -63,10 +71,10 @@ def test_a_writer_killed_at_random_moments_leaves_the_old_or_the_new_map(tmp_pat
         assert journey.kpis == base.kpis
         assert journey.revision >= last_revision  # never an older one
         last_revision = journey.revision
-        kills_mid_write += bool(_temp_files(path))
+        kills_mid_write += bool(set(_temp_files(path)) - before)
 
     assert last_revision > 5, "the children hardly saved: the test did not exercise anything"
-    assert kills_mid_write > 0, "no kill landed while a temp file existed"
+    assert kills_mid_write > 0, f"none of {kills} kills landed while a temp file existed"
     journey = load(path)
     save(journey, path)
     assert _temp_files(path) == []  # the next save cleans up after killed writers

@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from journeys import help_desk, write
 
 from cjmkit import store
 from cjmkit.cli import main
 from cjmkit.metrics import ImportProblem, handoff_health, read_care_contacts, read_kpi_values, read_tickets
 from cjmkit.metrics.textfiles import parse_dates, parse_instants
-from cjmkit.model import Handoff, Journey, Kpi, KpiSource, Lane, Stage, Touchpoint
-
-
-def support_journey() -> Journey:
-    return Journey(
-        id="j",
-        title="Handoffs",
-        stages=[Stage(id="help", name="Help")],
-        lanes=[Lane(id="support", name="Support", kind="support"), Lane(id="care", name="Care", kind="care")],
-        touchpoints=[
-            Touchpoint(id="chat", stage="help", lane="support", name="Chat"),
-            Touchpoint(id="call", stage="help", lane="care", name="Call"),
-        ],
-        handoffs=[Handoff(id="h", from_touchpoint="chat", to_touchpoint="call", sla_hours=24)],
-    )
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from cjmkit.model import Journey, Kpi, KpiSource
 
 # -- offsets ---------------------------------------------------------------------------------------
 
@@ -56,7 +36,7 @@ def test_tickets_with_offsets_against_contacts_in_utc_give_the_true_handoff_figu
         "customer_id,ticket_id,contacted_at\n"
         "C1,T1,2024-03-02T08:30:00Z\nC2,T2,2024-03-02T12:00:00Z\nC3,T3,2024-03-02T23:30:00Z\n",
     )
-    health = handoff_health(support_journey(), read_tickets(tickets), read_care_contacts(contacts))
+    health = handoff_health(help_desk(care=True), read_tickets(tickets), read_care_contacts(contacts))
     row = health.iloc[0]
     assert (row["resolved"], row["within_sla"]) == (3, 2)
     assert row["within_sla_pct"] == pytest.approx(200 / 3)
@@ -75,7 +55,7 @@ def test_the_same_timestamp_reads_the_same_whether_or_not_the_file_mixes_offsets
 
 
 def test_handoff_health_takes_timezone_aware_columns():
-    journey = support_journey()
+    journey = help_desk(care=True)
     berlin = pd.Series(pd.to_datetime(["2024-03-01T10:00:00"]).tz_localize("Europe/Berlin"))
     tickets = pd.DataFrame(
         {"ticket_id": ["T1"], "customer_id": ["C1"], "touchpoint": ["chat"], "resolved_at": berlin}
@@ -93,7 +73,7 @@ def test_naive_timestamps_take_the_given_time_zone(tmp_path):
         "ticket_id,customer_id,resolved_at,touchpoint\nT1,C1,2024-07-01 10:00,chat\n",
     )
     contacts = write(tmp_path / "c.csv", "customer_id,ticket_id,contacted_at\nC1,T1,2024-07-02T07:30:00Z\n")
-    journey = support_journey()
+    journey = help_desk(care=True)
     # 10:00 in Berlin (summer) is 08:00Z: 23.5 h; read as UTC it would be 21.5 h
     berlin = read_tickets(tickets, timezone="Europe/Berlin")
     assert berlin["resolved_at"][0] == pd.Timestamp("2024-07-01T08:00:00")
@@ -152,7 +132,7 @@ def test_random_offsets_give_the_same_handoff_figures_as_the_same_instants_in_ut
     )
     folder = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
     folder.mkdir()
-    journey = support_journey()
+    journey = help_desk(care=True)
     as_of = pd.Timestamp("2024-04-01")
     shifted = handoff_health(
         journey,
