@@ -486,6 +486,23 @@ def test_ordinary_analytics_queries_pass(query):
     assert checked.upper().startswith(("SELECT", "WITH"))
 
 
+@pytest.mark.parametrize(
+    ("query", "dialect"),
+    [
+        ("select * from read_csv('/etc/passwd')", "duckdb"),
+        ("select * from read_parquet('x.parquet')", "duckdb"),
+        ("select * from '/etc/passwd'", "duckdb"),
+        ("select getenv('AWS_SECRET_ACCESS_KEY')", "duckdb"),
+        ("select load_file('/etc/passwd')", "mysql"),
+        ("select readfile('/etc/passwd')", "sqlite"),
+        ("select current_setting('data_directory')", "postgresql"),
+    ],
+)
+def test_queries_that_read_files_or_settings_are_refused(query, dialect):
+    with pytest.raises(ImportProblem):
+        readonly.check_query(query, dialect)
+
+
 def test_sqlite_time_functions_pass():
     assert (
         "STRFTIME"

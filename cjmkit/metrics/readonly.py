@@ -8,7 +8,8 @@ map (which is refused earlier until trusted, see :mod:`cjmkit.trust`):
   second statement, no ``INSERT``/``UPDATE``/``DELETE``/``COPY``/``SET``..., no data-changing
   ``WITH``, no ``SELECT INTO``, no ``FOR UPDATE``, and only functions known to only compute
   (``nextval``, ``pg_terminate_backend``, ``lo_import``, ``dblink``, ``load_extension`` and any
-  function sqlglot does not know are refused). What runs is the query as sqlglot read it, so
+  function sqlglot does not know are refused), and nothing that reads a file (``read_csv``,
+  ``FROM 'file.csv'``). What runs is the query as sqlglot read it, so
   nothing the parser did not see can reach the database.
 - :func:`connect` opens the database read-only with a connect and a statement timeout
   (:data:`CONNECT_TIMEOUT`, :data:`STATEMENT_TIMEOUT`):
@@ -21,7 +22,8 @@ map (which is refused earlier until trusted, see :mod:`cjmkit.trust`):
                 handler stops a query running past the statement timeout
   MySQL/MariaDB ``SET SESSION TRANSACTION READ ONLY``, ``max_execution_time`` /
                 ``max_statement_time``; the driver's connect and read timeouts
-  DuckDB        the file opened ``read_only``
+  DuckDB        the file opened ``read_only``, ``enable_external_access`` off (no files,
+                extensions or network from a query)
   ============= ==========================================================================
 
   Other databases are refused: cjmkit reads only where it can open a read-only transaction.
@@ -320,12 +322,28 @@ def check_query(sql: str, dialect: str = "postgresql") -> str:
                 f"the query contains {what}, which changes or reaches outside the database; "
                 "cjmkit runs only a read-only SELECT"
             )
+        if type(node).__name__.startswith("Read") or (isinstance(node, exp.Table) and _file_like(node)):
+            raise ImportProblem(
+                "the query reads a file (read_csv, read_parquet, FROM 'file'), which cjmkit never lets "
+                "a query do; read the file as a CSV or Parquet source instead"
+            )
         if isinstance(node, exp.Anonymous) and str(node.name).lower() not in SAFE_FUNCTIONS:
             raise ImportProblem(
                 f"the query calls {node.name}(), which cjmkit does not know to only read; "
                 "compute it in a view and read the view (--table) instead"
             )
     return root.sql(dialect=read)
+
+
+_FILE_NAME = re.compile(r"[/\\:]|\.(csv|tsv|txt|json|ndjson|parquet|xlsx?|gz|zst|db|sqlite3?)$", re.I)
+
+
+def _file_like(table: Any) -> bool:
+    """Whether a table name is a file's name (DuckDB reads ``FROM 'data.csv'`` from disk)."""
+    from sqlglot import exp
+
+    name = table.this.this if isinstance(table.this, exp.Identifier | exp.Literal) else None
+    return isinstance(table.this, exp.Literal) or bool(name and _FILE_NAME.search(str(name)))
 
 
 # -- connecting read-only ----------------------------------------------------------------------
@@ -450,7 +468,8 @@ def connect(
         options["connect_args"] = {"connect_timeout": connect_s, "read_timeout": int(statement_s) + connect_s}
         setup = ["SET SESSION TRANSACTION READ ONLY"]
     elif family == "duckdb":
-        options["connect_args"] = {"read_only": True}
+        # no files, no extensions, no network: only the database's own tables
+        options["connect_args"] = {"read_only": True, "config": {"enable_external_access": False}}
     try:
         engine = sa.create_engine(parsed, **options)
     except (ImportError, NoSuchModuleError) as error:
