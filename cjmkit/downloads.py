@@ -2,7 +2,7 @@
 
 Mounted on ``cjmkit serve`` (behind its Host and Origin guard, see :mod:`cjmkit.web`) by
 :func:`download_routes`. A request names a map and a file kind; the map is looked up ONLY among
-the ``*.cjm.json`` files of the served folder (:func:`cjmkit.widgets.viewer.resolve_map`
+the ``*.cjm.json`` files of the served folder (:func:`cjmkit.folder.resolve_map`
 compares names, it never joins the request to a path), and the kind among three fixed names.
 
 Each file is built once per map revision: :class:`DownloadCache` keys it by the map's name,
@@ -77,7 +77,7 @@ class DownloadCache:
 
     def find(self, name: str, file: str) -> tuple[Path, str] | None:
         """The map called ``name`` and the export kind of ``file``, or None when either is unknown."""
-        from cjmkit.widgets.viewer import resolve_map
+        from cjmkit.folder import resolve_map
 
         if file not in FILES:
             return None
@@ -108,13 +108,13 @@ class DownloadCache:
         with self._build_lock:  # one build at a time; the next asker of the same file finds it built
             if target.exists():
                 return target
+            from cjmkit.render.measured import measure
             from cjmkit.widgets.deliverables import build_file
-            from cjmkit.widgets.viewer import measure
 
             self.building = f"{name}/{file}"
             try:
                 with tempfile.TemporaryDirectory(dir=self.folder) as scratch:
-                    metrics = measure(journey, path.parent, name).metrics
+                    metrics = measure(journey, path).metrics
                     build_file(kind, journey, Path(scratch), metrics).replace(target)
             finally:
                 self.building = None

@@ -13,19 +13,24 @@ import html
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from cjmkit.errors import CjmError, StorageError
 from cjmkit.folder import scan_maps
 from cjmkit.model import Journey
-from cjmkit.widgets.viewer import PANEL_CSS, feedback_html, measure, strip_folder
+from cjmkit.render.measured import Measured, measure, strip_folder
+from cjmkit.render.pages import PANEL_CSS, feedback_html
+from cjmkit.store import SUFFIX
 
 ALL_PERSONAS = "All personas"
 INDEX = "index.html"
+TABS = "<tabs>"
+"""``map_page_html(persona=TABS)``: every persona's map in one page, as tabs (the published page)."""
 
 
 @dataclass
@@ -101,15 +106,16 @@ def publish(
             entries.append((name, None, strip_folder(str(error), folder)))
             continue
         page = site / names[name]
+        measured = measure(journey, path)
         poster = page.with_suffix(".pdf") if pdf else None
         if poster is not None:
             from cjmkit.render.pdf import save_poster
 
-            result.pdfs[name] = save_poster(journey, poster, metrics=measure(journey, folder, name).metrics)
-        _write(page, map_page_html(journey, folder, name, poster=poster.name if poster else None))
+            result.pdfs[name] = save_poster(journey, poster, metrics=measured.metrics)
+        _write(page, map_page_html(journey, measured=measured, poster=poster.name if poster else None))
         result.pages[name] = page
         entries.append((name, journey, ""))
-    _write(result.index, index_html(entries, names))
+    _write(result.index, index_html(entries, {name: quote(page, safe="") for name, page in names.items()}))
     return result
 
 
@@ -135,27 +141,56 @@ def map_page_html(
     data_dir: str | os.PathLike[str] | None = None,
     name: str | None = None,
     *,
+    measured: Measured | None = None,
     poster: str | None = None,
     downloads: str = "",
+    persona: str | None = TABS,
+    persona_href: Callable[[str | None], str] | None = None,
+    index_href: str = INDEX,
+    resources: Any = None,
 ) -> str:
-    """Return one map as a self-contained interactive page: BokehJS inline, one tab per persona.
+    """Return one map as an interactive page: BokehJS inline (self-contained) unless ``resources`` says otherwise.
 
-    ``data_dir`` is where raw data for handoff health is looked for, ``name`` the map's file
-    name without ``.cjm.json`` (see :func:`cjmkit.widgets.viewer.measure`), ``poster`` the file
-    name of its printed poster beside the page, linked as a download; ``downloads`` more
-    download links as trusted HTML (a served page passes :func:`cjmkit.downloads.links_html`).
+    Parameters
+    ----------
+    journey
+        The map.
+    data_dir, name
+        Where raw data for handoff health is looked for and the map's file name without
+        ``.cjm.json`` (see :func:`cjmkit.render.measured.measure`); unused when ``measured`` is given.
+    measured
+        The map's figures, when already measured (``cjmkit serve`` measures once per revision).
+    poster
+        The file name of its printed poster beside the page, linked as a download.
+    downloads
+        More download links as trusted HTML (a served page passes :func:`cjmkit.downloads.links_html`).
+    persona
+        :data:`TABS` (the published page): one tab per persona (and one for all of them), all
+        in the page. A persona id, or None for all personas: that one map, and links to the
+        other views made by ``persona_href(persona id or None)`` (the served viewer: one map per
+        page draws sooner).
+    index_href
+        Where "All maps" leads.
+    resources
+        ``bokeh.resources.Resources`` for BokehJS; None puts it inline.
     """
     from bokeh.models import TabPanel, Tabs
 
     from cjmkit.render import html_page, journey_map
     from cjmkit.render.outline import outline
 
-    measured = measure(journey, data_dir, name)
+    if measured is None:
+        map_path = Path(data_dir) / f"{name or ''}{SUFFIX}" if data_dir is not None else None
+        measured = measure(journey, map_path)
+    switcher = _persona_links(journey, persona, persona_href) if persona != TABS and persona_href else ""
     top = (
-        '<nav aria-label="Maps"><a href="index.html">← All maps</a></nav>'
+        f'<nav aria-label="Maps"><a href="{html.escape(index_href, quote=True)}">← All maps</a></nav>'
         f'<p class="cjm-muted">Revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC</p>'
+        f"{switcher}"
     )
-    if journey.personas:
+    if persona != TABS:
+        body = journey_map(journey, persona=persona, metrics=measured.metrics)
+    elif journey.personas:
         panels = [
             TabPanel(child=journey_map(journey, persona=p.id, metrics=measured.metrics), title=p.name)
             for p in journey.personas
@@ -167,7 +202,7 @@ def map_page_html(
         body = journey_map(journey, metrics=measured.metrics)
     notes = "".join(f'<p class="cjm-muted">{html.escape(n)}</p>' for n in measured.notes)
     bottom = PANEL_CSS + f'<div class="cjm-viewer">{notes}{feedback_html(journey)}</div>'
-    roots = [body] + ([measured.panels] if measured.panels is not None else [])
+    roots = [body, measured.new_panels()]  # (a Bokeh model lives in one page only: panels drawn anew)
     tools = downloads
     if poster:
         href = html.escape(quote(poster), quote=True)
@@ -179,13 +214,33 @@ def map_page_html(
         top=top,
         bottom=bottom,
         tools=tools,
+        resources=resources,
     )
 
 
-def index_html(entries: list[tuple[str, Journey | None, str]], pages: Mapping[str, str] | None = None) -> str:
+def _persona_links(journey: Journey, shown: str | None, href: Callable[[str | None], str]) -> str:
+    """``Persona: Maya | Daniel | All personas``, the shown one in bold (a link to each other view)."""
+    views: list[tuple[str | None, str]] = [(p.id, p.name) for p in journey.personas]
+    if len(journey.personas) > 1 or not journey.personas:
+        views.append((None, ALL_PERSONAS))
+    links = []
+    for key, label in views:
+        if key == shown:
+            links.append(f'<b aria-current="page">{html.escape(label)}</b>')
+        else:
+            links.append(f'<a href="{html.escape(href(key), quote=True)}">{html.escape(label)}</a>')
+    return '<nav class="cjm-personas" aria-label="Personas"><p>Persona: ' + " | ".join(links) + "</p></nav>"
+
+
+def index_html(
+    entries: list[tuple[str, Journey | None, str]],
+    pages: Mapping[str, str] | None = None,
+    footer: str | None = None,
+) -> str:
     """Return the site's index: one row per map (title, last update, personas, KPI summary).
 
-    ``pages`` maps a map's name to its page's file name (default ``NAME.html``).
+    ``pages`` maps a map's name to the address of its page (default ``NAME.html``, quoted);
+    ``footer`` replaces the line saying when and how the site was published.
     """
     rows = []
     for name, journey, problem in entries:
@@ -194,8 +249,7 @@ def index_html(entries: list[tuple[str, Journey | None, str]], pages: Mapping[st
                 f"<tr><td>{html.escape(name)}</td><td colspan=3>cannot be shown: {html.escape(problem)}</td></tr>"
             )
             continue
-        page = pages[name] if pages is not None else f"{name}.html"
-        href = html.escape(quote(page, safe=""), quote=True)
+        href = html.escape(pages[name] if pages is not None else quote(f"{name}.html", safe=""), quote=True)
         personas = ", ".join(p.name for p in journey.personas) or "–"
         rows.append(
             f'<tr><td><a href="{href}">{html.escape(journey.title)}</a></td>'
@@ -203,7 +257,9 @@ def index_html(entries: list[tuple[str, Journey | None, str]], pages: Mapping[st
             f"<td>{html.escape(kpi_summary(journey))}</td></tr>"
         )
     table = "".join(rows) or '<tr><td colspan="4">No maps in this folder.</td></tr>'
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if footer is None:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        footer = f"Published {stamp} with cjmkit. Static pages: nothing here talks to a server."
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -230,7 +286,7 @@ footer {{ padding: 12px 24px; color: #52606d; font-size: 12px; }}
 {table}
 </table>
 </main>
-<footer>Published {stamp} with cjmkit. Static pages: nothing here talks to a server.</footer>
+<footer>{html.escape(footer)}</footer>
 </body>
 </html>
 """

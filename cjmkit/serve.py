@@ -1,24 +1,25 @@
-"""Serve the read-only map viewer with Voila, locked down for stakeholders.
+"""Serve maps read-only to stakeholders, or a notebook with Voila, locked down.
 
-:func:`serve` starts Voila in this process on ONE notebook, the viewer, copied into a private
-temporary folder: Voila's single-notebook mode puts it at the root URL and exposes no file
-browser, no contents API and no other file (the ``/voila/files/`` handler sees only that private
-folder, and refuses ``.ipynb``/``.py`` anyway). The folder of maps reaches the kernel through the
-``CJMKIT_MAPS_DIR`` environment variable; the viewer resolves ``?map=NAME`` only among the
-``*.cjm.json`` files of that folder (see :mod:`cjmkit.widgets.viewer`).
+:func:`serve` without a notebook runs the read-only viewer of :mod:`cjmkit.viewer_server`: the
+pages ``cjmkit publish`` makes, built once per map revision, no kernel per visitor.
 
-Every security-relevant Voila setting is given on Voila's command line, which wins over any
-``voila.json`` lying around, and Voila reads config files only from the private folder.
+With a notebook (``cjmkit serve --notebook``, and ``cjmkit workshop`` for the board) it starts
+Voila (:mod:`cjmkit.voila_app`) in this process on ONE notebook, copied into a private temporary
+folder: Voila's single-notebook mode puts it at the root URL and exposes no file browser, no
+contents API and no other file (the ``/voila/files/`` handler sees only that private folder, and
+refuses ``.ipynb``/``.py`` anyway). The folder of maps reaches the kernel through the
+``CJMKIT_MAPS_DIR`` environment variable. Every security-relevant Voila setting is given on
+Voila's command line, which wins over any ``voila.json`` lying around, and Voila reads config
+files only from the private folder.
 
-Every request passes :class:`cjmkit.web.Guard` before any handler runs (Host, Origin, and the
-token of ``cjmkit workshop``); ``serve(handlers=...)`` mounts more plain tornado handlers behind
-it (see :mod:`cjmkit.web`). The Voila application itself is :mod:`cjmkit.voila_app`.
+Either way every request passes :class:`cjmkit.web.Guard` before any handler runs (Host, Origin,
+and the token of ``cjmkit workshop``); ``serve(handlers=...)`` mounts more plain tornado
+handlers behind it (see :mod:`cjmkit.web`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import socket
@@ -205,14 +206,11 @@ def _not_trusted_warning(record: logging.LogRecord) -> bool:
 
 
 @contextlib.contextmanager
-def _private_notebook(notebook: Path | None) -> Iterator[tuple[Path, Path]]:
+def _private_notebook(notebook: Path) -> Iterator[tuple[Path, Path]]:
     with tempfile.TemporaryDirectory(prefix="cjmkit-serve-") as tmp:
         private = Path(tmp)
         target = private / "viewer.ipynb"
-        if notebook is None:
-            target.write_text(json.dumps(viewer_notebook(), indent=1), encoding="utf-8")
-        else:
-            target.write_bytes(Path(notebook).read_bytes())
+        target.write_bytes(notebook.read_bytes())
         yield private, target
 
 
@@ -277,38 +275,22 @@ def serve(
     int
         The exit code (0 once the server stops).
     """
-    # imported here so that `cjmkit --help` and the other commands do not load widgets and Bokeh
+    # imported here so that `cjmkit --help` and the other commands do not load tornado and Bokeh
     from cjmkit.folder import scan_maps
     from cjmkit.web import Guard
-    from cjmkit.widgets.viewer import BOKEHJS_IN_PAGE_ENV, MAPS_DIR_ENV
 
     folder = Path(maps_dir).expanduser()
     if not folder.is_dir():
         raise CjmError(f"{folder}: no such folder of maps")
-    folder = folder.resolve()
+    folder = Path(os.path.realpath(folder))
     if notebook is not None and not Path(notebook).is_file():
         raise CjmError(f"{notebook}: no such notebook")
     check_port(host, port)
-    roots = template_roots()
-    os.environ[MAPS_DIR_ENV] = str(folder)
-    if roots:
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            [*map(str, roots), *filter(None, [os.environ.get("JUPYTER_PATH")])]
-        )
-    if not _template_installed():
-        raise CjmError(f"the cjmkit Voila template is not installed (looked in {roots or 'JUPYTER_PATH'})")
-    from traitlets.config import Config
+    guard = Guard(host, port, token=token)
+    scan = scan_maps(folder)
+    count = len(scan.maps)
 
-    os.environ[BOKEHJS_IN_PAGE_ENV] = "1"
-
-    with (
-        _private_notebook(Path(notebook) if notebook else None) as (private, target),
-        _kernel_profile() as ipython,
-    ):
-        config = Config()
-        config.Voila.tornado_settings = _tornado_settings()
-        scan = scan_maps(folder)
-        count = len(scan.maps)
+    def start_message() -> None:
         print_fn(listening_message(host, port, token=token, action=action))
         print_fn(
             intro or f"Serving {count} map{'s' if count != 1 else ''} from {folder}; press Ctrl+C to stop."
@@ -317,8 +299,49 @@ def serve(
             for problem in scan.skipped:
                 print_fn(f"skipped {problem}")
         sys.stdout.flush()
+
+    if notebook is None:  # the read-only viewer: pages, no kernels
+        from cjmkit.viewer_server import run
+
+        start_message()
+        run(folder, host, port, guard, handlers, before_start=before_start)
+        return 0
+    return _serve_notebook(
+        Path(notebook), folder, host, port, guard, handlers, preheat, start_message, before_start
+    )
+
+
+def _serve_notebook(
+    notebook: Path,
+    folder: Path,
+    host: str,
+    port: int,
+    guard: Guard,
+    handlers: Sequence[tuple[Any, ...]],
+    preheat: int,
+    start_message: Callable[[], None],
+    before_start: Callable[[], None] | None,
+) -> int:
+    """Serve ``notebook`` with Voila (a kernel per visitor) until interrupted."""
+    from traitlets.config import Config
+
+    from cjmkit.widgets.viewer import BOKEHJS_IN_PAGE_ENV, MAPS_DIR_ENV
+
+    roots = template_roots()
+    os.environ[MAPS_DIR_ENV] = str(folder)
+    if roots:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            [*map(str, roots), *filter(None, [os.environ.get("JUPYTER_PATH")])]
+        )
+    if not _template_installed():
+        raise CjmError(f"the cjmkit Voila template is not installed (looked in {roots or 'JUPYTER_PATH'})")
+    os.environ[BOKEHJS_IN_PAGE_ENV] = "1"
+    with _private_notebook(notebook) as (private, target), _kernel_profile() as ipython:
+        config = Config()
+        config.Voila.tornado_settings = _tornado_settings()
+        start_message()
         os.environ["IPYTHONDIR"] = str(ipython)
-        app = _voila_class(Guard(host, port, token=token), handlers)(config=config)
+        app = _voila_class(guard, handlers)(config=config)
         app.initialize(voila_argv(target, host, port, private, preheat=preheat))
         app.log.addFilter(_not_trusted_warning)
         if before_start is not None:

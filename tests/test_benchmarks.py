@@ -54,8 +54,9 @@ def test_metrics_benchmark_runs(tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_serve_benchmark_runs() -> None:
     require_chromium()
-    out = _run("bench_serve.py", "--runs", "1", "--preheat", "0")
+    out = _run("bench_serve.py", "--runs", "1", "--preheat", "0", "--burst", "4", "--browsers", "1")
     assert "viewer / floor" in out and "static published page" in out
+    assert "burst of 4: slowest / floor" in out and "server memory growth" in out
 
 
 @pytest.mark.browser

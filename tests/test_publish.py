@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,37 @@ def test_site_works_from_file_urls_with_no_network_and_personas_switch(page, sit
         _hover_first_card(page, load(maps / f"{name}.cjm.json"), "daniel")
     assert page.locator("img").count() == 0
     assert [url for url in requests if not url.startswith(("file://", "data:", "blob:"))] == []
+
+
+def test_publishing_loads_no_widgets() -> None:
+    """publish, serve and render --measure share one measuring function below the widgets."""
+    code = "import sys, cjmkit.publish, cjmkit.viewer_server; print('ipywidgets' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.browser
+def test_two_stages_of_the_same_name_still_draw_every_panel(page, tmp_path: Path, caplog) -> None:
+    """Names are labels: ids key the axes, so a repeated name breaks nothing."""
+    import logging
+
+    journey = load(SAMPLE_MAP)
+    journey.stages[1].name = journey.stages[0].name
+    journey.personas[1].name = journey.personas[0].name
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    save(journey, maps / "twins.cjm.json", force=True)
+    with caplog.at_level(logging.ERROR, logger="bokeh"):
+        site = publish(maps, tmp_path / "site")
+    assert not [r for r in caplog.records if "DUPLICATE" in r.getMessage()]
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site.pages["twins"].as_uri())
+    page.wait_for_function(PAINTED, timeout=60_000)
+    names = page.evaluate(
+        """() => { for (const view of Object.values(Bokeh.index)) {
+            const source = view.model.document.get_model_by_name('satisfaction');
+            if (source) return Array.from(source.data.get ? source.data.get('stage_name') : source.data.stage_name);
+        } return null; }"""
+    )
+    assert names[0] == names[1] == journey.stages[0].name and not errors

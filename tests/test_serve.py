@@ -14,7 +14,15 @@ import pytest
 from support import SAMPLE_MAP, cjmkit_command, free_port
 
 from cjmkit.errors import CjmError
-from cjmkit.serve import VIEWER_CELLS, check_port, listening_message, template_roots, voila_argv
+from cjmkit.serve import (
+    VIEWER_CELLS,
+    check_port,
+    listening_message,
+    serve,
+    template_roots,
+    viewer_notebook,
+    voila_argv,
+)
 
 
 def test_voila_runs_locked_down(tmp_path: Path) -> None:
@@ -69,12 +77,32 @@ def test_start_message_says_who_can_reach_it() -> None:
     )
 
 
-def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewer(
+def test_serve_says_where_it_listens_and_serves_pages_without_voila(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import cjmkit.viewer_server
+
+    shutil.copyfile(SAMPLE_MAP, tmp_path / "acme.cjm.json")
+    os.mkfifo(tmp_path / "pipe.cjm.json")
+    served: list[tuple] = []
+    monkeypatch.setattr(cjmkit.viewer_server, "run", lambda *args, **kwargs: served.append(args))
+    lines: list[str] = []
+    port = free_port()
+    assert serve(tmp_path, port=port, print_fn=lines.append) == 0
+    assert lines[0] == f"Listening on http://127.0.0.1:{port}/ (this machine only; use --host to share)"
+    assert lines[1].startswith(f"Serving 1 map from {tmp_path.resolve()}")
+    assert lines[2] == "skipped pipe.cjm.json: it is a named pipe"
+    ((folder, host, port_given, guard, handlers),) = served
+    assert (folder, host, port_given, handlers) == (tmp_path.resolve(), "127.0.0.1", port, ())
+    assert guard.token is None and "localhost" in guard.hosts
+
+
+def test_serve_notebook_runs_voila_on_a_private_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import cjmkit.serve as serve_module
 
     shutil.copyfile(SAMPLE_MAP, tmp_path / "acme.cjm.json")
+    notebook = tmp_path / "mine.ipynb"
+    notebook.write_text(json.dumps(viewer_notebook(VIEWER_CELLS)), encoding="utf-8")
     started: list[list[str]] = []
 
     class FakeVoila:  # records what Voila would be started with
@@ -85,8 +113,8 @@ def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewe
 
         def initialize(self, argv: list[str]) -> None:
             started.append(argv)
-            notebook = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-            assert [c["source"] for c in notebook["cells"]] == list(VIEWER_CELLS)
+            copied = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+            assert [c["source"] for c in copied["cells"]] == list(VIEWER_CELLS)
             assert sorted(p.name for p in Path(argv[0]).parent.iterdir()) == ["viewer.ipynb"]
 
         def start(self) -> None:
@@ -107,9 +135,8 @@ def test_serve_says_where_it_listens_and_serves_only_a_private_copy_of_the_viewe
         monkeypatch.delenv(name, raising=False)
     lines: list[str] = []
     port = free_port()
-    assert serve_module.serve(tmp_path, port=port, print_fn=lines.append) == 0
-    assert lines[0] == f"Listening on http://127.0.0.1:{port}/ (this machine only; use --host to share)"
-    assert lines[1].startswith(f"Serving 1 map from {tmp_path.resolve()}")
+    assert serve_module.serve(tmp_path, port=port, notebook=notebook, print_fn=lines.append) == 0
+    assert lines[0].startswith(f"Listening on http://127.0.0.1:{port}/")
     assert len(started) == 1 and not Path(started[0][0]).exists()  # the private copy is gone
 
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from support import SAMPLE_MAP
 from traitlets import TraitError
 
+from cjmkit.render.measured import measure
 from cjmkit.store import load, save
-from cjmkit.widgets import viewer
 from cjmkit.widgets.viewer import MapViewer, from_request, list_maps, map_name_from_query, resolve_map
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -122,7 +122,7 @@ def test_persona_dropdown_switches_the_map_and_writes_nothing(maps: Path) -> Non
     path = maps / "acme.cjm.json"
     before = (path.read_bytes(), path.stat().st_mtime_ns, sorted(os.listdir(maps)))
     journey = load(path)
-    shown = MapViewer(journey, viewer.measure(journey, maps))
+    shown = MapViewer(journey, measure(journey, maps / "acme.cjm.json"))
     assert [value for _, value in shown.persona.options] == ["maya", "daniel"]
     curve = dict(shown.view.sources["emotion"].data)
     shown.persona.value = "daniel"
@@ -139,7 +139,7 @@ def test_the_panels_follow_once_the_browser_has_drawn_the_map(maps: Path) -> Non
     from jupyter_bokeh.widgets import BokehModel
 
     journey = load(maps / "acme.cjm.json")
-    shown = MapViewer(journey, viewer.measure(journey, maps))
+    shown = MapViewer(journey, measure(journey, maps / "acme.cjm.json"))
     assert shown.widget.children[1] is shown.map and shown.panels.children == ()
     # what jupyter_bokeh does when BokehJS reports the map's document drawn
     shown.map._document.callbacks.trigger_event(DocumentReady())
@@ -154,10 +154,10 @@ def test_the_panels_follow_once_the_browser_has_drawn_the_map(maps: Path) -> Non
 
 def test_handoff_health_is_measured_from_raw_data_beside_the_map(maps: Path) -> None:
     journey = load(maps / "acme.cjm.json")
-    assert "not measured" in " ".join(viewer.measure(journey, maps).notes)
+    assert "not measured" in " ".join(measure(journey, maps / "acme.cjm.json").notes)
     for name in ("tickets.csv", "care_contacts.csv"):
         shutil.copyfile(SAMPLE_MAP.parent / name, maps / name)
-    measured = viewer.measure(journey, maps)
+    measured = measure(journey, maps / "acme.cjm.json")
     assert measured.notes == []
     assert measured.metrics["handoff_health"]
     assert measured.panels.select_one({"name": "handoffs"}) is not None
@@ -168,13 +168,13 @@ def test_a_maps_own_raw_data_wins_over_the_folders(maps: Path) -> None:
     evil = load(maps / "evil.cjm.json")  # another map with the same handoffs
     for name in ("tickets.csv", "care_contacts.csv"):
         shutil.copyfile(SAMPLE_MAP.parent / name, maps / f"acme.{name}")
-    assert viewer.measure(acme, maps, "acme").metrics["handoff_health"]
-    assert "not measured" in " ".join(viewer.measure(evil, maps, "evil").notes)
+    assert measure(acme, maps / "acme.cjm.json").metrics["handoff_health"]
+    assert "not measured" in " ".join(measure(evil, maps / "evil.cjm.json").notes)
     # the folder's pair serves every map without its own, and the map's own still wins
     (maps / "tickets.csv").write_text("ticket_id,customer_id,opened_at,resolved_at,channel,touchpoint\n")
     (maps / "care_contacts.csv").write_text("contact_id,customer_id,ticket_id,contacted_at,kind\n")
-    assert "not measured" not in " ".join(viewer.measure(evil, maps, "evil").notes)
-    own = viewer.measure(acme, maps, "acme").health
+    assert "not measured" not in " ".join(measure(evil, maps / "evil.cjm.json").notes)
+    own = measure(acme, maps / "acme.cjm.json").health
     assert own is not None and own["resolved"].sum() > 0
 
 
@@ -182,7 +182,7 @@ def test_the_viewer_lists_what_needs_attention_first(maps: Path) -> None:
     for name in ("tickets.csv", "care_contacts.csv"):
         shutil.copyfile(SAMPLE_MAP.parent / name, maps / name)
     journey = load(maps / "acme.cjm.json")
-    panels = viewer.measure(journey, maps).panels
+    panels = measure(journey, maps / "acme.cjm.json").panels
     listed = panels.children[0]
     assert listed.name == "cjmkit-warnings"
     # the sample's weakest handoff and its bad KPIs are named, most urgent (bad) first

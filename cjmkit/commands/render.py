@@ -105,16 +105,14 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def measured_metrics(journey: Journey, map_path: Path) -> dict[str, Any]:
-    """KPI traffic lights and handoff health for the map, from :mod:`cjmkit.metrics`."""
-    from cjmkit import metrics as m
+    """KPI traffic lights and handoff health for the map, measured as the viewer and publish measure them.
 
-    health = None
-    found = m.handoff_data_files(map_path) if journey.handoffs else None
-    if found is not None:
-        health = m.handoff_health(journey, m.read_tickets(found[0]), m.read_care_contacts(found[1]))
-    elif journey.handoffs:
-        print(
-            f"note: handoff health not measured (no {m.TICKETS_FILE} and {m.CONTACTS_FILE} in {map_path.parent})",
-            file=sys.stderr,
-        )
-    return m.map_metrics(journey, status=m.kpi_status(journey), handoffs=health)
+    A ticket export that cannot be read stops the command (exit 2); what is not measured is a
+    note on stderr.
+    """
+    from cjmkit.render.measured import measure
+
+    measured = measure(journey, map_path, on_error="raise")
+    for note in measured.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return measured.metrics or {}

@@ -1,4 +1,4 @@
-"""``cjmkit serve``: show the maps of a folder read-only in the browser (Voila)."""
+"""``cjmkit serve``: show the maps of a folder read-only in the browser (pages without kernels), or a notebook with Voila."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "serve",
         help="show a folder's maps read-only in the browser",
         description=(
-            "Serve a read-only viewer of the maps (*.cjm.json) of MAPS_DIR: /?map=NAME shows NAME.cjm.json, "
-            "/ lists the maps. Listens on 127.0.0.1 (this machine only) unless --host says otherwise."
+            "Serve a read-only viewer of the maps (*.cjm.json) of MAPS_DIR: / lists the maps, /?map=NAME shows "
+            "NAME.cjm.json (&persona=ID another persona's view). Pages are built once per map revision and "
+            "need no kernel, so a crowd can open them at once. --notebook serves a notebook with Voila "
+            "instead (a kernel per visitor). Listens on 127.0.0.1 (this machine only) unless --host says "
+            "otherwise."
         ),
     )
     serve.add_argument(
@@ -22,16 +25,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
     serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 shares it)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; 0.0.0.0: every interface, anyone who can reach "
+        "the port can view the maps)",
     )
     serve.add_argument(
         "--preheat",
         type=int,
         default=DEFAULT_PREHEAT,
         metavar="N",
-        help=f"kernels started ahead of visitors, for a faster first paint (default: {DEFAULT_PREHEAT}; 0: none)",
+        help=f"with --notebook: kernels started ahead of visitors, for a faster first paint "
+        f"(default: {DEFAULT_PREHEAT}; 0: none)",
     )
-    serve.add_argument("--notebook", default=None, help=argparse.SUPPRESS)
+    serve.add_argument(
+        "--notebook",
+        default=None,
+        metavar="NOTEBOOK",
+        help="serve this notebook with Voila instead (sources hidden, no tracebacks, no files; a kernel per "
+        "visitor), with MAPS_DIR in $CJMKIT_MAPS_DIR",
+    )
     serve.set_defaults(func=cmd_serve)
 
 

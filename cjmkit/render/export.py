@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from bokeh.embed import file_html
 from bokeh.models import LayoutDOM
-from bokeh.resources import INLINE
+from bokeh.resources import INLINE, Resources
 
 from cjmkit.errors import CjmError
 from cjmkit.render.escape import no_math
@@ -123,8 +123,9 @@ def html_page(
     bottom: str = "",
     tools: str = "",
     head: str = "",
+    resources: Resources | None = None,
 ) -> str:
-    """Return the map as one self-contained, accessible HTML page (Bokeh JS and CSS inline).
+    """Return the map as one accessible HTML page, self-contained (BokehJS inline) unless ``resources`` says otherwise.
 
     The page has landmarks (header, main), a heading, the picture named for screen readers
     (``role="img"``, its label pointing at the table) and, when the map is known, its text
@@ -142,6 +143,9 @@ def html_page(
     top, bottom, tools, head
         Trusted HTML (escape user text first) for the header, under the text alternative,
         beside the switch (e.g. download links), and at the end of ``<head>`` (styles).
+    resources
+        A ``bokeh.resources.Resources`` for BokehJS; None puts it inline. ``cjmkit serve``
+        passes one that loads it from the server (cached by browsers between pages).
     """
     from bokeh.core.templates import get_env
 
@@ -172,7 +176,7 @@ def html_page(
     try:
         return file_html(
             [_root(item) for item in items],
-            resources=INLINE,
+            resources=resources or INLINE,
             title=no_math(title),
             template=template,
             template_variables=variables,

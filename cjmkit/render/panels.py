@@ -235,7 +235,11 @@ def satisfaction_panel(
     bokeh.plotting.figure
         Its data source is named ``satisfaction``.
     """
-    names = [no_math(_fit(str(n), 18)) for n in stages["name"]] or ["(no stages)"]
+    # stages are keyed by id (two stages may share a name: a factor axis refuses duplicates); the
+    # axis shows their names
+    names = [no_math(_fit(str(n), 18)) for n in stages["name"]]
+    keys = [str(k) for k in stages["stage"]] if "stage" in stages else [str(i) for i in range(len(stages))]
+    factors = keys or ["(no stages)"]
     labels, nps, ces = [], [], []
     for _, row in stages.iterrows():
         nps.append(score_text(row, "nps", "{:+.0f}"))
@@ -246,7 +250,8 @@ def satisfaction_panel(
         text = f"{row['csat']:.0f} % (n={int(row['csat_n'])})"
         labels.append(text + " · few answers" if row["low_n"] else text)
     data = {
-        "stage": names[: len(stages)],
+        "stage": keys,
+        "stage_name": names,
         "csat": [float(v) if np.isfinite(v) else 0.0 for v in stages["csat"]],
         "low": [float(v) if np.isfinite(v) else np.nan for v in stages.get("csat_low", stages["csat"])],
         "high": [float(v) if np.isfinite(v) else np.nan for v in stages.get("csat_high", stages["csat"])],
@@ -261,7 +266,7 @@ def satisfaction_panel(
     data["label_y"] = [h if np.isfinite(h) else c for h, c in zip(data["high"], data["csat"], strict=True)]
     source = ColumnDataSource(data, name="satisfaction")
     fig = figure(
-        x_range=names,
+        x_range=factors,
         y_range=Range1d(0, 115),
         width=WIDTH,
         height=320,
@@ -280,6 +285,7 @@ def satisfaction_panel(
     fig.add_layout(
         Span(location=target, dimension="width", line_dash="dashed", line_color=MUTED, line_width=2)
     )
+    fig.xaxis.major_label_overrides = dict(zip(keys, names, strict=True))
     fig.yaxis.axis_label = "CSAT (% of 4–5 answers)"
     fig.xgrid.visible = False
     fig.ygrid.grid_line_color = GRID
@@ -290,7 +296,7 @@ def satisfaction_panel(
     fig.title.text_font = FONT_NAME
     fig.title.text_font_size = "16px"
     fig.select_one(HoverTool).tooltips = [
-        ("Stage", "@stage"),
+        ("Stage", "@stage_name"),
         ("CSAT", "@interval"),
         ("NPS", "@nps"),
         ("CES", "@ces"),

@@ -1,4 +1,10 @@
-"""The read-only map viewer that ``cjmkit serve`` shows to stakeholders.
+"""The live read-only map viewer: a widget for notebooks, and ``notebooks/viewer.ipynb`` for Voila.
+
+``cjmkit serve`` shows stakeholders pages that need no kernel (:mod:`cjmkit.viewer_server`);
+this widget is the same view in a notebook, or served live with
+``cjmkit serve --notebook notebooks/viewer.ipynb``. What it measures and the HTML it shows
+come from :mod:`cjmkit.render.measured` and :mod:`cjmkit.render.pages`, as for the published
+pages.
 
 The viewer loads a map with :func:`cjmkit.store.load` and keeps only the :class:`Journey` it
 returns: it holds no ``MapSession`` and no ``Editor``, and nothing in this module opens a file
@@ -28,33 +34,12 @@ import ipywidgets as w
 from cjmkit.errors import CjmError
 from cjmkit.folder import list_maps, resolve_map
 from cjmkit.model import Journey
-from cjmkit.store import SUFFIX
+from cjmkit.render.measured import Measured, measure, strip_folder
+from cjmkit.render.pages import PANEL_CSS, feedback_html
 
 MAPS_DIR_ENV = "CJMKIT_MAPS_DIR"
 BOKEHJS_IN_PAGE_ENV = "CJMKIT_BOKEHJS_IN_PAGE"
 """Set by ``cjmkit serve``, whose page template loads BokehJS itself: :func:`setup` then skips it."""
-FEEDBACK_SHOWN = 5
-
-PANEL_CSS = """<style>
-.cjm-viewer { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933; }
-.cjm-viewer h1 { font-size: 28px; margin: 4px 0 4px 0; }
-.cjm-viewer h2 { font-size: 19px; margin: 18px 0 6px 0; }
-.cjm-viewer .cjm-muted { color: #52606d; }
-.cjm-viewer table { border-collapse: collapse; font-size: 14px; }
-.cjm-viewer th, .cjm-viewer td { text-align: left; padding: 4px 12px 4px 0; border-bottom: 1px solid #e4e7eb; }
-.cjm-viewer .cjm-cards { display: flex; flex-wrap: wrap; gap: 12px; }
-.cjm-viewer .cjm-card { border: 1px solid #cbd2d9; border-radius: 8px; padding: 8px 12px; max-width: 320px; }
-.cjm-viewer .cjm-ok { color: #1b6e3a; } .cjm-viewer .cjm-warning { color: #8a5a00; }
-.cjm-viewer .cjm-bad { color: #b3261e; } .cjm-viewer .cjm-none { color: #52606d; }
-.cjm-viewer blockquote { margin: 4px 0 10px 0; padding-left: 10px; border-left: 3px solid #cbd2d9; }
-</style>"""
-
-_STATUS_TEXT = {
-    "ok": "● on target",
-    "warning": "▲ warning",
-    "bad": "■ off target",
-    "none": "○ no target/data",
-}
 
 
 # -- which map ------------------------------------------------------------------------------------
@@ -90,126 +75,6 @@ def setup() -> None:
 
     if os.environ.get(BOKEHJS_IN_PAGE_ENV) != "1":
         output_notebook(Resources(mode="inline", components=BOKEH_COMPONENTS), hide_banner=True)
-
-
-class Measured:
-    """What the viewer shows beside the map.
-
-    The figures the map itself needs (KPI status, handoff health) are computed at once; the panels
-    are drawn the first time :attr:`panels` is read, so the viewer can send the map first.
-
-    Attributes
-    ----------
-    metrics
-        KPI status and handoff health for the map (the ``metrics`` of ``JourneyMapView``).
-    notes
-        Plain sentences on what could not be measured, shown under the panels.
-    """
-
-    def __init__(
-        self,
-        journey: Journey,
-        status: Any = None,
-        health: Any = None,
-        metrics: dict[str, Any] | None = None,
-        notes: list[str] | None = None,
-        survey: Any = None,
-    ) -> None:
-        self.journey = journey
-        self.status = status
-        self.health = health
-        self.survey = survey
-        self.metrics = metrics
-        self.notes = notes if notes is not None else []
-        self._panels: Any = None
-        self._drawn = False
-
-    @property
-    def panels(self) -> Any:
-        """Bokeh panels: what needs attention, KPI status, satisfaction by stage, handoff health (when measured)."""
-        if not self._drawn:
-            self._panels = _draw_panels(self.journey, self.status, self.health, self.survey)
-            self._drawn = True
-        return self._panels
-
-
-def measure(
-    journey: Journey, folder: str | os.PathLike[str] | None = None, name: str | None = None
-) -> Measured:
-    """Compute the map's figures with :mod:`cjmkit.metrics`; its panels are drawn on first use.
-
-    Handoff health is measured from the ticket and care-contact exports in ``folder``: the
-    map's own ``NAME.tickets.csv`` and ``NAME.care_contacts.csv`` when ``name`` is given and
-    they are there, else the folder's ``tickets.csv`` and ``care_contacts.csv``
-    (:func:`cjmkit.metrics.handoff_data_files`). Satisfaction by stage comes from the map's own
-    ``NAME.survey.csv`` when there is one (``cjmkit data survey``), else from its feedback. A file
-    that cannot be read is reported in ``notes``, never raised.
-    """
-    from cjmkit import metrics as m
-    from cjmkit.metrics.exports import survey_file
-
-    notes: list[str] = []
-    status = m.kpi_status(journey)
-    health = None
-    survey = None
-    answers = survey_file(Path(folder) / f"{name}{SUFFIX}") if folder is not None and name else None
-    if answers is not None:
-        try:
-            survey = m.read_survey(answers)
-        except CjmError as error:
-            notes.append(f"Survey answers are not shown: {strip_folder(str(error), Path(folder))}")
-    if folder is not None and journey.handoffs:
-        found = m.handoff_data_files(Path(folder) / f"{name or ''}{SUFFIX}")
-        if found is not None:
-            try:
-                health = m.handoff_health(
-                    journey, m.read_tickets(found[0]), m.read_care_contacts(found[1]), survey
-                )
-            except CjmError as error:
-                notes.append(f"Handoff health is not shown: {strip_folder(str(error), Path(folder))}")
-            except Exception:  # odd raw data must not cost the visitor the map
-                _log_exception()
-                notes.append("Handoff health is not shown: the ticket data could not be read.")
-        else:
-            notes.append(
-                f"Handoff health is not measured: no {m.TICKETS_FILE} and {m.CONTACTS_FILE} beside the map."
-            )
-    return Measured(
-        journey,
-        status=status,
-        health=health,
-        metrics=m.map_metrics(journey, status=status, handoffs=health),
-        notes=notes,
-        survey=survey,
-    )
-
-
-def _draw_panels(journey: Journey, status: Any, health: Any, survey: Any = None) -> Any:
-    from bokeh.layouts import column
-
-    from cjmkit import metrics as m
-    from cjmkit.render import panels as p
-
-    if survey is not None:
-        stages = m.stage_scores(survey, journey)
-    else:
-        stages = m.stage_scores(m.feedback_frame(journey), journey) if journey.feedback else None
-    listed = m.warnings(journey, handoffs=health, stages=stages, status=status)
-    parts = [p.warnings_panel(listed)]
-    if journey.kpis:
-        parts.append(p.kpi_panel(journey, status))
-    if stages is not None:
-        parts.append(p.satisfaction_panel(stages))
-    if health is not None and len(health):
-        parts.append(p.handoff_panel(health))
-    return column(*parts, name="cjm-panels")
-
-
-def strip_folder(sentence: str, folder: Path) -> str:
-    # viewers need the file's name, not where the server keeps it
-    for prefix in {str(folder) + os.sep, str(folder.resolve()) + os.sep}:
-        sentence = sentence.replace(prefix, "")
-    return sentence
 
 
 class MapViewer:
@@ -344,7 +209,7 @@ def _viewer_for(path: Path, name: str) -> w.Widget:
     except CjmError as error:
         return message_page("This map cannot be shown", strip_folder(str(error), path.parent), back=True)
     try:
-        return MapViewer(journey, measure(journey, path.parent, name), name=name).widget
+        return MapViewer(journey, measure(journey, path), name=name).widget
     except Exception:
         _log_exception()
         return message_page(
@@ -430,28 +295,3 @@ def header_html(journey: Journey, name: str | None = None) -> str:
         f'<span class="cjm-muted">Revision {journey.revision}, updated {journey.updated:%Y-%m-%d %H:%M} UTC · '
         f'<a href="?">all maps</a>{downloads}</span>'
     )
-
-
-def feedback_html(journey: Journey, count: int = FEEDBACK_SHOWN) -> str:
-    """The latest verbatims (newest first), escaped."""
-    items = [item for item in journey.feedback if item.comment.strip()]
-    items.sort(key=lambda item: (item.received is not None, item.received), reverse=True)
-    if not items:
-        return ""
-    quotes = []
-    for item in items[:count]:
-        where = journey.touchpoint(item.touchpoint) if item.touchpoint else None
-        stage = journey.stage(item.stage) if item.stage else None
-        persona = journey.persona(item.persona) if item.persona else None
-        bits = [
-            item.received.isoformat() if item.received else "",
-            where.name if where else (stage.name if stage else ""),
-            persona.name if persona else "",
-            f"CSAT {item.csat}" if item.csat is not None else "",
-        ]
-        meta = " · ".join(b for b in bits if b)
-        quotes.append(
-            f"<blockquote>“{html.escape(item.comment)}”<br>"
-            f'<span class="cjm-muted">{html.escape(meta)}</span></blockquote>'
-        )
-    return f"<h2>Latest feedback</h2>{''.join(quotes)}"
