@@ -80,9 +80,9 @@ def test_helpdesk_exports_come_in_with_a_mapping_and_the_map_shows_the_right_fig
     assert "Chat → Thank-you call: 66.7 % followed up within 24 h; 0 fell through" in out
 
     # the viewer and publish read the standard files
-    from cjmkit.widgets.viewer import measure
+    from cjmkit.render.measured import measure
 
-    measured = measure(store.load(map_path), folder, "desk")
+    measured = measure(store.load(map_path), folder / "desk.cjm.json")
     row = measured.health.iloc[0]
     assert (row["resolved"], row["within_sla"]) == (3, 2) and row["median_hours"] == pytest.approx(23.5)
     assert measured.metrics["handoff_health"]["h"]["within_sla_share"] == pytest.approx(2 / 3)
@@ -174,9 +174,9 @@ def test_a_survey_export_with_a_two_line_header_and_labels(map_path, capsys):
     assert survey["submitted_at"].tolist()[0] == pd.Timestamp("2024-01-15T15:04:00")
     assert survey["comment"].tolist()[0] == "Great, thanks"
     # the viewer's satisfaction panel reads the map's own survey file
-    from cjmkit.widgets.viewer import measure
+    from cjmkit.render.measured import measure
 
-    measured = measure(store.load(map_path), folder, "desk")
+    measured = measure(store.load(map_path), folder / "desk.cjm.json")
     assert measured.survey is not None and len(measured.survey) == 4
     assert measured.panels is not None
 
