@@ -26,7 +26,6 @@ Run: ``.venv/bin/python benchmarks/bench_serve.py [--runs 5] [--burst 30] [--bro
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
 import shutil
@@ -41,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from support import CHROMIUM, SAMPLE_MAP, cjmkit_command, free_port, running_server  # noqa: E402
+from support import CHROMIUM, SAMPLE_MAP, cjmkit_command, free_port, memory_mb, running_server  # noqa: E402
 
 from cjmkit.render.export import CHROMIUM_ARGS  # noqa: E402
 from cjmkit.serve import DEFAULT_PREHEAT  # noqa: E402
@@ -121,28 +120,17 @@ def _http_visitor(url: str, start: threading.Barrier, times: list[float]) -> Non
     times.append(time.perf_counter() - began)
 
 
-def _memory_mb(pid: int) -> float:
-    import psutil
-
-    process = psutil.Process(pid)
-    total = process.memory_info().rss
-    for child in process.children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            total += child.memory_info().rss
-    return total / 2**20
-
-
 def _burst(
     browser, url: str, visitors: int, browsers: int, server_pid: int
 ) -> tuple[list[float], list[float], float]:
     """``visitors`` at once: ``browsers`` Chromium pages and the rest HTTP clients. Return their times and memory growth."""
-    baseline = _memory_mb(server_pid)
+    baseline = memory_mb(server_pid)
     peak = [baseline]
     sampling = threading.Event()
 
     def sample() -> None:
         while not sampling.is_set():
-            peak[0] = max(peak[0], _memory_mb(server_pid))
+            peak[0] = max(peak[0], memory_mb(server_pid))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -189,10 +189,10 @@ def _tornado_settings() -> dict[str, Any]:
     }
 
 
-def _voila_class(guard: Guard, handlers: Sequence[tuple[Any, ...]] = ()) -> type:
+def _voila_class(guard: Guard, handlers: Sequence[tuple[Any, ...]] = (), limits: Any = None) -> type:
     from cjmkit.voila_app import voila_class
 
-    return voila_class(guard, handlers)
+    return voila_class(guard, handlers, limits)
 
 
 KERNEL_CONFIG = "c.IPKernelApp.log_level = 'ERROR'\n"
@@ -238,6 +238,7 @@ def serve(
     intro: str | None = None,
     action: str = "view these maps",
     before_start: Callable[[], None] | None = None,
+    max_kernels: int | None = None,
 ) -> int:
     """Serve the read-only viewer for the maps of ``maps_dir`` until interrupted.
 
@@ -269,6 +270,10 @@ def serve(
     before_start
         Called once everything is checked, just before the server starts answering: e.g. to
         start another tornado server on the same IOLoop (``cjmkit workshop --room``).
+    max_kernels
+        With a notebook: kernels at most, all visitors together (default: what half the free
+        memory holds, :func:`cjmkit.kernel_limits.default_max_kernels`); see
+        :mod:`cjmkit.kernel_limits` for the other limits.
 
     Returns
     -------
@@ -306,8 +311,17 @@ def serve(
         start_message()
         run(folder, host, port, guard, handlers, before_start=before_start)
         return 0
+    from cjmkit.kernel_limits import KernelLimits
+
+    limits = KernelLimits() if max_kernels is None else KernelLimits(total=max_kernels)
+    if limits.total < 1:
+        raise CjmError(f"--max-kernels must be 1 or more, got {limits.total}")
+    if preheat >= limits.total:
+        raise CjmError(
+            f"--preheat ({preheat}) must be less than --max-kernels ({limits.total}): pre-started kernels count too"
+        )
     return _serve_notebook(
-        Path(notebook), folder, host, port, guard, handlers, preheat, start_message, before_start
+        Path(notebook), folder, host, port, guard, handlers, preheat, start_message, before_start, limits
     )
 
 
@@ -321,6 +335,7 @@ def _serve_notebook(
     preheat: int,
     start_message: Callable[[], None],
     before_start: Callable[[], None] | None,
+    limits: Any,
 ) -> int:
     """Serve ``notebook`` with Voila (a kernel per visitor) until interrupted."""
     from traitlets.config import Config
@@ -341,7 +356,7 @@ def _serve_notebook(
         config.Voila.tornado_settings = _tornado_settings()
         start_message()
         os.environ["IPYTHONDIR"] = str(ipython)
-        app = _voila_class(guard, handlers)(config=config)
+        app = _voila_class(guard, handlers, limits)(config=config)
         app.initialize(voila_argv(target, host, port, private, preheat=preheat))
         app.log.addFilter(_not_trusted_warning)
         if before_start is not None:

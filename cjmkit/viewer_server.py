@@ -43,7 +43,7 @@ from cjmkit.errors import CjmError
 from cjmkit.folder import scan_maps
 from cjmkit.model import Journey
 from cjmkit.render.measured import Measured, measure, strip_folder
-from cjmkit.web import Guard, GuardedApplication, PlainPageHandler, page_html
+from cjmkit.web import Guard, GuardedApplication, PlainPageHandler, log_to_stderr, page_html
 
 log = logging.getLogger("cjmkit.serve")
 
@@ -387,11 +387,7 @@ def run(
     import bokeh
     from tornado.httpserver import HTTPServer
 
-    if not logging.getLogger().handlers and not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("[cjmkit serve] %(levelname)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+    log_to_stderr("cjmkit serve")
 
     async def main() -> None:
         pages = MapPages(folder, f"/bokeh/{bokeh.__version__}/")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hmac
 import html
 import ipaddress
+import logging
 import os
 import secrets
 import socket
@@ -57,6 +58,17 @@ PAGE_CSS = (
     "font-weight:bold}main{padding:24px;max-width:44em;font-size:17px;line-height:1.5}"
     "a{color:#1f3a5f}"
 )
+
+
+def log_to_stderr(prefix: str) -> None:
+    """Send cjmkit's log records (logger ``cjmkit`` and below) to stderr, the server's log, once."""
+    logger = logging.getLogger("cjmkit")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(f"[{prefix}] %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def new_token() -> str:

@@ -141,6 +141,18 @@ def kernels_of(process: subprocess.Popen) -> list[int]:
     return found
 
 
+def memory_mb(pid: int) -> float:
+    """Resident memory of a process and all its children (kernels included), in MB."""
+    import psutil
+
+    process = psutil.Process(pid)
+    total = process.memory_info().rss
+    for child in process.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += child.memory_info().rss
+    return total / 2**20
+
+
 def cjmkit_command(*args: str) -> list[str]:
     """The command line that runs ``cjmkit ARGS`` with this interpreter."""
     return [sys.executable, "-m", "cjmkit.cli", *args]

@@ -242,11 +242,29 @@ async def _craft_comm_messages(ws_url: str) -> list[str]:
         if reply["content"]["data"].get("state", {}).get("_model_name") == "DropdownModel"
     ]
     for comm_id in dropdowns:
-        for state in ({"index": 99}, {"index": -1}, {"index": 1}):  # two invalid, then another persona
+        for state in (
+            {"index": 99},
+            {"index": -1},
+            {"index": "x"},
+            {"index": 1},
+        ):  # three invalid, then another persona
             data = {"method": "update", "state": state, "buffer_paths": []}
             await connection.write_message(message("comm_msg", {"comm_id": comm_id, "data": data}))
-    await asyncio.sleep(1)
+        for data in ({"method": "update", "state": None}, {"no": "method"}):  # malformed
+            await connection.write_message(message("comm_msg", {"comm_id": comm_id, "data": data}))
+    # whatever the kernel makes of them, no traceback (with install paths) comes back over the socket
+    seen: list[str] = []
+    for _ in range(500):
+        try:
+            raw = await asyncio.wait_for(connection.read_message(), timeout=3)
+        except TimeoutError:
+            break
+        if raw is None:
+            break
+        seen.append(raw if isinstance(raw, str) else raw.decode("utf-8", "replace"))
     connection.close()
+    leaked = [text for text in seen if "Traceback" in text or 'File "' in text or "site-packages" in text]
+    assert seen and not leaked, leaked[:1]
     return dropdowns
 
 

@@ -39,6 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(default: {DEFAULT_PREHEAT}; 0: none)",
     )
     serve.add_argument(
+        "--max-kernels",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --notebook: kernels at most, all visitors together (default: what half the free memory "
+        "holds, at about 200 MB a kernel); a visitor over it gets a page that tries again by itself",
+    )
+    serve.add_argument(
         "--notebook",
         default=None,
         metavar="NOTEBOOK",
@@ -71,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             notebook=args.notebook,
             preheat=args.preheat,
             handlers=download_routes(cache),
+            max_kernels=args.max_kernels,
         )
     finally:
         cache.close()

@@ -52,6 +52,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "edited from other machines by whoever has the link)",
     )
     workshop.add_argument(
+        "--max-kernels",
+        type=int,
+        default=None,
+        metavar="N",
+        help="board pages (each with its kernel, about 200 MB) open at once at most (default: what half the "
+        "free memory holds); also at most 4 per browser's address",
+    )
+    workshop.add_argument(
         "--room",
         nargs="?",
         const=AUTO_ADDRESS,
@@ -140,6 +148,7 @@ def cmd_workshop(args: argparse.Namespace) -> int:
             intro=intro,
             action="edit the map",
             before_start=start_room,
+            max_kernels=args.max_kernels,
         )
 
 
