@@ -14,6 +14,8 @@ Routes, all behind :class:`cjmkit.web.Guard` (see :func:`viewer_routes`):
   only among the maps :func:`cjmkit.folder.scan_maps` lists), with its first persona's emotion
   curve; ``&persona=ID`` another persona's, ``&persona=`` all personas'. Unknown names get a
   friendly page (404), broken maps a sentence saying what is wrong.
+- ``/download/NAME/poster.pdf``, ``handout.pdf``, ``deck.pptx``: the map printed or as a deck,
+  built once per revision (:mod:`cjmkit.downloads`), linked from its page;
 - ``/bokeh/VERSION/static/js/NAME.min.js``: BokehJS from the installed ``bokeh`` package (only
   its bundles), cached by browsers for a year: a second page costs only its own bytes.
 - anything else: a plain 404 page.
@@ -243,9 +245,12 @@ class MapPages:
             return f"?map={quote(name, safe='')}&persona={quote(persona or '', safe='')}"
 
         assert entry.journey is not None
+        from cjmkit.downloads import links_html
+
         text = map_page_html(
             entry.journey,
             measured=entry.measured,
+            downloads=links_html(name),
             persona=view,
             persona_href=href,
             index_href="./",
@@ -389,9 +394,13 @@ def run(
 
     log_to_stderr("cjmkit serve")
 
+    from cjmkit.downloads import DownloadCache, download_routes
+
     async def main() -> None:
         pages = MapPages(folder, f"/bokeh/{bokeh.__version__}/")
-        app = GuardedApplication(guard, [*handlers, *viewer_routes(pages)])
+        downloads = DownloadCache(folder)
+        routes = [*handlers, *download_routes(downloads), *viewer_routes(pages)]
+        app = GuardedApplication(guard, routes)
         server = HTTPServer(app, xheaders=False, max_body_size=MAX_BODY_BYTES, idle_connection_timeout=60)
         server.listen(port, host)
         if before_start is not None:
@@ -405,5 +414,6 @@ def run(
         await stop.wait()
         server.stop()
         pages.executor.shutdown(wait=False, cancel_futures=True)
+        downloads.close()
 
     asyncio.run(main())

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -139,6 +139,15 @@ def kernels_of(process: subprocess.Popen) -> list[int]:
             if any("ipykernel" in part for part in child.cmdline()):
                 found.append(child.pid)
     return found
+
+
+def run_async(coroutine: Any) -> Any:
+    """Run a coroutine to its end in a thread of its own (Playwright's sync API may hold this thread's loop)."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def memory_mb(pid: int) -> float:

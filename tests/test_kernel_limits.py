@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+from support import run_async
 
 from cjmkit.kernel_limits import KernelGate, KernelLimits, busy_page, default_max_kernels
 from cjmkit.voila_app import _kind_and_text
@@ -56,7 +57,7 @@ def test_a_hundred_simultaneous_visits_never_pass_the_cap() -> None:
         got = await asyncio.gather(*(_visit(gate, manager, f"10.0.0.{i}") for i in range(100)))
         return got, gate, manager
 
-    got, gate, manager = asyncio.run(run())
+    got, gate, manager = run_async(run())
     assert sum(k is not None for k in got) == 5 and len(manager.kernels) == 5
     assert gate.highest == 5 and gate.reserved == {}
 
@@ -82,7 +83,7 @@ def test_one_client_gets_a_few_kernels_and_then_must_wait_for_its_tokens() -> No
         now[0] += 10
         return [await _visit(gate, manager, "1.1.1.1")]
 
-    assert asyncio.run(run())[0] is not None
+    assert run_async(run())[0] is not None
 
 
 def test_a_kernel_whose_page_never_connects_is_shut_down() -> None:
@@ -98,7 +99,7 @@ def test_a_kernel_whose_page_never_connects_is_shut_down() -> None:
         assert lonely in manager.shut and joined in manager.kernels
         return manager
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_the_default_cap_follows_free_memory() -> None:

@@ -125,7 +125,7 @@ def test_serve_notebook_runs_voila_on_a_private_copy(tmp_path: Path, monkeypatch
             assert Path(started[0][0]).parent not in profile.parents
             assert not self.log.filters[0](logging.makeLogRecord({"msg": "Notebook %s is not trusted"}))
 
-    monkeypatch.setattr(serve_module, "_voila_class", lambda guard, handlers: FakeVoila)
+    monkeypatch.setattr(serve_module, "_voila_class", lambda guard, handlers, limits: FakeVoila)
     for name in (
         "CJMKIT_MAPS_DIR",
         "CJMKIT_BOKEHJS_IN_PAGE",

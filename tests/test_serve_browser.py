@@ -336,6 +336,7 @@ def test_the_persona_links_switch_the_curve_and_all_personas_is_one_click_away(p
     page.wait_for_function(PAINTED, timeout=60_000)
     maya = page.evaluate(EMOTION_TEXT)
     assert page.locator("b[aria-current=page] >> visible=true").inner_text() == "Maya Okafor"
+    assert page.locator('a[href="/download/acme/deck.pptx"]').count() == 1  # the map as a deck, to take away
     page.get_by_role("link", name="Daniel Weber").click()
     page.wait_for_url("**/?map=acme&persona=daniel")
     page.wait_for_function(PAINTED, timeout=60_000)

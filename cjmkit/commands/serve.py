@@ -65,11 +65,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CjmError(f"--port must be between 1 and 65535, got {args.port}")
     if args.preheat < 0:
         raise CjmError(f"--preheat must be 0 or more, got {args.preheat}")
+    if args.notebook is None:  # the viewer: pages and their downloads, no kernels
+        return serve(args.maps_dir, port=args.port, host=args.host)
     from pathlib import Path
 
     from cjmkit.downloads import DownloadCache, download_routes
 
-    # /download/NAME/poster.pdf, handout.pdf and deck.pptx, built once per map revision
+    # the live viewer notebook links /download/NAME/poster.pdf, handout.pdf and deck.pptx
     cache = DownloadCache(Path(args.maps_dir).expanduser())
     try:
         return serve(
