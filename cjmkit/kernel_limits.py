@@ -161,12 +161,23 @@ class KernelGate:
         return len(self._running()) + self._pool_owed() + sum(self.reserved.values())
 
     def of_client(self, client: str) -> int:
-        """Kernels running for ``client``, and its visits still starting one."""
+        """Pages of ``client`` holding a kernel: connected, still to connect, or still starting.
+
+        A kernel whose page was closed (connected once, no connection now) does not count here:
+        the visitor left it (a closed tab, a browser that skipped the "shut my kernel down" on
+        leaving). It still counts toward the total until Voila culls it, idle.
+        """
         running = set(self._running())
         for kernel in [k for k in self.owner if k not in running]:  # forget kernels that are gone
             self.owner.pop(kernel, None)
             self.connected.discard(kernel)
-        return sum(1 for c in self.owner.values() if c == client) + self.reserved.get(client, 0)
+        connections = getattr(self.manager, "_kernel_connections", None) or {}
+        held = sum(
+            1
+            for kernel, owner in self.owner.items()
+            if owner == client and (kernel not in self.connected or connections.get(kernel, 0) > 0)
+        )
+        return held + self.reserved.get(client, 0)
 
     def _take_token(self, client: str) -> bool:
         now = self.clock()
@@ -187,7 +198,8 @@ class KernelGate:
         cannot all pass a check made before any of them was counted.
         """
         if self.of_client(client) >= self.limits.per_client:
-            return f"You already have {self.limits.per_client} pages of this server open."
+            count = self.limits.per_client
+            return f"You already have {count} page{'s' if count != 1 else ''} of this server open."
         if self.committed() >= self.limits.total:
             return "This server has as many visitors as it can take right now."
         if not self._take_token(client):

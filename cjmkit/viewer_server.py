@@ -149,6 +149,8 @@ class MapPages:
             if problem not in self.reported:  # once per entry and reason, not per visitor
                 self.reported.add(problem)
                 log.warning("skipped %s", problem)
+        for gone in [name for name in self.maps if name not in scan.maps]:  # kept pages follow the folder
+            del self.maps[gone]
         return scan.maps
 
     async def _once(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:

@@ -64,3 +64,14 @@ def test_the_workshop_start_lines_print_the_title_without_escape_codes(
     assert main(["workshop", str(hostile_map), "--port", "8999"]) == 0
     out = capsys.readouterr().out
     assert "Workshop on “Title ]0;pwned" in out and "?token=T" in out and "\x1b" not in out
+
+
+def test_a_revision_of_thousands_of_digits_is_a_sentence_not_an_unexpected_error(tmp_path: Path) -> None:
+    path = tmp_path / "huge.cjm.json"
+    text = SAMPLE_MAP.read_text(encoding="utf-8")
+    path.write_text(text.replace('"revision": ', '"revision": ' + "9" * 5000, 1), encoding="utf-8")
+    for command in (["history", str(path)], ["info", str(path)], ["validate", str(path)]):
+        result = subprocess.run(cjmkit_command(*command), capture_output=True, text=True, timeout=60)
+        assert result.returncode in (0, 2), (command, result.stderr)
+        assert "unexpected error" not in result.stderr and "Traceback" not in result.stderr
+    assert "not valid JSON" in result.stderr  # validate names what is wrong

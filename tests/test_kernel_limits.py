@@ -18,6 +18,7 @@ class FakeManager:
     def __init__(self) -> None:
         self.kernels: list[str] = []
         self.shut: list[str] = []
+        self._kernel_connections: dict[str, int] = {}
 
     def list_kernel_ids(self) -> list[str]:
         return list(self.kernels)
@@ -29,7 +30,10 @@ class FakeManager:
         return kernel
 
     def notify_connect(self, kernel_id: str) -> None:
-        pass
+        self._kernel_connections[kernel_id] = self._kernel_connections.get(kernel_id, 0) + 1
+
+    def notify_disconnect(self, kernel_id: str) -> None:
+        self._kernel_connections[kernel_id] -= 1
 
     async def shutdown_kernel(self, kernel_id: str) -> None:
         self.kernels.remove(kernel_id)
@@ -147,3 +151,18 @@ def test_binary_messages_of_the_v1_protocol_are_read_too() -> None:
     kind, text = _kind_and_text(raw)
     assert kind == "stream" and "Traceback (most recent call last)" in text
     assert _kind_and_text(b"\x00garbage") == ("", "")
+
+
+def test_a_page_closed_without_goodbye_frees_its_visitor_but_not_the_total() -> None:
+    async def run() -> None:
+        manager = FakeManager()
+        gate = KernelGate(KernelLimits(total=3, per_client=1, connect_grace=0))
+        gate.attach(manager)
+        first = await _visit(gate, manager, "1.1.1.1")
+        manager.notify_connect(first)
+        assert "1 page of" in gate.admit("1.1.1.1")  # its one page is open
+        manager.notify_disconnect(first)  # the tab was closed; its kernel stays until culled
+        assert await _visit(gate, manager, "1.1.1.1") is not None
+        assert gate.committed() == 2  # the left kernel still counts toward the total
+
+    run_async(run())

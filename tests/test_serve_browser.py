@@ -354,6 +354,10 @@ def test_the_whole_map_can_be_seen_and_reached_on_common_screens(
     page, server: str, width: int, height: int
 ) -> None:
     page.set_viewport_size({"width": width, "height": height})
+    _open(page, server + "/", "Journey maps")  # the list: every map's link fits the screen's width
+    for link in page.locator("main a").all():
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (link.inner_text(), box)
     _open(page, server + "/?map=acme")
     page.wait_for_function(PAINTED, timeout=60_000)
     # the way back and the persona switch are on the first screen
