@@ -150,25 +150,23 @@ def test_websockets_and_posts_from_another_origin_are_refused_and_change_nothing
     assert target.read_bytes() == before
 
 
-def test_a_rebinding_page_in_a_real_browser_sees_only_the_refusal(workshop) -> None:
+def test_a_rebinding_page_in_a_real_browser_sees_only_the_refusal(workshop, browser) -> None:
     """Chromium resolves evil.example to 127.0.0.1, as a rebinding attacker's DNS would make it."""
-    from playwright.sync_api import sync_playwright
-
     port, target, info = workshop
     before = target.read_bytes()
     kernels = kernels_of(info["process"])
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=require_chromium(),
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {EVIL} 127.0.0.1"],
-        )
-        try:
-            page = browser.new_page()
-            response = page.goto(f"http://{EVIL}:{port}/?token={TOKEN}")
-            assert response.status == 403 and page.title() == "Not allowed · cjmkit"
-            assert "by its own name or address" in page.inner_text("body")
-        finally:
-            browser.close()
+    # a browser of its own (the resolver rule is a launch flag), from the session's Playwright
+    rebound = browser.browser_type.launch(
+        executable_path=require_chromium(),
+        args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {EVIL} 127.0.0.1"],
+    )
+    try:
+        page = rebound.new_page()
+        response = page.goto(f"http://{EVIL}:{port}/?token={TOKEN}")
+        assert response.status == 403 and page.title() == "Not allowed · cjmkit"
+        assert "by its own name or address" in page.inner_text("body")
+    finally:
+        rebound.close()
     assert wait_for(lambda: kernels_of(info["process"]) == kernels, timeout=10, what="no new kernel")
     assert target.read_bytes() == before
 
