@@ -7,6 +7,7 @@ its own origin on websockets and posts), and what a visitor without the workshop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import re
@@ -50,12 +51,10 @@ async def _send_big(url: str, size: int, **headers: str) -> tuple[bool, int | No
     from tornado.websocket import WebSocketClosedError, websocket_connect
 
     connection = await websocket_connect(HTTPRequest(url, headers=headers, connect_timeout=30))
-    try:
+    # The server may close before the client has finished writing the message; the close frame it
+    # sent first is read below (or the stream was cut under it: closed, no code).
+    with contextlib.suppress(WebSocketClosedError):
         await connection.write_message(json.dumps({"padding": "x" * size}))
-    except WebSocketClosedError:
-        # The server may close before the client has finished writing the message; the close
-        # frame it sent first is read below (or the stream was cut under it: closed, no code).
-        pass
     deadline = asyncio.get_running_loop().time() + 90
     while asyncio.get_running_loop().time() < deadline:  # the kernel's own messages may come first
         try:
