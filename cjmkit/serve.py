@@ -36,9 +36,8 @@ if TYPE_CHECKING:
 
 DEFAULT_PORT = 8866
 DEFAULT_PREHEAT = 2
-"""Kernels started ahead of visitors: a map is drawn in about 2.1 s instead of 3.2 s
-(``benchmarks/bench_serve.py``, five visitors back to back), for about 160 MB of memory per
-waiting kernel."""
+"""``serve --notebook``: kernels started ahead of visitors (a Voila page came in about 2.1 s
+instead of 3.2 s when the viewer was one), for about 160 MB of memory per waiting kernel."""
 TEMPLATE = "cjmkit"
 
 VIEWER_CELLS: tuple[str, ...] = (
@@ -49,13 +48,6 @@ VIEWER_CELLS: tuple[str, ...] = (
 
 CULL_IDLE_SECONDS = 600
 CULL_INTERVAL_SECONDS = 60
-
-# Without a Content-Security-Policy a compromised output could still call out; with it the browser
-# itself refuses any request that does not go back to this server.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
-    "connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
-)
 
 
 def viewer_notebook(cells: Sequence[str] = VIEWER_CELLS, title: str | None = None) -> dict[str, Any]:
@@ -180,13 +172,9 @@ def voila_argv(notebook: Path, host: str, port: int, private_dir: Path, *, prehe
 
 
 def _tornado_settings() -> dict[str, Any]:
-    return {
-        "headers": {
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-        }
-    }
+    from cjmkit.web import SECURITY_HEADERS
+
+    return {"headers": dict(SECURITY_HEADERS)}
 
 
 def _voila_class(guard: Guard, handlers: Sequence[tuple[Any, ...]] = (), limits: Any = None) -> type:

@@ -45,20 +45,10 @@ from cjmkit.errors import CjmError
 from cjmkit.folder import scan_maps
 from cjmkit.model import Journey
 from cjmkit.render.measured import Measured, measure, strip_folder
-from cjmkit.web import Guard, GuardedApplication, PlainPageHandler, log_to_stderr, page_html
+from cjmkit.web import SECURITY_HEADERS, Guard, GuardedApplication, PlainPageHandler, log_to_stderr, page_html
 
 log = logging.getLogger("cjmkit.serve")
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
-    "connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
-)
-"""Pages may load and call nothing but this server (Bokeh's embed script is inline)."""
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 BOKEH_BUNDLES = ("bokeh", "bokeh-widgets", "bokeh-tables", "bokeh-gl", "bokeh-mathjax")
 MAX_BODY_BYTES = 64 * 1024
 """Nothing is uploaded to the viewer: a request body larger than this is refused."""

@@ -153,38 +153,51 @@ def voila_class(
     return CjmkitVoila
 
 
+_MSG_TYPE = re.compile(rb'"msg_type":\s*"(\w+)"')
+_WATCHED = ("error", "stream")
+
+
 def _kind_and_text(message: Any) -> tuple[str, str]:
-    """The type of a kernel message bound for the browser and the text of its content (best effort).
+    """The type of a kernel message bound for the browser and, for errors and streams, its content (best effort).
 
     Messages are JSON text, or bytes in the websocket protocol v1 (offsets, then channel, header,
     parent header, metadata, content, buffers) or in the older binary form (a JSON message after
-    its buffer offsets).
+    its buffer offsets). Only the header is read of other messages (a map's document can be
+    megabytes): jupyter writes the header first.
     """
     try:
         if isinstance(message, dict):
             return str(message.get("header", {}).get("msg_type", "")), json.dumps(message.get("content", ""))
         if isinstance(message, str):
-            data = json.loads(message)
-            return str(data.get("header", {}).get("msg_type", "")), json.dumps(data.get("content", ""))
+            return _json_kind(message.encode("utf-8"))
         if isinstance(message, bytes | bytearray | memoryview):
             raw = bytes(message)
             count = int.from_bytes(raw[:8], "little")
             if 0 < count < 1000 and len(raw) >= 8 * (count + 1):
                 offsets = [int.from_bytes(raw[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
                 if len(offsets) >= 5 and offsets[1] <= offsets[2] <= len(raw):
-                    header = json.loads(raw[offsets[1] : offsets[2]])
+                    kind = str(json.loads(raw[offsets[1] : offsets[2]]).get("msg_type", ""))
+                    if kind not in _WATCHED:
+                        return kind, ""
                     end = offsets[5] if len(offsets) > 5 else len(raw)
-                    return str(header.get("msg_type", "")), raw[offsets[4] : end].decode("utf-8", "replace")
+                    return kind, raw[offsets[4] : end].decode("utf-8", "replace")
             # the older binary form: nbufs (4 bytes, big-endian), offsets, then the JSON message
             nbufs = int.from_bytes(raw[:4], "big")
             if 0 < nbufs < 1000:
                 first = int.from_bytes(raw[4:8], "big")
                 second = int.from_bytes(raw[8:12], "big") if nbufs > 1 else len(raw)
-                data = json.loads(raw[first:second])
-                return str(data.get("header", {}).get("msg_type", "")), json.dumps(data.get("content", ""))
+                return _json_kind(raw[first:second])
     except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
         pass
     return "", ""
+
+
+def _json_kind(data: bytes) -> tuple[str, str]:
+    found = _MSG_TYPE.search(data, 0, 4096)
+    kind = found.group(1).decode() if found else ""
+    if kind not in _WATCHED:
+        return kind, ""
+    return kind, json.dumps(json.loads(data).get("content", ""))
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
