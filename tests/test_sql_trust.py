@@ -534,3 +534,49 @@ def test_a_source_that_is_a_named_pipe_never_hangs_a_refresh(tmp_path, capsys):
     os.mkfifo(write)
     assert main(["data", "tickets", str(path), str(write)]) == 2
     assert "named pipe" in capsys.readouterr().err
+
+
+def _trust_at_a_terminal(path: Path, answer: str) -> tuple[int, str]:
+    """Run ``cjmkit kpi trust MAP`` as a person at a terminal would: stdin is a real tty, ``answer`` typed."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cjmkit.cli", "kpi", "trust", str(path)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        close_fds=True,
+    )
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"[y/N]" not in seen and time.monotonic() < deadline:  # the question comes after the sources
+        if select.select([leader], [], [], 1)[0]:
+            with suppress(OSError):
+                seen += os.read(leader, 4096)
+    os.write(leader, answer.encode() + b"\n")
+    code = process.wait(timeout=60)
+    with suppress(OSError):  # the terminal reads EIO once the process is gone
+        while select.select([leader], [], [], 1)[0] and (chunk := os.read(leader, 4096)):
+            seen += chunk
+    os.close(leader)
+    return code, seen.decode("utf-8", "replace")
+
+
+def test_trust_asks_at_a_terminal_and_only_yes_trusts(sqlite_db, tmp_path, capsys):
+    path = make_map(tmp_path, {**LONG, "location": f"sqlite:///{sqlite_db}", "table": "kpi_events"})
+
+    code, shown = _trust_at_a_terminal(path, "")  # Enter alone: the default is no
+    assert code == 2 and "kpi_events" in shown and "Nothing was trusted." in shown, shown
+    code, out = refresh(path, capsys)
+    assert code == 2 and "nobody trusted it" in out
+
+    code, shown = _trust_at_a_terminal(path, "y")
+    assert code == 0 and "Trusted 1 source on this machine" in shown, shown
+    code, out = refresh(path, capsys)
+    assert code == 0, out
