@@ -11,6 +11,7 @@ import argparse
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Start both servers, print where they are, stop both on Ctrl+C or when one fails."""
+    """Start the servers, print where they are once they answer, stop them on Ctrl+C or when one fails."""
     from cjmkit.web import TOKEN_ENV, TOKEN_PARAM, new_token
 
     sample = args.sample_dir / "acme.cjm.json"
@@ -68,13 +69,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             env={**os.environ, TOKEN_ENV: token},
         ),
     ]
+    _wait_until_listening(servers, (viewer_port, workshop_port, room_port))
     print(
         "\ncjmkit demo (this machine only):\n"
         f"  sample map, read-only viewer:  http://127.0.0.1:{viewer_port}/?map=acme\n"
         f"  workshop app on a copy of it:  http://127.0.0.1:{workshop_port}/?{TOKEN_PARAM}={token}\n"
         f"                                 (the map is {workshop_map})\n"
         f"  participants' page (the room): http://127.0.0.1:{room_port}/ (join code: the board's Room tab)\n"
-        "Press Ctrl+C to stop both.\n",
+        "Press Ctrl+C to stop them.\n",
         flush=True,
     )
     try:
@@ -93,3 +95,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 server.kill()
     failed = [server.returncode for server in servers if server.returncode not in (0, -signal.SIGINT, 130)]
     return 2 if failed else 0
+
+
+def _wait_until_listening(
+    servers: list[subprocess.Popen], ports: tuple[int, ...], limit: float = 120
+) -> None:
+    """Return once every port accepts a connection on 127.0.0.1 (or a server ended, or ``limit`` passed),
+    so the addresses printed next open at once."""
+    deadline = time.monotonic() + limit
+    waiting = list(ports)
+    while waiting and time.monotonic() < deadline and all(server.poll() is None for server in servers):
+        try:
+            with socket.create_connection(("127.0.0.1", waiting[0]), timeout=1):
+                waiting.pop(0)
+        except OSError:
+            time.sleep(0.2)
