@@ -3,10 +3,10 @@
 A map is one UTF-8 JSON file, ``NAME.cjm.json``, written with two-space indentation and keys in
 model order, so that git diffs stay small. Nothing is ever lost:
 
-- **Atomic writes.** :func:`save` writes a temp file in the map's folder, flushes and fsyncs
-  it, ``os.replace``-s it over the map and fsyncs the folder. A process killed at any moment
-  leaves the old file or the new one, never half of one; a stray temp file is removed by the
-  next save.
+- **Atomic writes.** :func:`save` writes through :func:`cjmkit.atomic.replace_file` (a temp file
+  in the map's folder, flushed and fsync'd, ``os.replace``-d over the map, the folder fsync'd),
+  as every file cjmkit writes. A process killed at any moment leaves the old file or the new
+  one, never half of one; a stray temp file is removed by the next save.
 - **No silent overwrite.** Every document carries a ``revision``, which only ever goes up.
   Before writing, the revision on disk is read under a lock. A :class:`MapSession` (a board,
   a notebook) whose map was saved by someone else meanwhile *merges*: it replays its own
@@ -42,13 +42,13 @@ import re
 import shutil
 import stat
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from cjmkit.atomic import HISTORY_DIR, history_dir, read_only, refuse_read_only, replace_file
 from cjmkit.edits import Change, Editor
 from cjmkit.errors import CjmError, ConflictError, InvalidEdit, SchemaVersionError, StorageError
 from cjmkit.model import Journey, journey_from_dict, utc_now
@@ -61,9 +61,6 @@ except ImportError:  # pragma: no cover - Windows: saves still atomic, the lock 
 
 SUFFIX = ".cjm.json"
 """File name ending of journey maps."""
-
-HISTORY_DIR = ".cjmkit-history"
-"""Hidden folder beside a map that holds its snapshots (and the lock file of its saves)."""
 
 KEEP_RECENT = 5
 """Snapshots of the most recent saves that are always kept."""
@@ -268,7 +265,7 @@ def _save(
     folder = path.absolute().parent
     if not folder.is_dir():
         raise StorageError(f"cannot save {path}: the folder {folder} does not exist")
-    _refuse_read_only(path)
+    refuse_read_only(path, verb="save")
     try:
         with _locked(path):
             _remove_stray_temp_files(path)
@@ -296,28 +293,6 @@ def _write_revision(path: Path, journey: Journey, on_disk: Any) -> None:
     _write_atomic(path, text + "\n", keep_old=on_disk is not _MISSING, old_revision=on_disk)
     journey.revision = revision
     journey.updated = updated
-
-
-def read_only(path: Pathish) -> bool:
-    """True when the map file at ``path`` exists and is read-only, so :func:`save` refuses it.
-
-    Both the permission bits and this process's access count, so a read-only map stays
-    untouched for root too (root may write anything, but a read-only map says "do not").
-    """
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:  # missing (a new map) or unreadable: the save itself says what is wrong
-        return False
-    return stat.S_ISREG(mode) and (not mode & 0o222 or not os.access(path, os.W_OK))
-
-
-def _refuse_read_only(path: Path) -> None:
-    # the atomic replace would ignore the file's mode: check it first
-    if read_only(path):
-        raise StorageError(
-            f"cannot save {path}: the file is read-only; make it writable (e.g. chmod u+w) to keep "
-            "editing it, or save a copy under another name"
-        )
 
 
 def _conflict_sentence(path: Path, on_disk: int | None, mine: int, copy: Path) -> str:
@@ -382,40 +357,10 @@ def revision_on_disk(path: Pathish) -> int | None:
 
 
 def _write_atomic(path: Path, text: str, *, keep_old: bool = False, old_revision: int | None = None) -> None:
-    """Write ``text`` to ``path`` via a synced temp file and ``os.replace``; snapshot the old file."""
-    folder = path.absolute().parent
-    temp = folder / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with contextlib.suppress(OSError, AttributeError):  # keep the map's permissions
-            os.fchmod(fd, os.stat(path).st_mode & 0o7777)
-        with os.fdopen(fd, "wb") as file:
-            file.write(text.encode("utf-8"))
-            file.flush()
-            os.fsync(file.fileno())
-        if keep_old:
-            _snapshot(path, old_revision)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    _fsync_folder(folder)
+    """Write ``text`` to ``path`` atomically (:func:`cjmkit.atomic.replace_file`); snapshot the old file."""
+    replace_file(path, text, before_replace=(lambda: _snapshot(path, old_revision)) if keep_old else None)
     if keep_old:
         _prune(path)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms that cannot open folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 _STRAY_AGE_WITHOUT_LOCK = 600.0
@@ -441,7 +386,7 @@ def _locked(path: Path) -> Iterator[None]:
     if fcntl is None:  # pragma: no cover
         yield
         return
-    history = _history_dir(path)
+    history = history_dir(path)
     history.mkdir(exist_ok=True)
     fd = os.open(history / f"{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
@@ -519,13 +464,9 @@ class Snapshot:
         return what + (" (set aside in a conflict)" if self.aside else "")
 
 
-def _history_dir(path: Path) -> Path:
-    return path.absolute().parent / HISTORY_DIR
-
-
 def _snapshot(path: Path, revision: int | None) -> None:
     """Keep the file now at ``path`` (about to be replaced) as a snapshot; never fail a save."""
-    history = _history_dir(path)
+    history = history_dir(path)
     base = f"{_prefix(path)}.r{revision or 0}"
     target, n = history / f"{base}{SUFFIX}", 2
     try:
@@ -544,7 +485,7 @@ def _snapshot(path: Path, revision: int | None) -> None:
 
 def _keep_aside(path: Path, journey: Journey, revision: int) -> Path | None:
     """Keep a version that a conflict left off the map in the history folder; never fail a save."""
-    history = _history_dir(path)
+    history = history_dir(path)
     base = f"{_prefix(path)}.r{revision}-aside"
     target, n = history / f"{base}{SUFFIX}", 2
     try:
@@ -567,7 +508,7 @@ def _list_snapshots(path: Path) -> list[tuple[float, int, Path, bool]]:
     pattern = _snapshot_pattern(path)
     found: list[tuple[float, int, Path, bool]] = []
     try:
-        entries = list(os.scandir(_history_dir(path)))
+        entries = list(os.scandir(history_dir(path)))
     except OSError:
         return []
     for entry in entries:
@@ -791,7 +732,7 @@ class MapSession:
                 raise StorageError(
                     f"cannot save {path.name}: its folder {path.absolute().parent} does not exist"
                 )
-            _refuse_read_only(path)
+            refuse_read_only(path, verb="save")
             with _locked(path):
                 _remove_stray_temp_files(path)
                 on_disk = _disk_revision(path)
@@ -984,6 +925,7 @@ __all__ = [
     "Snapshot",
     "load",
     "open_map",
+    "read_only",
     "restore_snapshot",
     "save",
     "snapshots",
@@ -1015,7 +957,5 @@ def work_copy(folder: Pathish, name: str) -> Path:
         raise StorageError(f"cannot copy {source}: it is not a folder")
     base = Path(os.environ.get(WORKDIR_ENV) or tempfile.mkdtemp(prefix="cjmkit-"))
     target = base / name
-    shutil.copytree(
-        source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py", ".cjmkit-history")
-    )
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py", HISTORY_DIR))
     return target

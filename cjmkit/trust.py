@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -38,6 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cjmkit.atomic import write_atomic
 from cjmkit.errors import CjmError, StorageError
 from cjmkit.model import Journey, utc_now
 
@@ -157,14 +157,9 @@ def _write_record(sources: dict[str, Any]) -> None:
     path = _record_path()
     text = json.dumps({"version": 1, "sources": sources}, indent=2, sort_keys=True, ensure_ascii=False)
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{TRUST_FILE}.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except OSError as error:
-        raise StorageError(f"cannot write the trust record {path}: {error.strerror or error}") from None
+        write_atomic(path, text + "\n", mode=0o600)  # only this person decides what runs here
+    except StorageError as error:
+        raise StorageError(f"the trust record was not changed: {error}") from None
 
 
 def is_trusted(source: BaseModel | Mapping[str, Any]) -> bool:

@@ -26,16 +26,14 @@ is kept in ``.cjmkit-history/`` beside the map. Nothing is written when the expo
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from cjmkit.atomic import write_keeping
 from cjmkit.errors import StorageError
 from cjmkit.folder import data_file
 from cjmkit.metrics.handoff import (
@@ -48,8 +46,7 @@ from cjmkit.metrics.handoff import (
 )
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.satisfaction import SURVEY_COLUMNS, read_survey
-from cjmkit.metrics.tables import atomic_write
-from cjmkit.store import HISTORY_DIR, SUFFIX
+from cjmkit.store import SUFFIX
 
 SURVEY_FILE = "survey.csv"
 
@@ -207,7 +204,7 @@ def import_export(
     table = standard_frame(kind, frame)
     target = standard_path(map_path, kind)
     text = table.to_csv(index=False, lineterminator="\n")
-    kept = _write_keeping(target, text.encode("utf-8"))
+    kept = write_keeping(target, text.encode("utf-8"))
     stamps = (
         pd.concat([pd.to_datetime(frame[c]) for c in KINDS[kind][2] if c in frame]) if len(frame) else None
     )
@@ -224,40 +221,6 @@ def import_export(
         last=last,
         columns=dict(frame.attrs.get("columns", {})),
     )
-
-
-def keep_replaced(target: Path, content: bytes) -> Path | None:
-    """Keep the file that ``content`` is about to replace in ``.cjmkit-history/`` beside it.
-
-    Returns where it is kept; nothing is kept when there is no such file or it already holds
-    exactly ``content`` (sizes are compared first, so a large file is read only when it may).
-    """
-    try:
-        if target.stat().st_size == len(content) and target.read_bytes() == content:
-            return None
-    except FileNotFoundError:
-        return None
-    history = target.parent / HISTORY_DIR
-    history.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    kept, n = history / f"{target.stem}.{stamp}{target.suffix}", 2
-    while kept.exists():
-        kept, n = history / f"{target.stem}.{stamp}-{n}{target.suffix}", n + 1
-    try:  # a second name for the old file: the new one then replaces it in one step
-        os.link(target, kept)
-    except OSError:
-        shutil.copy2(target, kept)
-    return kept
-
-
-def _write_keeping(target: Path, content: bytes) -> Path | None:
-    """Write ``content`` to ``target`` atomically, keeping a different old file (:func:`keep_replaced`)."""
-    try:
-        kept = keep_replaced(target, content)
-        atomic_write(target, lambda temp: Path(temp).write_bytes(content))
-    except OSError as error:
-        raise StorageError(f"cannot write {target}: {error.strerror or error}") from None
-    return kept
 
 
 GUESSES: dict[str, tuple[str, ...]] = {

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from cjmkit.atomic import write_atomic
 from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
 from cjmkit.model import Kpi
@@ -186,7 +187,12 @@ def load_library(map_dir: str | Path | None = None) -> dict[str, KpiDefinition]:
 def save_definition(definition: KpiDefinition | Mapping[str, Any], path: str | Path | None = None) -> Path:
     """Add (or replace, by id) a definition in a library file; return the file's path.
 
-    ``path`` defaults to the config folder's ``kpi_library.json``.
+    ``path`` defaults to the config folder's ``kpi_library.json``. The file is written atomically.
+
+    Raises
+    ------
+    StorageError
+        When the file is read-only or cannot be written.
     """
     target = Path(path) if path is not None else config_dir() / LIBRARY_FILE
     if target.is_dir():
@@ -194,13 +200,7 @@ def save_definition(definition: KpiDefinition | Mapping[str, Any], path: str | P
     item = definition if isinstance(definition, KpiDefinition) else _definition(definition, str(target))
     existing = read_library_file(target) if target.is_file() else []
     kept = [d for d in existing if d.id != item.id] + [item]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(target.name + ".tmp")
-    temp.write_text(
-        json.dumps([asdict(d) for d in kept], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    os.replace(temp, target)
-    return target
+    return write_atomic(target, json.dumps([asdict(d) for d in kept], indent=2, ensure_ascii=False) + "\n")
 
 
 def _kpi(definition: KpiDefinition, kpi_id: str, touchpoint: str | None, **overrides: Any) -> Kpi:

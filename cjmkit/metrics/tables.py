@@ -9,16 +9,14 @@ number (``"-3"``) is left alone because a spreadsheet reads it as that number, n
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
-from cjmkit.errors import StorageError
+from cjmkit.atomic import write_atomic
 from cjmkit.metrics.monitoring import judge, kpi_status
 from cjmkit.model import Journey
 
@@ -164,28 +162,6 @@ def map_tables(journey: Journey) -> dict[str, pd.DataFrame]:
     }
 
 
-def atomic_write(path: Path, write: Callable[[str], object]) -> None:
-    """Write a file through ``write(temporary_name)`` in its folder, then put it in place at once.
-
-    The temporary file is flushed to disk before it replaces ``path``: a crash leaves the old file
-    or the new one, never half of one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(handle)
-    try:
-        write(temp)
-        done = os.open(temp, os.O_RDONLY)
-        try:
-            os.fsync(done)
-        finally:
-            os.close(done)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write_csv(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
     """Write each table as ``NAME.csv`` (UTF-8 with BOM, so Excel reads accents) into ``folder``.
 
@@ -196,16 +172,13 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]
     """
     folder = Path(folder)
     written = []
-    try:
-        for name, frame in tables.items():
-            path = folder / f"{name}.csv"
-            atomic_write(
-                path,
-                lambda temp, frame=frame: neutralise(frame).to_csv(temp, index=False, encoding="utf-8-sig"),
-            )
-            written.append(path)
-    except OSError as error:
-        raise StorageError(f"cannot write CSV files into {folder}: {error.strerror or error}") from None
+    for name, frame in tables.items():
+        path = folder / f"{name}.csv"
+        write_atomic(
+            path,
+            lambda file, frame=frame: neutralise(frame).to_csv(file, index=False, encoding="utf-8-sig"),
+        )
+        written.append(path)
     return written
 
 
@@ -219,13 +192,9 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """
     path = Path(path)
 
-    def write(temp: str) -> None:
-        with pd.ExcelWriter(temp, engine="openpyxl") as writer:
+    def write(file: BinaryIO) -> None:
+        with pd.ExcelWriter(file, engine="openpyxl") as writer:
             for name, frame in tables.items():
                 neutralise(frame).to_excel(writer, sheet_name=name[:31], index=False)
 
-    try:
-        atomic_write(path, write)
-    except OSError as error:
-        raise StorageError(f"cannot write {path}: {error.strerror or error}") from None
-    return path
+    return write_atomic(path, write)

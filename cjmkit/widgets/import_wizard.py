@@ -29,21 +29,19 @@ Steps for KPI values, top to bottom:
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
+from cjmkit.atomic import HISTORY_DIR, write_keeping
 from cjmkit.edits import Editor
-from cjmkit.errors import CjmError
+from cjmkit.errors import CjmError, StorageError
 from cjmkit.metrics import exports, importers
 from cjmkit.metrics.labels import READY
 from cjmkit.model import KpiSource
-from cjmkit.store import HISTORY_DIR
 from cjmkit.widgets._common import set_options
 
 NONE = "(none)"
@@ -63,10 +61,6 @@ def _escape_table(frame: pd.DataFrame) -> str:
         '<table style="border-collapse:collapse;font-size:12px" border="1" cellpadding="3">'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
-
-
-REPLACED_DIR = HISTORY_DIR
-"""Hidden folder of the upload folder where a file replaced by an upload of the same name is kept."""
 
 
 def _note(text: str, kind: str = "info") -> str:
@@ -297,18 +291,11 @@ class ImportWizard:
         item = files[0]
         name = _SAFE_NAME.sub("_", Path(str(item["name"])).name).strip("._") or "upload.csv"
         content = bytes(item["content"])
+        target = self.upload_dir / name
         try:
-            self.upload_dir.mkdir(parents=True, exist_ok=True)
-            target = self.upload_dir / name
-            handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.upload_dir)
-            with os.fdopen(handle, "wb") as out:
-                out.write(content)
-            kept = exports.keep_replaced(target, content)
-            os.replace(temp, target)
-        except OSError as error:
-            self.message.value = _note(
-                f"cannot save the upload into {self.upload_dir}: {error.strerror or error}", "error"
-            )
+            kept = write_keeping(target, content)
+        except StorageError as error:
+            self.message.value = _note(f"the upload was not kept: {error}", "error")
             return
         set_options(self.files, self._file_options())  # the upload is offered from now on
         self.path.value = str(target)
