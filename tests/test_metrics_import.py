@@ -615,3 +615,22 @@ def test_database_passwords_stay_out_of_the_map(database, monkeypatch):
         kind="sql", location="sqlite:///${KPI_DB}", table="events", period_column="day", kpi_column="metric"
     )
     assert values(read_kpi_values(source, keys=["nps"]), "nps") == {"2024-01-01": 5.0}
+
+
+def test_every_kind_of_source_a_map_can_hold_has_one_reader_for_values_and_previews(tmp_path):
+    from typing import get_args
+
+    from cjmkit.metrics.readers import READERS, preview, reader_of
+
+    assert set(READERS) == set(get_args(KpiSource.model_fields["kind"].annotation))
+    assert [kind for kind, reader in READERS.items() if not reader.is_file] == ["sql"]
+    with pytest.raises(
+        ImportProblem, match="unknown source kind 'xml'; cjmkit reads csv, excel, parquet, sql"
+    ):
+        reader_of("xml")
+    path = write(tmp_path / "k.csv", CLEAN)
+    pd.DataFrame({"date": ["2024-01-01"], "kpi": ["csat"], "value": [80.0]}).to_parquet(
+        tmp_path / "k.parquet"
+    )
+    assert preview(str(path), rows=2)["kpi"].tolist() == ["csat", "csat"]
+    assert preview(str(tmp_path / "k.parquet"))["value"].tolist() == [80.0]

@@ -1,6 +1,19 @@
 """Measured figures for journey maps: KPI import and monitoring, satisfaction, handoffs.
 
 pandas only (no Bokeh, no widgets); every function returns DataFrames with documented columns.
+The modules fall in two halves:
+
+- **ingest** (reading what people bring): ``sources`` (where a source is, what it may read),
+  ``textfiles`` (CSV layout, dates, numbers), ``files`` (KPI values from CSV, Excel, Parquet),
+  ``sql`` and ``readonly`` (KPI values from databases, checked and read-only), ``readers``
+  (one entry per kind of source: values and previews), ``aggregate`` (rows → period values),
+  ``records`` (ticket, care-contact and survey exports), ``labels`` (answer labels → scores),
+  ``exports`` (a helpdesk's export → the map's standard file), ``importers`` (import and
+  refresh through the :class:`~cjmkit.edits.Editor`), ``library`` (reusable KPI definitions);
+- **analysis** (what the figures say): ``monitoring`` (KPI status and trends), ``satisfaction``
+  (CSAT / NPS / CES with intervals), ``handoff`` (support → care follow-up), ``intervals``
+  (the statistics), ``map_input`` (the figures the map draws), ``tables`` (everything as tables
+  to export).
 
 >>> from cjmkit.metrics import import_kpis, kpi_status, warnings          # doctest: +SKIP
 >>> report = import_kpis(session.editor, KpiSource(kind="csv", location="kpi_daily.csv"),

@@ -1,4 +1,4 @@
-"""Reading files: KPI values from CSV (messy or clean), Excel and Parquet, previews, other tables.
+"""Reading files of KPI values: CSV (messy or clean), Excel and Parquet.
 
 Clean CSV files take a fast path (Arrow's multi-threaded parser, dictionary-encoded dates and
 keys, ``np.bincount`` aggregation); anything unusual falls back to the careful path (pandas
@@ -6,12 +6,12 @@ chunks of text, every bad row located), so both give the same numbers. CSV files
 :data:`WHOLE_FILE_BYTES` are parsed at once; larger ones are streamed in blocks of
 :data:`ARROW_BLOCK_BYTES` (or read in pandas chunks), so memory stays bounded. Parquet is read
 by row groups; Excel workbooks are read whole (they hold at most about a million rows).
-:func:`read_table` reads the other exports (tickets, care contacts, surveys) just as carefully.
+The other exports (tickets, care contacts, surveys) are read by :mod:`cjmkit.metrics.records`;
+:mod:`cjmkit.metrics.readers` dispatches on a source's kind.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -30,37 +30,23 @@ from cjmkit.metrics.aggregate import (
     empty_partials,
     period_start,
 )
-from cjmkit.metrics.labels import apply_labels
-from cjmkit.metrics.labels import describe as describe_labels
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.sources import (
     ALIASES,
     COLUMN_HINT,
-    as_url,
-    kind_of,
-    resolve_location,
     resolved_source,
     wanted_columns,
 )
 from cjmkit.metrics.textfiles import (
     EARLIEST,
     LATEST,
-    ORDER_OF,
-    AmbiguousDates,
     CsvLayout,
     SkippedLines,
-    blank_rows,
-    choose_date_format,
-    comment_rows,
-    is_empty,
     normalise_name,
-    parse_instants,
-    parse_numbers,
     read_csv_chunks,
     resolve_columns,
     sniff_csv,
 )
-from cjmkit.metrics.textfiles import header_rows as header_rows_of
 from cjmkit.model import KpiSource
 
 Scales = Mapping[str, tuple[float | None, float | None]]
@@ -80,12 +66,15 @@ _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
 def read_csv_source(
     source: KpiSource,
     path: str,
+    *,
     keys: Sequence[str] | None,
     skip_bad_rows: bool,
-    report: Progress,
+    progress: Progress,
     chunk_rows: int,
     scales: Scales | None = None,
 ) -> ImportResult:
+    """Read the KPI values of a CSV file (the fast Arrow path when the file allows, else the careful one)."""
+    report = progress
     wanted = wanted_columns(source, keys)
     layout = sniff_csv(path, [w for w in wanted.values() if w], subheaders=True)
     try:
@@ -399,7 +388,7 @@ def _arrow_partials(
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _find_header(frame: pd.DataFrame, expected: Sequence[str]) -> int:
+def find_header(frame: pd.DataFrame, expected: Sequence[str]) -> int:
     wanted = {normalise_name(e) for e in expected if e}
     for i in range(min(len(frame), 200)):
         cells = {normalise_name(c) for c in frame.iloc[i].tolist() if c is not None and not pd.isna(c)}
@@ -412,10 +401,14 @@ def _find_header(frame: pd.DataFrame, expected: Sequence[str]) -> int:
 def read_excel_source(
     source: KpiSource,
     path: str,
+    *,
     keys: Sequence[str] | None,
     skip_bad_rows: bool,
+    progress: Progress,
+    chunk_rows: int,
     scales: Scales | None = None,
 ) -> ImportResult:
+    """Read the KPI values of an Excel sheet (read whole: a sheet holds at most about a million rows)."""
     name = Path(path).name
     try:
         raw = pd.read_excel(path, sheet_name=source.table or 0, header=None, dtype=object, engine="openpyxl")
@@ -433,7 +426,7 @@ def read_excel_source(
     wanted = wanted_columns(source, keys)
     if raw.empty:
         raise ImportProblem(f"{name} is empty: it has no header and no rows", path=path)
-    header = _find_header(raw, [w for w in wanted.values() if w])
+    header = find_header(raw, [w for w in wanted.values() if w])
     names = [("" if pd.isna(c) else str(c).strip()) for c in raw.iloc[header].tolist()]
     frame = raw.iloc[header + 1 :].copy()
     frame.columns = [n or f"column {i + 1}" for i, n in enumerate(names)]
@@ -449,12 +442,15 @@ def read_excel_source(
 def read_parquet_source(
     source: KpiSource,
     path: str,
+    *,
     keys: Sequence[str] | None,
     skip_bad_rows: bool,
-    report: Progress,
+    progress: Progress,
     chunk_rows: int,
     scales: Scales | None = None,
 ) -> ImportResult:
+    """Read the KPI values of a Parquet file, row group by row group."""
+    report = progress
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -483,262 +479,3 @@ def read_parquet_source(
     except (pa.ArrowException, OSError, ValueError) as error:
         raise ImportProblem(f"cannot read {name} as Parquet: {error}", path=path) from None
     return aggregator.result(path, skip_bad_rows)
-
-
-# -- previews (for the import wizard) ----------------------------------------------------------
-
-
-def preview(
-    location: str,
-    kind: str | None = None,
-    map_dir: str | Path | None = None,
-    *,
-    table: str | None = None,
-    query: str | None = None,
-    rows: int = 10,
-    header_rows: int = 1,
-) -> pd.DataFrame:
-    """The first rows of a source as they are (text), with its header, to map columns.
-
-    ``header_rows`` (CSV): how many lines the header spans; the columns are then named by their
-    cells joined with ``" / "``.
-
-    Raises
-    ------
-    ImportProblem
-        When the source cannot be read.
-    """
-    kind = kind or kind_of(location)
-    target = resolve_location(as_url(location, kind), map_dir)
-    if kind == "csv":
-        layout = sniff_csv(target, subheaders=header_rows <= 1, header_rows=header_rows)
-        frame = next(
-            iter(read_csv_chunks(layout, None, chunk_rows=rows * 3 + 20)),
-            pd.DataFrame(columns=layout.columns),
-        )
-        keep = ~(blank_rows(frame) | comment_rows(frame) | header_rows_of(frame))
-        return frame[keep].head(rows).reset_index(drop=True)
-    if kind == "excel":
-        try:
-            raw = pd.read_excel(target, sheet_name=table or 0, header=None, dtype=object, nrows=rows + 200)
-        except Exception as error:  # broken workbooks raise many kinds of errors; one sentence for all
-            raise ImportProblem(
-                f"cannot read {Path(target).name} as an Excel workbook: {error}", path=target
-            ) from None
-        if raw.empty:
-            return pd.DataFrame()
-        header = _find_header(raw, ())
-        frame = raw.iloc[header + 1 : header + 1 + rows].copy()
-        frame.columns = [
-            ("" if pd.isna(c) else str(c).strip()) or f"column {i + 1}"
-            for i, c in enumerate(raw.iloc[header])
-        ]
-        return frame.astype(str).reset_index(drop=True)
-    if kind == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        try:
-            batch = next(pq.ParquetFile(target).iter_batches(batch_size=rows), None)
-        except (pa.ArrowException, OSError, ValueError) as error:
-            raise ImportProblem(f"cannot read {Path(target).name} as Parquet: {error}", path=target) from None
-        return batch.to_pandas() if batch is not None else pd.DataFrame()
-    from cjmkit.metrics.sql import preview_rows
-
-    return preview_rows(target, table=table, query=query, rows=rows)
-
-
-def guess_columns(columns: Sequence[str]) -> dict[str, str | None]:
-    """Guess which column is the period, the KPI, the value and the touchpoint (None: none found)."""
-    by_norm = {normalise_name(c): c for c in reversed(list(columns))}
-    guessed: dict[str, str | None] = {}
-    for role in ("period", "kpi", "value", "touchpoint"):
-        names = (role, *ALIASES.get(role, ()))
-        guessed[role] = next(
-            (by_norm[normalise_name(n)] for n in names if normalise_name(n) in by_norm), None
-        )
-    return guessed
-
-
-# -- other tables (tickets, care contacts, surveys) ---------------------------------------------
-
-
-MAPPING_HINT = "; say which column holds it, e.g. --column resolved_at='Solved at' (or the mapping dropdowns)"
-
-
-def read_table(
-    path: str | Path,
-    required: Sequence[str],
-    optional: Sequence[str] = (),
-    *,
-    dates: Sequence[str] = (),
-    numbers: dict[str, tuple[float, float] | None] | None = None,
-    skip_bad_rows: bool = False,
-    columns: Mapping[str, str] | None = None,
-    header_rows: int = 1,
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    timezone: str | None = None,
-    labels: Mapping[str, Mapping[str, float]] | None = None,
-) -> pd.DataFrame:
-    """Read a messy CSV export into a tidy frame with the named columns.
-
-    Columns in ``required`` must exist (matched ignoring case, spaces and underscores),
-    ``optional`` ones are filled with empty values when absent. ``dates`` are parsed to UTC
-    instants (``datetime64[ns]``; offsets honoured, values without one taken as times of
-    ``timezone``, default UTC); ``numbers`` are parsed to float and, when given a
-    ``(low, high)`` range, checked against it. Empty cells stay missing. Other columns stay
-    (trimmed) text.
-
-    Parameters
-    ----------
-    columns
-        Column role → the export's name for it (``{"resolved_at": "Solved at"}``); roles not
-        named are looked for under their own name. A role named here must exist.
-    header_rows
-        How many lines the header spans (two or three in many survey exports); the columns are
-        then known by their cells joined with ``" / "`` or by any cell unique in its line.
-    date_format, dayfirst, timezone
-        How dates are written (see :func:`cjmkit.metrics.textfiles.parse_utc`); without a
-        format, ``01/02/2025`` is refused unless the values or ``dayfirst`` settle the order.
-    labels
-        Number column → answer labels → scores (:mod:`cjmkit.metrics.labels`).
-
-    Raises
-    ------
-    ImportProblem
-        Naming the file, first line, column and count of unreadable rows (unless
-        ``skip_bad_rows``; the count left out is in ``frame.attrs["rows_skipped"]``).
-    """
-    numbers = numbers or {}
-    roles = [*required, *optional]
-    mapped = {role: name for role, name in (columns or {}).items() if name}
-    unknown = [role for role in mapped if role not in roles]
-    if unknown:
-        raise ImportProblem(
-            f"there is no column role {', '.join(map(repr, unknown))} to map; the roles are: {', '.join(roles)}"
-        )
-    name_of = {role: mapped.get(role, role) for role in roles}
-    layout = sniff_csv(
-        path, [name_of[r] for r in required] if header_rows <= 1 else (), header_rows=header_rows
-    )
-    where = {"file_name": layout.name, "hint": MAPPING_HINT, "alternatives": layout.alternatives}
-    present = resolve_columns(layout.columns, {r: name_of[r] for r in required}, **where)
-    for role in optional:
-        if role in mapped:
-            present.update(resolve_columns(layout.columns, {role: name_of[role]}, **where))
-        else:
-            with contextlib.suppress(ImportProblem):
-                present.update(resolve_columns(layout.columns, {role: role}, **where))
-    bad = BadRows(layout.name, "line")
-    skipped = SkippedLines()
-    pieces = []
-    position = 0
-    formats: dict[str, str | None] = {}
-    for chunk in read_csv_chunks(layout, None, skipped=skipped, required=list(present.values())):
-        lines = skipped.line_of(np.arange(position, position + len(chunk)), layout.first_data_line)
-        position += len(chunk)
-        drop = blank_rows(chunk) | comment_rows(chunk) | header_rows_of(chunk)
-        chunk, lines = chunk[~drop], lines[~drop]
-        out = pd.DataFrame(index=chunk.index)
-        ok = np.ones(len(chunk), dtype=bool)
-        for name in roles:
-            if name not in present:
-                out[name] = np.nan if (name in numbers or name in dates) else ""
-                continue
-            column = present[name]
-            raw = chunk[column]
-            if name in dates:
-                if formats.get(name) is None:
-                    formats.update(
-                        _date_formats(chunk, present, dates, lines, date_format, dayfirst, layout.name)
-                    )
-                parsed = parse_instants(raw, formats[name], timezone=timezone)
-                broken = parsed.isna().to_numpy() & ~is_empty(raw)
-                bad.add("a date that cannot be read", column, lines[broken], raw[broken].tolist())
-                out[name] = parsed
-            elif name in numbers:
-                text = raw
-                unlabelled = np.zeros(len(raw), dtype=bool)
-                if labels and labels.get(name):
-                    text, unlabelled = apply_labels(raw, labels[name])
-                    bad.add(
-                        f"an answer that is neither a number nor one of the answer labels ({describe_labels(labels[name])})",
-                        column,
-                        lines[unlabelled],
-                        raw[unlabelled].tolist(),
-                    )
-                parsed = parse_numbers(text)
-                broken = parsed.isna().to_numpy() & ~is_empty(raw)
-                bad.add(
-                    "a value that is not a number",
-                    column,
-                    lines[broken & ~unlabelled],
-                    raw[broken & ~unlabelled].tolist(),
-                )
-                span = numbers[name]
-                if span is not None:
-                    outside = parsed.notna().to_numpy() & ~parsed.between(*span).to_numpy()
-                    bad.add(
-                        f"a value outside {span[0]:g}–{span[1]:g}",
-                        column,
-                        lines[outside],
-                        raw[outside].tolist(),
-                    )
-                    broken |= outside
-                out[name] = parsed
-            else:
-                out[name] = raw.astype(str).str.strip()
-                continue
-            ok &= ~broken
-        pieces.append(out[ok])
-    if skipped.lines:
-        bad.add(f"more fields than the header's {skipped.expected}", None, np.asarray(skipped.lines))
-    if not skip_bad_rows:
-        bad.raise_if_any(str(path))
-    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=roles)
-    for name in dates:
-        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
-    for name in numbers:
-        frame[name] = frame[name].astype("float64")
-    frame.attrs["rows_skipped"] = bad.total
-    frame.attrs["skipped"] = bad.sentences()
-    frame.attrs["columns"] = dict(present)
-    return frame
-
-
-def _date_formats(
-    chunk: pd.DataFrame,
-    present: Mapping[str, str],
-    dates: Sequence[str],
-    lines: np.ndarray,
-    date_format: str | None,
-    dayfirst: bool | None,
-    file: str,
-) -> dict[str, str | None]:
-    """The format of each date column. Dates of one export share their day/month order: a column
-    whose values settle it (13/02/2025) settles it for the others; else the refusal names a line."""
-    roles = [role for role in dates if role in present]
-    if date_format:
-        return dict.fromkeys(roles, date_format)
-    found: dict[str, str | None] = {}
-    unsure: dict[str, AmbiguousDates] = {}
-    for role in roles:
-        try:
-            found[role] = choose_date_format(chunk[present[role]].astype(str), dayfirst=dayfirst)
-        except AmbiguousDates as error:
-            unsure[role] = error
-    orders = {ORDER_OF.get(fmt) for fmt in found.values() if fmt} - {None}
-    for role, error in unsure.items():
-        if len(orders) == 1:
-            found[role] = choose_date_format(chunk[present[role]].astype(str), dayfirst=orders == {"day"})
-            continue
-        raw = chunk[present[role]]
-        line = int(lines[raw.index.get_loc(error.position)])
-        raise ImportProblem(
-            f"{file}: {error} (first at line {line}, column {present[role]!r}); nothing was read",
-            path=file,
-            line=line,
-            column=present[role],
-        )
-    return found

@@ -35,9 +35,9 @@ import pandas as pd
 
 from cjmkit.folder import data_file
 from cjmkit.metrics.aggregate import period_start
-from cjmkit.metrics.files import read_table
 from cjmkit.metrics.intervals import km_median, nps_interval, wilson
 from cjmkit.metrics.monitoring import format_value
+from cjmkit.metrics.records import read_table
 from cjmkit.model import Journey
 from cjmkit.store import SUFFIX
 
@@ -74,7 +74,7 @@ def read_tickets(path: str | Path, *, skip_bad_rows: bool = False, **options: An
     """Read a ticket export: ``ticket_id, customer_id, opened_at, resolved_at, channel, touchpoint``.
 
     ``resolved_at`` is empty for open tickets; ``channel`` is optional. Timestamps become UTC
-    (offsets honoured). ``options`` go to :func:`cjmkit.metrics.files.read_table`: ``columns``
+    (offsets honoured). ``options`` go to :func:`cjmkit.metrics.records.read_table`: ``columns``
     (role → the export's name, e.g. ``{"resolved_at": "Solved at"}``), ``header_rows``,
     ``date_format``, ``dayfirst``, ``timezone`` (of timestamps written without an offset).
     """

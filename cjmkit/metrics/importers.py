@@ -63,17 +63,9 @@ from cjmkit import trust
 from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
 from cjmkit.metrics.aggregate import SCALED, BadRows, ImportResult, period_start, scale_text
-from cjmkit.metrics.files import (
-    CHUNK_ROWS,
-    Progress,
-    Scales,
-    guess_columns,
-    preview,
-    read_csv_source,
-    read_excel_source,
-    read_parquet_source,
-)
+from cjmkit.metrics.files import CHUNK_ROWS, Progress, Scales
 from cjmkit.metrics.problems import ImportProblem
+from cjmkit.metrics.readers import guess_columns, preview, reader_of
 from cjmkit.metrics.sources import (
     AGGREGATIONS,
     ALIASES,
@@ -153,22 +145,20 @@ def read_kpi_values(
     if source.layout == "wide" and not (keys or source.key):
         raise ImportProblem("a wide-format source needs the KPI columns to read (keys)")
     target = resolve_location(as_url(source.location, source.kind), map_dir)
-    if source.kind != "sql":
+    reader = reader_of(source.kind)
+    if reader.is_file:
         require_regular(target)
     report = progress or (lambda fraction, message: None)
     report(0.0, f"Reading {display_name(target)}")
-    if source.kind == "sql":
-        from cjmkit.metrics.sql import read_sql_values
-
-        result = read_sql_values(source, target, keys=keys, skip_bad_rows=skip_bad_rows, scales=scales)
-    elif source.kind == "csv":
-        result = read_csv_source(source, target, keys, skip_bad_rows, report, chunk_rows, scales)
-    elif source.kind == "excel":
-        result = read_excel_source(source, target, keys, skip_bad_rows, scales)
-    elif source.kind == "parquet":
-        result = read_parquet_source(source, target, keys, skip_bad_rows, report, chunk_rows, scales)
-    else:  # pragma: no cover - KpiSource validates kind
-        raise ImportProblem(f"unknown source kind {source.kind!r}")
+    result = reader.values(
+        source,
+        target,
+        keys=keys,
+        skip_bad_rows=skip_bad_rows,
+        progress=report,
+        chunk_rows=chunk_rows,
+        scales=scales,
+    )
     report(1.0, f"Read {result.rows_read:,} rows from {display_name(target)}")
     return result
 

@@ -37,7 +37,6 @@ import pandas as pd
 from cjmkit.edits import Editor
 from cjmkit.errors import InvalidEdit
 from cjmkit.metrics.aggregate import period_start
-from cjmkit.metrics.files import read_table
 from cjmkit.metrics.intervals import (
     change_words,
     mean_change,
@@ -49,6 +48,7 @@ from cjmkit.metrics.intervals import (
 )
 from cjmkit.metrics.labels import label_map
 from cjmkit.metrics.monitoring import MIN_RESPONSES
+from cjmkit.metrics.records import read_table
 from cjmkit.model import Journey, Note, slugify
 
 SURVEY_COLUMNS = (
@@ -78,7 +78,7 @@ def read_survey(
         (``{"csat": "satisfaction-5", "ces": "agreement-7", "nps": "nps"}``, see
         :mod:`cjmkit.metrics.labels`) or a mapping ``{"Very satisfied": 5, ...}``.
     options
-        For :func:`cjmkit.metrics.files.read_table`: ``columns`` (role → the export's name, e.g.
+        For :func:`cjmkit.metrics.records.read_table`: ``columns`` (role → the export's name, e.g.
         ``{"csat": "How satisfied were you?"}``), ``header_rows`` (2 or 3 in many survey tools'
         exports), ``date_format``, ``dayfirst``, ``timezone``.
     """
