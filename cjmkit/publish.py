@@ -4,14 +4,14 @@
 each map, all escaped) and one self-contained page per map, ``SITE/NAME.html``: BokehJS is
 inlined (no CDN), tooltips are Bokeh's own, and persona switching is a row of Bokeh tabs, one
 map per persona, so it works from ``file://`` and from any static web server. Every file is
-written atomically (temp file, then ``os.replace``).
+written atomically (:func:`cjmkit.atomic.write_atomic`), readable by everyone (a static web
+server usually runs as another user).
 """
 
 from __future__ import annotations
 
 import html
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from cjmkit.atomic import write_atomic
 from cjmkit.errors import CjmError, StorageError
 from cjmkit.folder import scan_maps
 from cjmkit.model import Journey
@@ -29,6 +30,8 @@ from cjmkit.store import SUFFIX
 
 ALL_PERSONAS = "All personas"
 INDEX = "index.html"
+SITE_MODE = 0o644
+"""Permissions of the pages written: a static web server usually runs as another user."""
 TABS = "<tabs>"
 """``map_page_html(persona=TABS)``: every persona's map in one page, as tabs (the published page)."""
 
@@ -112,10 +115,12 @@ def publish(
             from cjmkit.render.pdf import save_poster
 
             result.pdfs[name] = save_poster(journey, poster, metrics=measured.metrics)
-        _write(page, map_page_html(journey, measured=measured, poster=poster.name if poster else None))
+        html_text = map_page_html(journey, measured=measured, poster=poster.name if poster else None)
+        write_atomic(page, html_text, mode=SITE_MODE)
         result.pages[name] = page
         entries.append((name, journey, ""))
-    _write(result.index, index_html(entries, {name: quote(page, safe="") for name, page in names.items()}))
+    index = index_html(entries, {name: quote(page, safe="") for name, page in names.items()})
+    write_atomic(result.index, index, mode=SITE_MODE)
     return result
 
 
@@ -308,17 +313,3 @@ def kpi_summary(journey: Journey) -> str:
     parts = [f"{counts[key]} {word}" for key, word in words if counts[key]]
     total = len(journey.kpis)
     return f"{total} KPI{'s' if total != 1 else ''}: " + ", ".join(parts)
-
-
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # a static web server usually runs as another user
-        os.replace(tmp, path)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise StorageError(f"cannot write {path} ({error.strerror or error})") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_site_has_an_index_and_one_page_per_readable_map(site: tuple[Path, Path]) -> None:
     maps, out = site
     assert sorted(p.name for p in out.iterdir()) == ["acme.html", "evil.html", "index.html"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o644}  # for a web server's user
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="acme.html">Acme Cloud' in index
     assert "Maya Okafor, Daniel Weber" in index
@@ -75,6 +77,14 @@ def test_publish_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     result = subprocess.run(cjmkit_command("publish", str(tmp_path / "missing"), "--out", str(tmp_path / "s")),
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr
+    empty, site = tmp_path / "empty", tmp_path / "read-only-site"
+    empty.mkdir()
+    site.mkdir()
+    (site / "index.html").write_text("kept")
+    (site / "index.html").chmod(0o444)
+    with pytest.raises(CjmError, match=r"index\.html: the file is read-only"):
+        publish(empty, site)
+    assert (site / "index.html").read_text() == "kept" and [p.name for p in site.iterdir()] == ["index.html"]
 
 
 def _hover_first_card(page, journey, persona: str) -> None:

@@ -20,7 +20,8 @@ from bokeh.embed import file_html
 from bokeh.models import LayoutDOM
 from bokeh.resources import INLINE, Resources
 
-from cjmkit.errors import CjmError
+from cjmkit.atomic import write_atomic
+from cjmkit.errors import CjmError, StorageError
 from cjmkit.render.escape import no_math
 from cjmkit.render.outline import Outline
 
@@ -185,25 +186,6 @@ def html_page(
         log.setLevel(level)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); a page or picture is for sharing: use the umask
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_html(layout_or_view: Any, path: str | os.PathLike[str], title: str = "Journey map") -> Path:
     """Write the map as a self-contained HTML file that works offline and from ``file://``.
 
@@ -246,13 +228,12 @@ def chromium_for(what: str) -> str:
 
 
 def write_file(path: str | os.PathLike[str], data: bytes, what: str) -> Path:
-    """Write an export atomically; a failure is one sentence naming the file (``what``: ``"PNG"``, ...)."""
-    target = Path(path)
+    """Write an export atomically (:func:`cjmkit.atomic.write_atomic`); a failure is one sentence
+    naming the file (``what``: ``"PNG"``, ...)."""
     try:
-        write_atomic(target, data)
-    except OSError as error:
-        raise CjmError(f"{target}: cannot write the {what} file ({error.strerror or error})") from None
-    return target
+        return write_atomic(path, data)
+    except StorageError as error:
+        raise StorageError(f"the {what} file was not written: {error}") from None
 
 
 def find_chromium() -> str | None:
