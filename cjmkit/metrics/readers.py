@@ -38,6 +38,7 @@ class ValueReader(Protocol):
         self,
         source: KpiSource,
         target: str,
+        /,
         *,
         keys: Sequence[str] | None,
         skip_bad_rows: bool,
