@@ -27,12 +27,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ValidationError
 
 from cjmkit.errors import InvalidEdit
-from cjmkit.model import COLLECTIONS, Entity, Journey, Note, Touchpoint, problems_of, unique_id
+from cjmkit.model import (
+    COLLECTIONS,
+    Entity,
+    Feedback,
+    Handoff,
+    Journey,
+    Kpi,
+    Lane,
+    Note,
+    Persona,
+    Stage,
+    Touchpoint,
+    problems_of,
+    unique_id,
+)
 from cjmkit.ops import (
     ABSENT,
     DICT_FIELDS,
@@ -87,6 +101,12 @@ class Change:
 
 
 Listener = Callable[[Journey, Change], None]
+
+Collection = Literal["personas", "stages", "lanes", "touchpoints", "handoffs", "kpis", "feedback"]
+"""The names of a journey's lists of items, as the :class:`Editor` takes them (``model.COLLECTIONS``)."""
+
+Item = Persona | Stage | Lane | Touchpoint | Handoff | Kpi | Feedback
+"""An item of one of those lists."""
 
 
 class Editor:
@@ -390,7 +410,7 @@ class Editor:
 
     # -- the edits --------------------------------------------------------------------------
 
-    def add(self, collection: str, data: dict[str, Any] | Entity, *, index: int | None = None) -> Entity:
+    def add(self, collection: Collection, data: dict[str, Any] | Entity, *, index: int | None = None) -> Item:
         """Add an entity to a collection and return it.
 
         Parameters
@@ -411,7 +431,7 @@ class Editor:
             values["id"] = unique_id(
                 label, (item.id for item in items), fallback=collection.rstrip("s") or "item"
             )
-        item = _build(model, values)
+        item = cast(Item, _build(model, values))
         if index is None:
             after: Any = END
         else:
@@ -421,9 +441,9 @@ class Editor:
             Change("add", f"Add {_noun(collection)} “{_label(item)}”", collection, item.id),
             [Insert((collection,), item, after)],
         )
-        return self.journey.find(collection, item.id) or item
+        return cast(Item, self.journey.find(collection, item.id) or item)
 
-    def update(self, collection: str, item_id: str, **changes: Any) -> Entity:
+    def update(self, collection: Collection, item_id: str, **changes: Any) -> Item:
         """Change fields of an entity and return the new version of it.
 
         Only the fields whose value differs are recorded, so two people who change different
@@ -441,9 +461,9 @@ class Editor:
             return old
         ops = _diff(collection, old, new)
         self._run(Change("update", f"Edit {_noun(collection)} “{_label(new)}”", collection, item_id), ops)
-        return self.journey.find(collection, item_id) or new
+        return cast(Item, self.journey.find(collection, item_id) or new)
 
-    def dependants(self, collection: str, item_id: str) -> dict[str, int]:
+    def dependants(self, collection: Collection, item_id: str) -> dict[str, int]:
         """What in the map refers to an item, counted: e.g. ``{"touchpoints": 3, "feedback items": 1}``.
 
         Empty when nothing does (the item can be removed without a question). Stages and
@@ -473,7 +493,7 @@ class Editor:
         return counts
 
     def remove(
-        self, collection: str, item_id: str, *, cascade: bool = False, move_to: str | None = None
+        self, collection: Collection, item_id: str, *, cascade: bool = False, move_to: str | None = None
     ) -> Change:
         """Remove an entity, and say what happens to what refers to it.
 
@@ -527,7 +547,7 @@ class Editor:
         ops.append(Delete((collection,), item))
         return self._run(Change("remove", description, collection, item_id), ops)
 
-    def move(self, collection: str, item_id: str, index: int) -> None:
+    def move(self, collection: Collection, item_id: str, index: int) -> None:
         """Move an entity to position ``index`` of its collection (reorders stages, lanes...)."""
         item = self._item(collection, item_id)
         items = getattr(self.journey, collection)
@@ -668,7 +688,7 @@ class Editor:
                 ops.extend(_sets(j, "feedback", lambda f: f.stage == item_id, "stage", None))
             return ops
         if collection == "personas":
-            ops: list[Op] = []
+            ops = []
             for tp in j.touchpoints:
                 if _rates(tp, item_id):
                     changes = []

@@ -645,7 +645,7 @@ def replay(journey: Journey, records: Sequence[tuple[str, Sequence[Op]]]) -> Rep
                 Conflict(
                     "no_longer_fits",
                     first.place if first is not None else JOURNEY,
-                    getattr(first, "item_id", None) or getattr(getattr(first, "item", None), "id", ""),
+                    str(getattr(first, "item_id", None) or getattr(getattr(first, "item", None), "id", "")),
                     mine=description,
                     theirs=subject,
                     sentence=f"Your edit “{_quote(description)}” was not applied, because {subject}.",

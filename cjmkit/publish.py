@@ -25,6 +25,7 @@ from cjmkit.errors import CjmError, StorageError
 from cjmkit.folder import scan_maps
 from cjmkit.model import Journey
 from cjmkit.render.measured import Measured, measure, strip_folder
+from cjmkit.render.metrics_input import Status
 from cjmkit.render.pages import PANEL_CSS, feedback_html
 from cjmkit.store import SUFFIX
 
@@ -304,7 +305,7 @@ def kpi_summary(journey: Journey) -> str:
     from cjmkit.render.metrics_input import simple_kpi_status
 
     counts = Counter(simple_kpi_status(kpi).status for kpi in journey.kpis)
-    words = [
+    words: list[tuple[Status, str]] = [
         ("ok", "on target"),
         ("warning", "warning"),
         ("bad", "off target"),

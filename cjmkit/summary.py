@@ -54,7 +54,8 @@ def summary(journey: Journey) -> str:
                 journey.touchpoint(handoff.to_touchpoint),
             )
             sla = f", SLA {handoff.sla_hours:g} h" if handoff.sla_hours else ""
-            lines.append(f"  - {start.name} → {end.name}{sla}")
+            names = [tp.name if tp is not None else "?" for tp in (start, end)]  # a valid map names both
+            lines.append(f"  - {names[0]} → {names[1]}{sla}")
     low = _emotional_low_points(journey)
     if low:
         lines.append("Emotional low points:")

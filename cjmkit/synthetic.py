@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from cjmkit.model import Handoff, Journey, Kpi, Lane, Note, Observation, Persona, Stage, Touchpoint
+from cjmkit.model import Handoff, Journey, Kpi, Lane, LaneKind, Note, Observation, Persona, Stage, Touchpoint
 
 _STAGES = ["Aware", "Consider", "Buy", "Onboard", "Use", "Get help", "Follow-up", "Renew"]
-_LANES = [
+_LANES: list[tuple[str, LaneKind]] = [
     ("Customer actions", "customer"),
     ("Frontstage", "frontstage"),
     ("Support", "support"),

@@ -229,9 +229,9 @@ class Guard:
 
     def token_ok(self, candidate: str | None) -> bool:
         """True when ``candidate`` is the server's token (compared in constant time)."""
-        return bool(self.token and candidate) and hmac.compare_digest(
-            candidate.encode("utf-8", "replace"), self.token.encode("utf-8")
-        )
+        if not (self.token and candidate):
+            return False
+        return hmac.compare_digest(candidate.encode("utf-8", "replace"), self.token.encode("utf-8"))
 
     def refusal(self, request: HTTPServerRequest, handler_class: type | None = None) -> Refusal | None:
         """Return why ``request`` must not reach ``handler_class``, or None to let it through."""

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from cjmkit import store, templates, trust
 from cjmkit.errors import CjmError, InvalidJourney, StorageError
-from cjmkit.model import json_schema, slugify
+from cjmkit.model import Journey, json_schema, slugify
 from cjmkit.summary import counts, summary
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``new``, ``validate``, ``schema`` and ``info`` to the command line."""
     new = subparsers.add_parser("new", help="create a map from a template")
     new.add_argument("name", help="the map's name or path (NAME or NAME.cjm.json)")
@@ -85,7 +85,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _source_lines(journey) -> list[str]:
+def _source_lines(journey: Journey) -> list[str]:
     """Every source stored in the map, in full (``info`` and ``validate`` show them)."""
     entries = trust.stored_sources(journey)
     if not entries:

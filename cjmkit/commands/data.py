@@ -34,7 +34,7 @@ EXAMPLES = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``data tickets | contacts | survey`` to the command line."""
     data = subparsers.add_parser(
         "data",

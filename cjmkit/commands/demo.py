@@ -22,7 +22,7 @@ from cjmkit.errors import CjmError
 REPO = Path(__file__).resolve().parent.parent.parent
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``demo`` to the command line."""
     demo = subparsers.add_parser(
         "demo", help="serve the sample map and the workshop app on 127.0.0.1 (what `make demo` runs)"

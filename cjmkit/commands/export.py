@@ -14,7 +14,7 @@ from cjmkit import store
 from cjmkit.errors import CjmError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export`` to the command line."""
     export = subparsers.add_parser(
         "export",

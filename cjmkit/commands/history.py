@@ -10,7 +10,7 @@ from cjmkit.errors import CjmError, StorageError
 from cjmkit.summary import counts
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``history`` and ``restore`` to the command line."""
     history = subparsers.add_parser(
         "history", help="list the earlier versions of a map kept beside it, newest first"

@@ -35,7 +35,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, TypeVar, get_args
 
 from cjmkit import store
 from cjmkit.errors import CjmError
@@ -55,7 +55,7 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``kpi import | refresh | status | add | library`` to the command line."""
     kpi = subparsers.add_parser(
         "kpi",
@@ -259,7 +259,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def checked(model: type, **values: object):
+T = TypeVar("T")
+
+
+def checked(model: type[T], **values: object) -> T:
     """Build a model from command-line values; a bad value is one sentence naming the option."""
     from pydantic import ValidationError
 

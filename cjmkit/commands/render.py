@@ -15,7 +15,7 @@ from cjmkit.errors import CjmError
 from cjmkit.model import Journey
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``render`` to the command line."""
     render = subparsers.add_parser(
         "render",

@@ -31,7 +31,7 @@ WORKSHOP_TITLE = "cjmkit workshop"
 """The board's page title (the notebook's metadata title)."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``workshop`` to the command line."""
     workshop = subparsers.add_parser(
         "workshop",
@@ -181,4 +181,8 @@ def _prepare_room(path: Path, args: argparse.Namespace) -> Callable[[], None]:
                 "Anyone on this network with the join code can add notes and vote; the board stays on --host.",
                 flush=True,
             )
-    return lambda: serve_room(path, address, sockets)
+
+    def start() -> None:
+        serve_room(path, address, sockets)
+
+    return start

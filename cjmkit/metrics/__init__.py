@@ -44,10 +44,9 @@ from cjmkit.metrics.importers import (
 )
 from cjmkit.metrics.library import KpiDefinition, LibraryError, attach, load_library, save_definition
 from cjmkit.metrics.map_input import map_metrics
-from cjmkit.metrics.monitoring import judge, kpi_status, observations, warnings, worsened
+from cjmkit.metrics.monitoring import MIN_RESPONSES, judge, kpi_status, observations, warnings, worsened
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.satisfaction import (
-    MIN_RESPONSES,
     attach_comments,
     comment_to_opportunity,
     comments,

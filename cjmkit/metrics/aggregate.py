@@ -426,15 +426,15 @@ class RowAggregator:
             self._outside(values, ok, low, high, f"an answer outside {low}–{high}", raw, lines, column)
             values = score_answers(values, src.aggregation)
         elif self.scales and not src.allow_out_of_scale and src.aggregation in SCALED:
-            for key, (low, high) in self.scales.items():
+            for key, (bottom, top) in self.scales.items():
                 rows = (
                     ok & (keys == key)
                     if isinstance(keys, np.ndarray)
                     else (ok.copy() if keys == key else None)
                 )
                 if rows is not None and rows.any():
-                    reason = f"a value outside the scale {scale_text(low, high)} of the KPI fed by {key!r}"
-                    self._outside(values, rows, low, high, reason, raw, lines, column, ok)
+                    reason = f"a value outside the scale {scale_text(bottom, top)} of the KPI fed by {key!r}"
+                    self._outside(values, rows, bottom, top, reason, raw, lines, column, ok)
         return values, ok
 
     def _outside(

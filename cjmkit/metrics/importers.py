@@ -398,10 +398,10 @@ def _plan(
         kpi = next(k for k in journey.kpis if k.id == kpi_id)
         stored = result.source.model_copy(update={"key": key})
         if store_source and kpi.source is not None and not replace and not same_data(kpi.source, stored):
-            changed = _differences(kpi.source, stored)
+            differs = _differences(kpi.source, stored)
             raise ImportProblem(
                 f"KPI {kpi_id!r} already reads its values from {trust.hide_password(display_name(kpi.source.location))}"
-                f"{f' with another {changed}' if kpi.source.location == stored.location else ''}: import with "
+                f"{f' with another {differs}' if kpi.source.location == stored.location else ''}: import with "
                 "--replace (in the import wizard: tick Replace) to read it this way instead (its values are then replaced)"
             )
         _check_period(kpi, result.source.period, replace, allow_finer_period)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ import pandas as pd
 Z95 = 1.959963984540054
 """The 97.5 % quantile of the standard normal distribution (two-sided 95 %)."""
 
-ArrayLike = float | int | np.ndarray | pd.Series
+ArrayLike: TypeAlias = float | int | np.ndarray | pd.Series
 
 
 def _arrays(*values: ArrayLike) -> list[np.ndarray]:

@@ -87,6 +87,7 @@ def label_map(*specs: str | Mapping[str, float]) -> dict[str, float]:
     """
     merged: dict[str, float] = {}
     for spec in specs:
+        pairs: dict[str, object]
         if isinstance(spec, Mapping):
             pairs = {str(k): v for k, v in spec.items()}
         elif "=" in spec:
@@ -104,12 +105,12 @@ def label_map(*specs: str | Mapping[str, float]) -> dict[str, float]:
                 known = ", ".join([*READY, *ALIASES])
                 raise ImportProblem(f"there are no ready answer labels {spec!r}; ready ones: {known}")
             pairs = dict(READY[name])
-        for label, score in pairs.items():
+        for label, given in pairs.items():
             try:
-                number = float(str(score).replace(",", "."))
+                number = float(str(given).replace(",", "."))
             except ValueError:
                 raise ImportProblem(
-                    f"answer label {label.strip()!r}: its score {score!r} is not a number"
+                    f"answer label {label.strip()!r}: its score {given!r} is not a number"
                 ) from None
             if not np.isfinite(number):
                 raise ImportProblem(f"answer label {label.strip()!r}: its score must be a finite number")

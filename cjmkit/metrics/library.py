@@ -80,8 +80,8 @@ class KpiDefinition:
     scale_max: float | None = None
 
 
-_PERCENT = {"scale_min": 0, "scale_max": 100}
-_HOURS = {"scale_min": 0}
+_PERCENT: dict[str, Any] = {"scale_min": 0, "scale_max": 100}
+_HOURS: dict[str, Any] = {"scale_min": 0}
 
 BUILTIN: tuple[KpiDefinition, ...] = (
     KpiDefinition("csat", "CSAT", "%", "higher", 80, 70, aggregation="csat", description="Share of 4–5 answers on a 1–5 satisfaction scale.", **_PERCENT),

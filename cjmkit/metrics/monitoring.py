@@ -259,17 +259,20 @@ def warnings(
     return frame.drop(columns="rank").reset_index(drop=True)
 
 
+_NO_SCORE = pd.Series({"csat": np.nan})
+"""The CSAT row of a stage without survey answers."""
+
+
 def _stage_rows(journey: Journey, stages: pd.DataFrame | None) -> Iterable[dict[str, object]]:
-    csat = {}
+    csat: dict[str, pd.Series] = {}
     if stages is not None and len(stages) and "csat" in stages:
         csat = {row["stage"]: row for _, row in stages.iterrows()}
     for stage in journey.stages:
         emotions = [e for tp in journey.touchpoints_in(stage=stage.id) for e in tp.emotions.values()]
         mean = float(np.mean(emotions)) if emotions else np.nan
-        score = csat.get(stage.id)
+        score = csat.get(stage.id, _NO_SCORE)
         low_csat = (
-            score is not None
-            and np.isfinite(score["csat"])
+            np.isfinite(score["csat"])
             and score["csat"] < LOW_STAGE_CSAT
             and score.get("csat_n", MIN_RESPONSES) >= MIN_RESPONSES
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,11 @@ def read_table(
     layout = sniff_csv(
         path, [name_of[r] for r in required] if header_rows <= 1 else (), header_rows=header_rows
     )
-    where = {"file_name": layout.name, "hint": MAPPING_HINT, "alternatives": layout.alternatives}
+    where: dict[str, Any] = {
+        "file_name": layout.name,
+        "hint": MAPPING_HINT,
+        "alternatives": layout.alternatives,
+    }
     present = resolve_columns(layout.columns, {r: name_of[r] for r in required}, **where)
     for role in optional:
         if role in mapped:
@@ -197,8 +202,8 @@ def _date_formats(
     for role in roles:
         try:
             found[role] = choose_date_format(chunk[present[role]].astype(str), dayfirst=dayfirst)
-        except AmbiguousDates as error:
-            unsure[role] = error
+        except AmbiguousDates as ambiguous:
+            unsure[role] = ambiguous
     orders = {ORDER_OF.get(fmt) for fmt in found.values() if fmt} - {None}
     for role, error in unsure.items():
         if len(orders) == 1:

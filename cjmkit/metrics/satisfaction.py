@@ -144,7 +144,9 @@ SCORE_COLUMNS = [
 """The columns :func:`scores` adds after the group columns (and ``period``)."""
 
 
-def _answer_sums(responses: pd.DataFrame, keys: list[str], period: str | None, journey: Journey | None):
+def _answer_sums(
+    responses: pd.DataFrame, keys: list[str], period: str | None, journey: Journey | None
+) -> pd.DataFrame:
     """Per group: counts and sums of the answers, from which every score and interval follows."""
     frame = _with_stage(responses, journey)
     work = pd.DataFrame(index=frame.index)
@@ -398,7 +400,7 @@ def attach_comments(editor: Editor, responses: pd.DataFrame, *, source: str = "s
             }
             for score in ("csat", "nps", "ces"):
                 item[score] = int(row[score]) if pd.notna(row[score]) else None
-            taken.add(item["id"])
+            taken.add(str(item["id"]))
             editor.add("feedback", item)
             added += 1
     return added

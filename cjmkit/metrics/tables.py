@@ -10,6 +10,7 @@ number (``"-3"``) is left alone because a spreadsheet reads it as that number, n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -162,6 +163,13 @@ def map_tables(journey: Journey) -> dict[str, pd.DataFrame]:
     }
 
 
+def _csv_writer(frame: pd.DataFrame) -> Callable[[BinaryIO], None]:
+    def write(file: BinaryIO) -> None:
+        frame.to_csv(file, index=False, encoding="utf-8-sig")  # with a BOM, so Excel reads accents
+
+    return write
+
+
 def write_csv(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
     """Write each table as ``NAME.csv`` (UTF-8 with BOM, so Excel reads accents) into ``folder``.
 
@@ -174,10 +182,7 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]
     written = []
     for name, frame in tables.items():
         path = folder / f"{name}.csv"
-        write_atomic(
-            path,
-            lambda file, frame=frame: neutralise(frame).to_csv(file, index=False, encoding="utf-8-sig"),
-        )
+        write_atomic(path, _csv_writer(neutralise(frame)))
         written.append(path)
     return written
 

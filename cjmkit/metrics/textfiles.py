@@ -25,7 +25,7 @@ import re
 import stat
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -352,7 +352,7 @@ def resolve_columns(
     layout_columns: Sequence[str],
     wanted: dict[str, str | None],
     *,
-    aliases: dict[str, Sequence[str]] | None = None,
+    aliases: Mapping[str, Sequence[str]] | None = None,
     file_name: str = "the file",
     hint: str = "",
     alternatives: Sequence[tuple[str, str]] = (),

@@ -153,7 +153,7 @@ def map_data(
     heights = {tp.id: contents[tp.id]["height"] for tp in placed}
     lane_top: dict[str, float] = {}
     lane_height: dict[str, float] = {}
-    y = lanes_top
+    y: float = lanes_top
     for lane in journey.lanes:
         tallest = 0.0
         for stage in stages:
@@ -187,7 +187,7 @@ def map_data(
 
     # When only card contents changed and every card kept its place (the usual single edit),
     # patch the previous columns instead of building them all again.
-    signature = (persona, metrics, width, height, *stages, *journey.lanes, *journey.personas)
+    signature: tuple[Any, ...] = (persona, metrics, width, height, *stages, *journey.lanes, *journey.personas)
     signature += (*journey.handoffs, *journey.kpis)
     placed_ids = [tp.id for tp in placed]
     previous = cache.previous

@@ -113,7 +113,7 @@ def measure(
     notes: list[str] = []
     status = m.kpi_status(journey)
     health = survey = None
-    answers = survey_file(map_path) if map_path is not None else None
+    answers = survey_file(Path(map_path)) if map_path is not None else None
     if answers is not None:
         try:
             survey = m.read_survey(answers)

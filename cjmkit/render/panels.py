@@ -249,7 +249,7 @@ def satisfaction_panel(
             continue
         text = f"{row['csat']:.0f} % (n={int(row['csat_n'])})"
         labels.append(text + " · few answers" if row["low_n"] else text)
-    data = {
+    data: dict[str, Any] = {
         "stage": keys,
         "stage_name": names,
         "csat": [float(v) if np.isfinite(v) else 0.0 for v in stages["csat"]],

@@ -143,7 +143,9 @@ class RoomControl:
         """The lane a participant's touchpoint goes to when they named none: the customer lane."""
         lanes = self.editor.journey.lanes
         customer = next((lane for lane in lanes if lane.kind == "customer"), None)
-        return (customer or (lanes[0] if lanes else None)).id if lanes else None
+        if customer is not None:
+            return customer.id
+        return lanes[0].id if lanes else None
 
     def accept(self, note_id: str, touchpoint: str | None = None) -> str:
         """Put a note on the map as one undoable edit; return the id of what was added.
@@ -168,8 +170,10 @@ class RoomControl:
             lane = note.lane if note.lane and journey.lane(note.lane) else self.default_lane()
             if lane is None:
                 raise CjmError("the map has no lane yet: add one under Stages & lanes first")
-            added = self.editor.add("touchpoints", {"name": note.text, "stage": note.stage, "lane": lane})
-            where = f"touchpoints/{added.id}"
+            touchpoint_added = self.editor.add(
+                "touchpoints", {"name": note.text, "stage": note.stage, "lane": lane}
+            )
+            where = f"touchpoints/{touchpoint_added.id}"
         else:
             target = touchpoint or (
                 note.touchpoint if note.touchpoint and journey.touchpoint(note.touchpoint) else None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from cjmkit.edits import count_words
+from cjmkit.edits import Collection, count_words
 from cjmkit.errors import CjmError, InvalidEdit
 from cjmkit.model import EMOTION_WORDS, Journey
 
@@ -317,7 +317,7 @@ class ItemForm(EditorPanel):
     pickers to update) and :meth:`_new_values` (extra values for a new item).
     """
 
-    collection: str
+    collection: Collection
     noun: str
     messages: FieldMessages
     fields: tuple[str, ...] = ()

@@ -68,7 +68,7 @@ def show_with_bokeh(widget: w.Widget) -> None:
     from IPython.display import display
 
     load_bokeh()
-    display(widget._repr_mimebundle_(), raw=True)
+    display(widget._repr_mimebundle_(), raw=True)  # type: ignore[no-untyped-call]
 
 
 class WorkshopBoard(w.VBox):
@@ -303,7 +303,7 @@ class WorkshopBoard(w.VBox):
                 parts.append(mine)
             row = w.HBox(parts, layout=w.Layout(align_items="center", flex_flow="row wrap"))
             row.add_class("cjm-conflict")
-            row.conflict = conflict  # type: ignore[attr-defined]
+            row.conflict = conflict
             rows.append(row)
         self.conflict_box.children = rows
 

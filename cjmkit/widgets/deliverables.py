@@ -38,6 +38,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
 class MapInWords(w.HTML):
     """The map in words (see :func:`cjmkit.render.words.words_html`), kept up to date with :meth:`update`."""
 
+    value: str  # the HTML widget's own trait, declared for the type checker
+
     def __init__(self, journey: Journey, metrics: Any = None) -> None:
         super().__init__()
         self.metrics = metrics
@@ -50,7 +52,7 @@ class MapInWords(w.HTML):
         from cjmkit.render.words import WORDS_CSS, words_html
 
         text = f"<style>{WORDS_CSS}</style>{words_html(outline(journey, self.metrics), heading_level=3)}"
-        if text != self.value:
+        if text != str(self.value):
             self.value = text
 
 

@@ -519,7 +519,8 @@ class ImportWizard:
         def chosen(dropdown: w.Dropdown) -> str | None:
             return None if dropdown.value in (NONE, None) else str(dropdown.value)
 
-        if chosen(self.period_column) is None:
+        period_column = chosen(self.period_column)
+        if period_column is None:
             raise CjmError("choose the period column (the dates)")
         if not wide and chosen(self.kpi_column) is None:
             raise CjmError("choose the KPI column (which KPI a row is about), or pick the wide layout")
@@ -531,7 +532,7 @@ class ImportWizard:
             table=self.table.value.strip() or None,
             query=self.query.value.strip() or None,
             layout="wide" if wide else "long",
-            period_column=chosen(self.period_column),
+            period_column=period_column,
             kpi_column=None if wide else chosen(self.kpi_column),
             value_column=None if wide else chosen(self.value_column),
             touchpoint_column=chosen(self.touchpoint_column),

@@ -61,7 +61,7 @@ class _Row:
 class _Poll:
     """Call ``tick()`` every ``seconds`` on the running asyncio loop (nothing without one)."""
 
-    def __init__(self, tick: Callable[[], None], seconds: float) -> None:
+    def __init__(self, tick: Callable[[], object], seconds: float) -> None:
         self.tick, self.seconds = tick, seconds
         self._handle: asyncio.TimerHandle | None = None
         self._schedule()
@@ -398,8 +398,9 @@ class RoomPanel(w.VBox):
         journey = self.editor.journey
         stage = journey.stage(note.stage)
         place = stage.name if stage else note.stage
-        if note.kind == "touchpoint" and note.lane and journey.lane(note.lane):
-            place += f" · {journey.lane(note.lane).name}"
+        lane = journey.lane(note.lane) if note.kind == "touchpoint" and note.lane else None
+        if lane is not None:
+            place += f" · {lane.name}"
         extra = f" · ×{1 + len(note.duplicates)}" if note.duplicates else ""
         who = f" · {html.escape(note.name)}" if note.name else ""
         _set(

@@ -8,7 +8,7 @@ is one undo step.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, Literal
 
 import ipywidgets as w
 
@@ -40,7 +40,7 @@ class CollectionEditor(EditorPanel):
         ``"stages"`` or ``"lanes"``.
     """
 
-    def __init__(self, editor: Editor, collection: str) -> None:
+    def __init__(self, editor: Editor, collection: Literal["stages", "lanes"]) -> None:
         if collection not in ("stages", "lanes"):
             raise ValueError(f"collection must be 'stages' or 'lanes', not {collection!r}")
         self.collection = collection

@@ -44,7 +44,7 @@ class VersionHistory(w.VBox):
         self.restore_button = button(
             "Put this version back", "warning", tooltip="Save the picked version as the newest revision"
         )
-        self.refresh_button.on_click(lambda _b: (self.refresh(), set_message(self.message, "")))
+        self.refresh_button.on_click(lambda _b: self._refresh_clearing_message())
         self.restore_button.on_click(lambda _b: self.restore())
         self.versions.observe(lambda _change: self._show_detail(), "value")
         super().__init__(
@@ -62,6 +62,10 @@ class VersionHistory(w.VBox):
         )
         self.add_class("cjm-version-history")
         self.refresh()
+
+    def _refresh_clearing_message(self) -> None:
+        self.refresh()
+        set_message(self.message, "")
 
     def refresh(self) -> None:
         """Read the list of kept versions again (only the picked one, the newest, is opened)."""
