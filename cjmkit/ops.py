@@ -256,7 +256,7 @@ class Op:
         raise NotImplementedError
 
     def remap(self, renames: Mapping[tuple[str, str], str]) -> Op:
-        """This operation with renamed ids (``(collection, old id) -> new id``) rewritten."""
+        """Return the operation with renamed ids (``(collection, old id) -> new id``) rewritten."""
         return self
 
     @property

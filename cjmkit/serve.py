@@ -204,8 +204,11 @@ def _private_notebook(notebook: Path) -> Iterator[tuple[Path, Path]]:
 
 @contextlib.contextmanager
 def _kernel_profile() -> Iterator[Path]:
-    """A private IPython folder for the kernels: the user's start-up scripts and history stay
-    out of pages served to others, and the kernels' start-up warning stays quiet."""
+    """A private IPython folder for the kernels.
+
+    The user's start-up scripts and history stay out of pages served to others, and the
+    kernels' start-up warning stays quiet.
+    """
     with tempfile.TemporaryDirectory(prefix="cjmkit-ipython-") as tmp:
         profile = Path(tmp) / "profile_default"
         profile.mkdir()

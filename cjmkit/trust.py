@@ -95,8 +95,11 @@ def leaves_folder(location: str) -> bool:
 
 
 def needs_trust(source: BaseModel | Mapping[str, Any]) -> bool:
-    """Whether a stored source runs SQL, connects to a database, reads environment variables or
-    reads a file outside the map's folder."""
+    """Whether a stored source needs this machine's trust.
+
+    So when it runs SQL, connects to a database, reads environment variables or reads a file
+    outside the map's folder.
+    """
     data = _as_dict(source)
     location = str(data.get("location") or "")
     return data.get("kind") == "sql" or "://" in location or bool(variables(data)) or leaves_folder(location)

@@ -298,6 +298,7 @@ class ViewerHandler(_Sender):
     """``/``: the list of maps, or a map's page (``?map=NAME[&persona=ID]``)."""
 
     def initialize(self, pages: MapPages) -> None:
+        """Keep the pages this handler serves (tornado calls this with the route's arguments)."""
         self.pages = pages
 
     async def get(self) -> None:
@@ -324,6 +325,7 @@ class BokehHandler(_Sender):
     assets: ClassVar[dict[str, Asset]] = {}
 
     def initialize(self, version: str) -> None:
+        """Keep the version this handler answers with (tornado calls this with the route's arguments)."""
         self.version = version
 
     def get(self, version: str, bundle: str) -> None:

@@ -120,9 +120,11 @@ class PlainPageHandler(tornado.web.RequestHandler):
         headers: dict[str, str] | None = None,
         refresh: int | None = None,
     ) -> None:
+        """Keep the page to answer with (tornado calls this with the route's arguments)."""
         self.page = (status, title, sentence, headers or {}, refresh)
 
     def prepare(self) -> None:
+        """Send the page with its status, whatever the method, and finish."""
         status, title, sentence, headers, refresh = self.page
         self.set_status(status)
         for name, value in {**SECURITY_HEADERS, **headers}.items():
@@ -138,9 +140,11 @@ class TokenHandler(tornado.web.RequestHandler):
     """Keeps a correct token in the server's cookie and reloads the address without it."""
 
     def initialize(self, cookie: str, token: str) -> None:
+        """Keep the cookie name and the token this handler checks."""
         self.cookie, self.token = cookie, token
 
     def get(self) -> None:
+        """Set the cookie and reload the address without the token in it."""
         self.set_cookie(self.cookie, self.token, httponly=True, samesite="Lax", path="/")
         query = [(k, v) for k, v in parse_qsl(self.request.query, keep_blank_values=True) if k != TOKEN_PARAM]
         self.set_header("Cache-Control", "no-store")

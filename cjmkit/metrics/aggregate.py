@@ -43,8 +43,11 @@ SCALED = ("mean", "min", "max", "last")
 
 
 def score_answers(answers: np.ndarray, aggregation: str) -> np.ndarray:
-    """Per answer, what its mean becomes: CSAT 100 for 4–5 else 0 (the top-two-box share, %),
-    NPS +100 for 9–10, −100 for 0–6, else 0 (promoters minus detractors, points)."""
+    """Per answer, what its mean becomes.
+
+    CSAT 100 for 4–5 else 0 (the top-two-box share, %), NPS +100 for 9–10, −100 for 0–6, else 0
+    (promoters minus detractors, points).
+    """
     if aggregation == "csat":
         return np.where(np.isnan(answers), np.nan, np.where(answers >= 4, 100.0, 0.0))
     if aggregation == "nps":
@@ -250,6 +253,7 @@ def _combine_with_pandas(partials: pd.DataFrame) -> pd.DataFrame:
 
 
 def finalise(combined: pd.DataFrame, aggregation: str) -> np.ndarray:
+    """Turn combined partial sums of each KPI and period into the aggregated value."""
     count = combined["count"].to_numpy(dtype="float64")
     total = combined["sum"].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -265,6 +269,7 @@ def finalise(combined: pd.DataFrame, aggregation: str) -> np.ndarray:
 
 
 def empty_partials() -> pd.DataFrame:
+    """Return the combined partials of no rows at all (every column present)."""
     return combine_partials(pd.DataFrame(columns=PARTIAL_COLUMNS))
 
 
@@ -471,6 +476,7 @@ class RowAggregator:
         self.parts.append(partials)
 
     def result(self, path: str, skip_bad_rows: bool) -> ImportResult:
+        """Return what was read, or raise the bad rows named (unless ``skip_bad_rows``)."""
         if not skip_bad_rows:
             self.bad.raise_if_any(path)
         partials = pd.concat(self.parts, ignore_index=True) if self.parts else empty_partials()

@@ -71,8 +71,11 @@ def standard_path(map_path: str | Path, kind: str) -> Path:
 
 
 def survey_file(map_path: str | Path) -> Path | None:
-    """The map's own ``NAME.survey.csv``, when there is one (a regular file inside the map's folder:
-    a link out of the folder, a named pipe or a device is never read; :func:`cjmkit.folder.data_file`)."""
+    """The map's own ``NAME.survey.csv``, when there is one.
+
+    Only a regular file inside the map's folder: a link out of the folder, a named pipe or a
+    device is never read (:func:`cjmkit.folder.data_file`).
+    """
     path = standard_path(map_path, "survey")
     return data_file(path.parent, path.name)
 

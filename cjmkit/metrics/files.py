@@ -124,7 +124,6 @@ def _read_csv_arrow(
     Returns None whenever anything looks unusual, so that the careful pandas path reads the file
     and reports bad rows precisely.
     """
-
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -389,6 +388,7 @@ def _arrow_partials(
 
 
 def find_header(frame: pd.DataFrame, expected: Sequence[str]) -> int:
+    """Return the row of a sheet that holds the header: the first naming every expected column, else the fullest."""
     wanted = {normalise_name(e) for e in expected if e}
     for i in range(min(len(frame), 200)):
         cells = {normalise_name(c) for c in frame.iloc[i].tolist() if c is not None and not pd.isna(c)}

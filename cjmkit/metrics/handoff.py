@@ -403,8 +403,10 @@ def fell_through(
     default_sla_hours: float = DEFAULT_SLA_HOURS,
     as_of: pd.Timestamp | str | None = None,
 ) -> pd.DataFrame:
-    """The customers who fell through: resolved tickets not followed up by care within their SLA
-    and still not followed up at ``as_of`` (default: the data's latest timestamp).
+    """The customers who fell through.
+
+    Resolved tickets not followed up by care within their SLA and still not followed up at
+    ``as_of`` (default: the data's latest timestamp).
 
     Returns
     -------

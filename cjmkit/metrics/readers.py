@@ -45,7 +45,9 @@ class ValueReader(Protocol):
         progress: Progress,
         chunk_rows: int,
         scales: Scales | None,
-    ) -> ImportResult: ...
+    ) -> ImportResult:
+        """Read the KPI values of ``source`` at ``target``."""
+        ...
 
 
 PreviewReader = Callable[[str, "PreviewRequest"], pd.DataFrame]

@@ -192,8 +192,11 @@ def _date_formats(
     dayfirst: bool | None,
     file: str,
 ) -> dict[str, str | None]:
-    """The format of each date column. Dates of one export share their day/month order: a column
-    whose values settle it (13/02/2025) settles it for the others; else the refusal names a line."""
+    """The format of each date column.
+
+    Dates of one export share their day/month order: a column whose values settle it
+    (13/02/2025) settles it for the others; else the refusal names a line.
+    """
     roles = [role for role in dates if role in present]
     if date_format:
         return dict.fromkeys(roles, date_format)

@@ -45,8 +45,10 @@ def kind_of(path: str | Path) -> str:
 
 
 def location_for(path: str | Path, map_dir: str | Path | None) -> str:
-    """What to store as a source's location: relative to the map's folder when the file is inside
-    it or its parent folder, else absolute. SQLAlchemy URLs are kept as they are, except that a
+    """What to store as a source's location.
+
+    Relative to the map's folder when the file is inside it or its parent folder, else
+    absolute. SQLAlchemy URLs are kept as they are, except that a
     SQLite file path is treated the same way.
 
     Raises
@@ -167,6 +169,7 @@ def display_name(location: str) -> str:
 
 
 def check_source(source: KpiSource) -> None:
+    """Refuse a source whose columns cannot say which KPI a row is about or what value it holds."""
     if source.aggregation != "count" and source.layout == "long" and not source.value_column:
         raise ImportProblem(
             f"aggregation {source.aggregation!r} needs a value column; only 'count' can count rows without one"
@@ -178,6 +181,7 @@ def check_source(source: KpiSource) -> None:
 
 
 def wanted_columns(source: KpiSource, keys: Sequence[str] | None) -> dict[str, str | None]:
+    """Return the role → column name a source asks for (``key:NAME`` for the KPI columns of a wide layout)."""
     wanted: dict[str, str | None] = {"period": source.period_column}
     if source.layout == "long":
         wanted["kpi"] = source.kpi_column
@@ -190,6 +194,7 @@ def wanted_columns(source: KpiSource, keys: Sequence[str] | None) -> dict[str, s
 
 
 def resolved_source(source: KpiSource, columns: Mapping[str, str]) -> KpiSource:
+    """Return the source with the columns it was actually read from (so a refresh reads them again)."""
     update: dict[str, Any] = {"period_column": columns["period"]}
     if source.layout == "long":
         update["kpi_column"] = columns["kpi"]

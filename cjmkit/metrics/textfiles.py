@@ -575,8 +575,11 @@ def _candidates(sample: pd.Series) -> list[str]:
 
 
 def _day_or_month_first(values: pd.Series) -> tuple[str | None, object, str]:
-    """Which order every ``NN/NN/YYYY`` value allows: ``"day"``, ``"month"``, ``"both"`` (the
-    values contradict each other) or None (every one reads both ways); plus an example."""
+    """Which order every ``NN/NN/YYYY`` value allows, and an example.
+
+    ``"day"``, ``"month"``, ``"both"`` (the values contradict each other) or None (every one
+    reads both ways).
+    """
     parts = values.str.extract(_DAY_MONTH)
     first = pd.to_numeric(parts[0], errors="coerce")
     second = pd.to_numeric(parts[1], errors="coerce")

@@ -38,7 +38,7 @@ def patch_names(old: Columns, names: dict[str, str]) -> Columns:
 def emotion_slots(
     placed: list[Touchpoint], stage_left: dict[str, float], stage_index: dict[str, int], stage_w: float
 ) -> dict[str, float]:
-    """x of each touchpoint on the emotion curve: spread over its stage column, in document order."""
+    """X of each touchpoint on the emotion curve: spread over its stage column, in document order."""
     by_stage: dict[str, list[str]] = {}
     for tp in placed:
         if tp.emotions or tp.emotions_to_be:
@@ -67,6 +67,7 @@ def emotion_columns(
     single: bool,
     width: int,
 ) -> dict[str, Columns]:
+    """Return the columns of the emotion curves: points, lines, to-be curve and the scale, per persona."""
     point_keys = (
         "tp_id",
         "persona",

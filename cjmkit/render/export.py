@@ -228,8 +228,10 @@ def chromium_for(what: str) -> str:
 
 
 def write_file(path: str | os.PathLike[str], data: bytes, what: str) -> Path:
-    """Write an export atomically (:func:`cjmkit.atomic.write_atomic`); a failure is one sentence
-    naming the file (``what``: ``"PNG"``, ...)."""
+    """Write an export atomically (:func:`cjmkit.atomic.write_atomic`).
+
+    A failure is one sentence naming the file (``what``: ``"PNG"``, ...).
+    """
     try:
         return write_atomic(path, data)
     except StorageError as error:

@@ -61,6 +61,7 @@ def handoff_columns(
     lane_id_of: dict[str, str],
     cells_at: dict[tuple[int, str], list[tuple[float, float, float, float]]],
 ) -> Columns:
+    """Return the columns of the handoff arrows, routed between the cards and labelled with SLA and health."""
     cols: Columns = {
         k: []
         for k in (

@@ -1,5 +1,6 @@
-"""Metric panels beside the map: KPI traffic lights with sparklines, satisfaction by stage,
-handoff health and the warnings list.
+"""Metric panels beside the map.
+
+KPI traffic lights with sparklines, satisfaction by stage, handoff health and the warnings list.
 
 Plain Bokeh models (no widgets), so they work in JupyterLab (``show`` or
 ``jupyter_bokeh.BokehModel``), in Voila and in static HTML (:func:`cjmkit.render.save_html`).

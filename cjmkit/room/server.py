@@ -291,7 +291,7 @@ class _RoomHandler(tornado.web.RequestHandler):
         return False
 
     def client(self) -> str:
-        """This participant's anonymous id (a cookie made on their first visit)."""
+        """The participant's anonymous id (a cookie made on their first visit)."""
         client = self.get_cookie(CLIENT_COOKIE)
         if not client or len(client) > 40 or not client.replace("-", "").replace("_", "").isalnum():
             client = secrets.token_urlsafe(12)
@@ -490,7 +490,7 @@ class MapHandler(_RoomHandler):
 
 
 def lan_address() -> str | None:
-    """This machine's address on its local network, or None (no network).
+    """The machine's address on its local network, or None (no network).
 
     Found by asking the system which address it would send from; a UDP "connect" sends
     nothing, and the address asked about is a documentation one (TEST-NET-1).

@@ -106,6 +106,7 @@ class VoteItem:
     where: str = ""
 
     def as_dict(self) -> dict[str, str]:
+        """Return the item as the JSON the participants' page sends and the log keeps."""
         return {
             "key": self.key,
             "touchpoint": self.touchpoint,
@@ -149,6 +150,7 @@ class Round:
         return sum(1 for dots in self.votes.values() if any(dots.values()))
 
     def item(self, key: str) -> VoteItem | None:
+        """Return the item of the round with this key, or None."""
         return next((item for item in self.items if item.key == key), None)
 
 

@@ -1,5 +1,7 @@
-"""Small building blocks shared by the editors: inline messages, list fields, option lists,
-and the base classes :class:`EditorPanel` and :class:`ItemForm`.
+"""Small building blocks shared by the editors.
+
+Inline messages, list fields, option lists, and the base classes :class:`EditorPanel` and
+:class:`ItemForm`.
 
 Every editor shows a refused edit as the :class:`~cjmkit.errors.CjmError` sentence in a
 message widget beside the field the sentence names; nothing reaches the document.

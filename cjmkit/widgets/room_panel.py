@@ -276,6 +276,7 @@ class RoomPanel(w.VBox):
         return f"On the map: “{note.text}” (Undo takes it back)"
 
     def accept_all(self) -> str:
+        """Put every waiting note on the map where its sender said; return what the panel then says."""
         added, problems = self.control.accept_all()
         if problems:
             raise_first = (
@@ -298,6 +299,7 @@ class RoomPanel(w.VBox):
         self.render()
 
     def start_round(self) -> str:
+        """Open a voting round on the notes of the chosen stage (or all); return what the panel then says."""
         stage = None if self.round_stage.value in (None, ALL) else self.round_stage.value
         items = vote_items(self.editor.journey, stage=stage)
         round_ = self.control.start_round(items, budget=int(self.budget.value))

@@ -280,8 +280,12 @@ def _quote(name: str) -> str:
 
 
 def header_html(journey: Journey, name: str | None = None) -> str:
-    """The map's revision and last update, a link to the list of maps (the map shows the title),
-    and, given the map's ``name``, links to download it as PDF and PowerPoint (:mod:`cjmkit.downloads`)."""
+    """The header of a map's page.
+
+    The map's revision and last update, a link to the list of maps (the map shows the title),
+    and, given the map's ``name``, links to download it as PDF and PowerPoint
+    (:mod:`cjmkit.downloads`).
+    """
     downloads = ""
     if name is not None:
         from cjmkit.downloads import download_links
