@@ -45,6 +45,51 @@ SOURCE_NAMES = (
 """The data sources of a map, in drawing order."""
 
 
+@dataclass(frozen=True)
+class CardContent:
+    """Everything on a card that does not depend on where the card is (cached per touchpoint).
+
+    Attributes
+    ----------
+    chars
+        The text widths it was fitted to (name, small text): other widths make it anew.
+    name_lines, tag, notes
+        The card's wrapped name, its lane tag (``"◆ SUPPORT"``, or empty) and its notes lines.
+    height
+        The card's height in pixels.
+    emotion_key
+        What the emotion curves read of the touchpoint: when equal, the curves need no redraw.
+    static
+        The card's row of the ``cards`` source, less its place (keys: the source's columns).
+    kpi_rows
+        One row of the ``kpis`` source per KPI badge, less its place.
+    """
+
+    chars: tuple[Fit, Fit]
+    name_lines: tuple[str, ...]
+    tag: str
+    notes: tuple[str, ...]
+    height: float
+    emotion_key: tuple[Any, ...]
+    static: dict[str, Any]
+    kpi_rows: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class DrawnMap:
+    """What :func:`map_data` drew last.
+
+    When the next map has the same signature, places and boxes, only the cards whose content
+    changed are patched.
+    """
+
+    signature: tuple[Any, ...]
+    placed_ids: list[str]
+    boxes: dict[str, tuple[float, float, float, float]]
+    contents: dict[str, CardContent]
+    columns: dict[str, Columns]
+
+
 @dataclass
 class MapData:
     """Everything the figure needs: its size and the columns of every source."""
@@ -67,10 +112,10 @@ class LayoutCache:
     """
 
     def __init__(self) -> None:
-        self.cards: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        self.cards: dict[str, tuple[tuple[Any, ...], CardContent]] = {}
         self.kpis: dict[str, tuple[tuple[Any, ...], KpiStatus]] = {}
         self.handoffs: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
-        self.previous: tuple[Any, ...] | None = None
+        self.previous: DrawnMap | None = None
 
     def clear(self) -> None:
         """Forget everything: the next map is computed from scratch."""
@@ -150,7 +195,7 @@ def map_data(
     for tp in placed:
         cells.setdefault((tp.stage, tp.lane), []).append(tp)
 
-    heights = {tp.id: contents[tp.id]["height"] for tp in placed}
+    heights = {tp.id: contents[tp.id].height for tp in placed}
     lane_top: dict[str, float] = {}
     lane_height: dict[str, float] = {}
     y: float = lanes_top
@@ -193,11 +238,11 @@ def map_data(
     previous = cache.previous
     if (
         previous is not None
-        and previous[0] == signature
-        and previous[1] == placed_ids
-        and previous[2] == boxes
+        and previous.signature == signature
+        and previous.placed_ids == placed_ids
+        and previous.boxes == boxes
     ):
-        old_contents, old_columns = previous[3], previous[4]
+        old_contents, old_columns = previous.contents, previous.columns
         changed = [i for i, tp in enumerate(placed) if contents[tp.id] is not old_contents[tp.id]]
         columns = dict(old_columns)
         if changed:
@@ -206,10 +251,10 @@ def map_data(
             ids = {placed[i].id for i in changed}
             # arrows keep their places: only the names in their tooltips can have changed
             columns["handoffs"] = patch_handoff_names(old_columns["handoffs"], journey, ids)
-            if all(contents[i]["emotion_key"] == old_contents[i]["emotion_key"] for i in ids):
+            if all(contents[i].emotion_key == old_contents[i].emotion_key for i in ids):
                 for name in ("emotion", "emotion_to_be"):
                     columns[name] = patch_names(
-                        old_columns[name], {i: contents[i]["static"]["t_name"] for i in ids}
+                        old_columns[name], {i: contents[i].static["t_name"] for i in ids}
                     )
             else:
                 columns.update(curves())
@@ -227,7 +272,7 @@ def map_data(
             **curves(),
         }
         mark_low_cards(columns["cards"], columns["emotion"])
-    cache.previous = (signature, placed_ids, boxes, contents, columns)
+    cache.previous = DrawnMap(signature, placed_ids, boxes, contents, columns)
     return MapData(
         width=width, height=height, columns=columns, emotion_bottom=emotion_bottom, persona_ids=persona_ids
     )
@@ -257,12 +302,12 @@ def _contents(
     name_chars: Fit,
     small_chars: Fit,
     cache: LayoutCache,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, CardContent]:
     stages = {s.id: s for s in journey.stages}
     lanes = {lane.id: lane for lane in journey.lanes}
     personas = tuple(journey.personas)
     persona_names = {p.id: p.name for p in personas}
-    contents: dict[str, dict[str, Any]] = {}
+    contents: dict[str, CardContent] = {}
     for tp in placed:
         kpis = kpis_of.get(tp.id, ())
         key = (
@@ -276,7 +321,7 @@ def _contents(
         )
         hit = cache.cards.get(tp.id)
         # tuple == checks identity first: cheap while nothing changed
-        if hit is None or hit[1]["chars"] != (name_chars, small_chars) or hit[0] != key:
+        if hit is None or hit[1].chars != (name_chars, small_chars) or hit[0] != key:
             content = _card_content(
                 tp, stages[tp.stage], lanes[tp.lane], persona_names, kpis, statuses, name_chars, small_chars
             )
@@ -298,7 +343,7 @@ def _card_content(
     statuses: dict[str, KpiStatus],
     name_chars: Fit,
     small_chars: Fit,
-) -> dict[str, Any]:
+) -> CardContent:
     """Everything on a card that does not depend on where the card is."""
     kind = lane.kind if lane is not None else "other"
     style = S.KIND_STYLES.get(kind, S.KIND_STYLES["other"])
@@ -339,18 +384,15 @@ def _card_content(
                 "t_target": f"{target} (warning at {warning}; {direction})",
             }
         )
-    return {
-        "emotion_key": (tp.emotions, tp.emotions_to_be, tp.personas),
-        "kpi_rows": kpi_rows,
-        "chars": (name_chars, small_chars),
-        "kind": kind,
-        "style": style,
-        "tag": tag,
-        "name_lines": name_lines,
-        "meta": clip(meta, small_chars),
-        "notes": notes,
-        "height": height,
-        "static": {
+    return CardContent(
+        chars=(name_chars, small_chars),
+        name_lines=tuple(name_lines),
+        tag=tag,
+        notes=notes,
+        height=height,
+        emotion_key=(tp.emotions, tp.emotions_to_be, tp.personas),
+        kpi_rows=tuple(kpi_rows),
+        static={
             "fill": style.fill,
             "accent": style.accent,
             "kind": kind,
@@ -373,7 +415,7 @@ def _card_content(
             "idea_count": len(tp.opportunities),
             "idea_votes": sum(n.votes for n in tp.opportunities),
         },
-    }
+    )
 
 
 def _notes_text(tp: Touchpoint, chars: Fit) -> tuple[str, ...]:
@@ -516,26 +558,26 @@ _STATIC_KEYS = tuple(k for k in _CARD_KEYS if k not in _DYNAMIC_KEYS)
 
 
 def _patch_cards(
-    old: Columns, placed: list[Touchpoint], contents: dict[str, dict[str, Any]], changed: list[int]
+    old: Columns, placed: list[Touchpoint], contents: dict[str, CardContent], changed: list[int]
 ) -> Columns:
     """The cards columns with the rows ``changed`` refreshed (their places are unchanged)."""
     cols = dict(old)
     for key in _STATIC_KEYS:
         values = list(old[key])
         for i in changed:
-            values[i] = contents[placed[i].id]["static"][key]
+            values[i] = contents[placed[i].id].static[key]
         cols[key] = values
     return cols
 
 
 def _card_columns(
     placed: list[Touchpoint],
-    contents: dict[str, dict[str, Any]],
+    contents: dict[str, CardContent],
     boxes: dict[str, tuple[float, float, float, float]],
 ) -> Columns:
     # Column by column: the cheapest way to build them in Python, and what update() repeats.
     cards = [contents[tp.id] for tp in placed]
-    statics = [card["static"] for card in cards]
+    statics = [card.static for card in cards]
     geometry = [boxes[tp.id] for tp in placed]
     cols: Columns = {
         "tp_id": [tp.id for tp in placed],
@@ -551,10 +593,10 @@ def _card_columns(
         "line_width": [1.0] * len(placed),
     }
     cols["name_y"] = [
-        y - (S.TAG_LINE if card["tag"] else 0) for y, card in zip(cols["tag_y"], cards, strict=True)
+        y - (S.TAG_LINE if card.tag else 0) for y, card in zip(cols["tag_y"], cards, strict=True)
     ]
     cols["meta_y"] = [
-        y - len(card["name_lines"]) * S.NAME_LINE for y, card in zip(cols["name_y"], cards, strict=True)
+        y - len(card.name_lines) * S.NAME_LINE for y, card in zip(cols["name_y"], cards, strict=True)
     ]
     cols["notes_y"] = [y - S.SMALL_LINE for y in cols["meta_y"]]
     for key in _STATIC_KEYS:
@@ -579,7 +621,7 @@ def kpi_badge_text(kpi: Kpi, status: KpiStatus, chars: Fit) -> str:
 def _kpi_columns(
     placed: list[Touchpoint],
     boxes: dict[str, tuple[float, float, float, float]],
-    contents: dict[str, dict[str, Any]],
+    contents: dict[str, CardContent],
     kpis_of: dict[str, list[Kpi]],
 ) -> Columns:
     cols: Columns = {
@@ -605,15 +647,10 @@ def _kpi_columns(
             continue
         left, top, _w, _h = boxes[tp.id]
         content = contents[tp.id]
-        y = (
-            top
-            - S.CARD_PAD
-            - (S.TAG_LINE if content["tag"] else 0)
-            - len(content["name_lines"]) * S.NAME_LINE
-        )
-        y -= S.SMALL_LINE * (1 + len(content["notes"])) + 4
+        y = top - S.CARD_PAD - (S.TAG_LINE if content.tag else 0) - len(content.name_lines) * S.NAME_LINE
+        y -= S.SMALL_LINE * (1 + len(content.notes)) + 4
         x = left + S.CARD_PAD + 4
-        for row in content["kpi_rows"]:
+        for row in content.kpi_rows:
             cols["tp_id"].append(tp.id)
             cols["x"].append(x)
             cols["y"].append(y)
