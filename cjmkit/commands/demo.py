@@ -98,10 +98,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _wait_until_listening(
-    servers: list[subprocess.Popen], ports: tuple[int, ...], limit: float = 120
+    servers: list[subprocess.Popen[bytes]], ports: tuple[int, ...], limit: float = 120
 ) -> None:
-    """Return once every port accepts a connection on 127.0.0.1 (or a server ended, or ``limit`` passed),
-    so the addresses printed next open at once."""
+    """Return once every port accepts a connection on 127.0.0.1, so the addresses printed next open at once.
+
+    It returns early when a server ended, and gives up after ``limit`` seconds.
+    """
     deadline = time.monotonic() + limit
     waiting = list(ports)
     while waiting and time.monotonic() < deadline and all(server.poll() is None for server in servers):
