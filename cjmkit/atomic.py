@@ -26,6 +26,7 @@ import contextlib
 import os
 import shutil
 import stat
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,6 +34,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cjmkit.errors import StorageError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, writers are not serialised
+    fcntl = None  # type: ignore[assignment]
 
 HISTORY_DIR = ".cjmkit-history"
 """Hidden folder beside a map that holds its snapshots, replaced data files and lock files."""
@@ -207,3 +213,27 @@ def write_keeping(target: PathLike, content: bytes) -> Path | None:
     except OSError as error:
         raise StorageError(f"cannot write {target}: {error.strerror or error}") from None
     return kept
+
+
+def lock_exclusively(fd: int, timeout: float, refusal: str, poll: float = 0.005) -> None:
+    """Take the exclusive advisory lock of the open file ``fd``, waiting at most ``timeout`` seconds.
+
+    The lock is released when ``fd`` is closed (or its process dies). Without ``fcntl`` (Windows)
+    nothing is locked.
+
+    Raises
+    ------
+    StorageError
+        With the sentence ``refusal`` when another process held the lock all that time.
+    """
+    if fcntl is None:  # pragma: no cover
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise StorageError(refusal) from None
+            time.sleep(poll)

@@ -48,7 +48,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from cjmkit.atomic import HISTORY_DIR, history_dir, read_only, refuse_read_only, replace_file
+from cjmkit.atomic import (
+    HISTORY_DIR,
+    history_dir,
+    lock_exclusively,
+    read_only,
+    refuse_read_only,
+    replace_file,
+)
 from cjmkit.edits import Change, Editor
 from cjmkit.errors import CjmError, ConflictError, InvalidEdit, SchemaVersionError, StorageError
 from cjmkit.model import Journey, journey_from_dict, utc_now
@@ -390,18 +397,11 @@ def _locked(path: Path) -> Iterator[None]:
     history.mkdir(exist_ok=True)
     fd = os.open(history / f"{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StorageError(
-                        f"cannot save {path}: another program has been saving it for over "
-                        f"{LOCK_TIMEOUT:g} seconds; try again"
-                    ) from None
-                time.sleep(0.005)
+        lock_exclusively(
+            fd,
+            LOCK_TIMEOUT,
+            f"cannot save {path}: another program has been saving it for over {LOCK_TIMEOUT:g} seconds; try again",
+        )
         yield
     finally:
         os.close(fd)  # releases the lock (so does the death of the process)

@@ -32,12 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cjmkit.atomic import lock_exclusively
 from cjmkit.errors import StorageError
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: appends are still atomic, the lock is best effort
-    fcntl = None  # type: ignore[assignment]
 
 SUFFIX = ".room.jsonl"
 """File name ending of room logs (``NAME.room.jsonl`` beside ``NAME.cjm.json``)."""
@@ -224,19 +220,13 @@ class RoomLog:
     def _locked(self) -> Iterator[int]:
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            if fcntl is not None:
-                deadline = time.monotonic() + LOCK_TIMEOUT
-                while True:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() > deadline:
-                            raise StorageError(
-                                f"cannot write the room log {self.path}: another program has held it "
-                                f"for over {LOCK_TIMEOUT:g} seconds"
-                            ) from None
-                        time.sleep(0.002)
+            lock_exclusively(
+                fd,
+                LOCK_TIMEOUT,
+                f"cannot write the room log {self.path}: another program has held it for over "
+                f"{LOCK_TIMEOUT:g} seconds",
+                poll=0.002,
+            )
             yield fd
         finally:
             os.close(fd)
