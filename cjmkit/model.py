@@ -34,7 +34,11 @@ from pydantic import (
 from cjmkit.errors import InvalidJourney, SchemaVersionError
 
 SCHEMA_VERSION = "1.1"
-"""Version of the document format this cjmkit writes (``MAJOR.MINOR``)."""
+"""Version of the document format this cjmkit writes (``MAJOR.MINOR``).
+
+1.1 added how a source reads dates, import options and answer labels, the ``csat``/``nps``
+aggregations and a KPI's scale; the event log (``Journey.event_log``); and the n and 95 %
+interval of an observation (``Observation.n``, ``low``, ``high``). A 1.0 map is a valid 1.1 map."""
 
 EMOTION_MIN, EMOTION_MAX = -2, 2
 EMOTION_WORDS = {
@@ -195,11 +199,32 @@ class KpiSource(Entity):
     allow_out_of_scale: bool = False
 
 
+def _absent(value: Any) -> bool:
+    return value is None
+
+
+def when_set() -> Any:
+    """A field that defaults to None and is written to the file only when it has a value.
+
+    Fields added in a minor version use it, so documents that do not use them stay as they were.
+    """
+    return Field(default=None, exclude_if=_absent)
+
+
 class Observation(Entity):
-    """One measured value of a KPI for the period starting on ``period``."""
+    """One measured value of a KPI for the period starting on ``period``.
+
+    ``n`` is how many answers (or rows) the value comes from and ``low``/``high`` its 95 %
+    interval, when the source knows them (survey scores do): a KPI whose latest value rests on
+    too few answers says so instead of a status, and a change is called a change only when it
+    is significant.
+    """
 
     period: date
     value: FiniteFloat
+    n: Annotated[int, Field(ge=0)] | None = when_set()
+    low: FiniteFloat | None = when_set()
+    high: FiniteFloat | None = when_set()
 
 
 class Kpi(Entity):
@@ -244,6 +269,95 @@ class Kpi(Entity):
         return "bad"
 
 
+class EventSource(Entity):
+    """Where a map's event log comes from: one row per event, with customer, time and event.
+
+    ``location`` is a file path (relative to the map's folder, or absolute) or, for
+    ``kind="sql"``, an SQLAlchemy URL with ``table`` or ``query``. Timestamps with a UTC offset
+    are read as such; ``timezone`` names the zone of timestamps without one (they are refused
+    without it).
+    """
+
+    kind: Literal["csv", "excel", "parquet", "sql"]
+    location: str
+    table: str | None = None
+    query: str | None = None
+    customer_column: str = "customer_id"
+    time_column: str = "timestamp"
+    event_column: str = "event"
+    segment_column: str | None = None
+    timezone: str | None = None
+
+
+class MeasuredFlow(Entity):
+    """Customers moving from one touchpoint to the next, as measured from the event log."""
+
+    from_touchpoint: Id
+    to_touchpoint: Id
+    transitions: int = Field(ge=0)
+    customers: int = Field(ge=0)
+    share: FiniteFloat = Field(ge=0, le=1)
+    median_hours: FiniteFloat | None = None
+    p90_hours: FiniteFloat | None = None
+
+
+class MeasuredTouchpoint(Entity):
+    """What the event log and the survey say about one touchpoint.
+
+    ``emotion`` is the measured feeling on the map's −2…+2 scale: the mean CSAT answer minus 3
+    (1 → −2, 5 → +2), with its 95 % interval and the number of answers.
+    """
+
+    touchpoint: Id
+    customers: int = Field(default=0, ge=0)
+    events: int = Field(default=0, ge=0)
+    dropped: int = Field(default=0, ge=0)
+    emotion: FiniteFloat | None = when_set()
+    emotion_low: FiniteFloat | None = when_set()
+    emotion_high: FiniteFloat | None = when_set()
+    answers: int = Field(default=0, ge=0)
+
+
+class UnmappedEvent(Entity):
+    """An event in the log that no touchpoint of the map stands for ("missing from the map")."""
+
+    event: str
+    events: int = Field(ge=0)
+    customers: int = Field(ge=0)
+
+
+class MeasuredJourney(Entity):
+    """The journey as measured, kept in the map so that every page can show it without the data.
+
+    Written by ``cjmkit journey refresh`` (and ``cjmkit kpi refresh``) from the event log.
+    """
+
+    as_of: datetime | None = None
+    customers: int = Field(default=0, ge=0)
+    events: int = Field(default=0, ge=0)
+    flows: list[MeasuredFlow] = Field(default_factory=list)
+    touchpoints: list[MeasuredTouchpoint] = Field(default_factory=list)
+    unmapped: list[UnmappedEvent] = Field(default_factory=list)
+
+
+class EventLog(Entity):
+    """A map's event log: where it is, which touchpoint each event stands for, what it showed.
+
+    ``mapping`` sends event values to touchpoint ids (an event value that is a touchpoint id
+    needs no entry); events in ``ignore`` are known and not journey steps; every other event is
+    "missing from the map". ``survey`` is an optional survey export (relative to the map's
+    folder) for the measured emotion curve. Mapping entries that name a touchpoint the map no
+    longer has are reported when the log is measured, not refused here, so removing a touchpoint
+    never breaks the map.
+    """
+
+    source: EventSource | None = None
+    mapping: dict[str, Id] = Field(default_factory=dict)
+    ignore: list[str] = Field(default_factory=list)
+    survey: str | None = None
+    measured: MeasuredJourney | None = None
+
+
 class Feedback(Entity):
     """A survey answer or verbatim, linked to a touchpoint, a stage and/or a persona."""
 
@@ -276,6 +390,7 @@ class Journey(Entity):
     handoffs: list[Handoff] = Field(default_factory=list)
     kpis: list[Kpi] = Field(default_factory=list)
     feedback: list[Feedback] = Field(default_factory=list)
+    event_log: EventLog | None = when_set()
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -565,7 +680,7 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     major version is refused; a newer minor version is read as is (its unknown keys are kept).
     An older minor version of the current major one needs no change but its version: its new
     fields take their defaults (1.0 → 1.1 adds how a source reads dates, its remembered import
-    options and answer labels, the ``csat``/``nps`` aggregations, and a KPI's scale).
+    options and answer labels, the ``csat``/``nps`` aggregations, a KPI's scale, the event log and an observation's n and interval).
 
     Raises
     ------
