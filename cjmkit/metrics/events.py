@@ -1,0 +1,381 @@
+"""Event logs: who did what when, read from files or frames and mapped to the map's touchpoints.
+
+An event log is rows of (customer id, timestamp, event): ticket channels, care contacts, page
+views, survey answers... A **mapping** says which touchpoint of the map each event value stands
+for (``{"ticket:chat": "h-chat"}``); an event value that is itself a touchpoint id stands for
+that touchpoint; values listed in ``ignore`` are known and deliberately not journey steps.
+Every other value is an event **missing from the map**: something customers do that the map
+does not show (:func:`unmapped`).
+
+Timestamps follow cjmkit's rules for time: a timestamp with a UTC offset (``Z``, ``+02:00``)
+is converted to UTC; a timestamp without one is read in the ``timezone`` the person names
+(``"Europe/Berlin"``, ``"UTC"``) and refused without it, never guessed. Everything is compared
+in UTC. Dates must be ISO 8601 (``2026-03-04T09:15:00Z``); other layouts are refused with the
+row and column named.
+
+The columns read are, by default, ``customer_id``, ``timestamp`` and ``event`` (and an optional
+``segment``, e.g. the persona); :class:`EventColumns` names others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmkit.metrics.aggregate import BadRows
+from cjmkit.metrics.problems import ImportProblem
+from cjmkit.metrics.textfiles import normalise_name
+from cjmkit.model import Journey
+
+OFFSET = re.compile(r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$")
+"""A timestamp that ends in a UTC offset."""
+_ISO = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+
+EVENT_FRAME_COLUMNS = ["customer", "time", "event", "segment"]
+"""The columns of a read event log: ``customer`` (text), ``time`` (UTC, datetime64[ns] without
+time zone), ``event`` (text), ``segment`` (text, "" when the log has none)."""
+
+
+@dataclass(frozen=True)
+class EventColumns:
+    """Which columns of a source hold the customer, the time, the event and the segment."""
+
+    customer: str = "customer_id"
+    time: str = "timestamp"
+    event: str = "event"
+    segment: str | None = None
+
+
+ALIASES = {
+    "customer": ("customer", "customer id", "user id", "user", "client id", "account id"),
+    "time": ("time", "timestamp", "event time", "occurred at", "created at", "date", "ts"),
+    "event": ("event", "event name", "action", "activity", "type", "step"),
+}
+
+
+def _find(have: Sequence[str], wanted: str, role: str, name: str, aliases: bool) -> str:
+    by_norm = {normalise_name(c): c for c in reversed(list(have))}
+    if normalise_name(wanted) in by_norm:
+        return by_norm[normalise_name(wanted)]
+    if aliases:
+        for alias in ALIASES.get(role, ()):
+            if normalise_name(alias) in by_norm:
+                return by_norm[normalise_name(alias)]
+    listed = ", ".join(repr(c) for c in list(have)[:20]) or "none"
+    raise ImportProblem(
+        f"{name} has no column {wanted!r} for the {role} (its columns are: {listed}); name the right one",
+        path=name,
+        column=wanted,
+    )
+
+
+def resolve_event_columns(have: Sequence[str], columns: EventColumns, name: str) -> dict[str, str]:
+    """Role → the source's column; default names fall back to common aliases (``user_id``...)."""
+    defaults = EventColumns()
+    found = {
+        "customer": _find(have, columns.customer, "customer", name, columns.customer == defaults.customer),
+        "time": _find(have, columns.time, "time", name, columns.time == defaults.time),
+        "event": _find(have, columns.event, "event", name, columns.event == defaults.event),
+    }
+    if columns.segment:
+        found["segment"] = _find(have, columns.segment, "segment", name, False)
+    return found
+
+
+# -- time --------------------------------------------------------------------------------------
+
+
+def utc_times(
+    values: pd.Series, timezone: str | None, bad: BadRows, column: str, lines: np.ndarray
+) -> pd.Series:
+    """Timestamps as UTC (datetime64[ns], no time zone); unreadable ones become NaT and are reported.
+
+    Values with a UTC offset are converted; values without one are read in ``timezone`` or,
+    without it, reported as a problem (never guessed).
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if timezone is None:
+            bad.add(
+                _NAIVE, column, lines[values.notna().to_numpy()], values[values.notna()].astype(str).tolist()
+            )
+            return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        return _localised(values.astype("datetime64[ns]"), timezone)
+    text = values.astype("string").str.strip()
+    empty = text.isna() | (text == "")
+    iso = text.str.match(_ISO, na=False)
+    with_offset = iso & text.str.contains(OFFSET, na=False)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if with_offset.any():
+        parsed = pd.to_datetime(
+            text[with_offset].str.replace(",", ".", regex=False), format="ISO8601", utc=True, errors="coerce"
+        )
+        out[with_offset] = parsed.dt.tz_localize(None).astype("datetime64[ns]")
+    naive = iso & ~with_offset
+    if naive.any():
+        if timezone is None:
+            bad.add(_NAIVE, column, lines[naive.to_numpy()], text[naive].tolist())
+        else:
+            parsed = pd.to_datetime(
+                text[naive].str.replace(",", ".", regex=False), format="ISO8601", errors="coerce"
+            )
+            out[naive] = _localised(parsed, timezone)
+    unreadable = (~empty & ~iso) | (iso & out.isna() & (with_offset | (naive & (timezone is not None))))
+    bad.add("a timestamp that cannot be read (write it as ISO 8601, e.g. 2026-03-04T09:15:00Z)", column,
+            lines[unreadable.to_numpy()], text[unreadable].tolist())  # fmt: skip
+    bad.add("no timestamp", column, lines[empty.to_numpy()])
+    return out
+
+
+_NAIVE = (
+    "a timestamp without a UTC offset, and no time zone was given to read it in "
+    "(name it, e.g. timezone='Europe/Berlin' or --timezone UTC)"
+)
+
+
+def _localised(values: pd.Series, timezone: str) -> pd.Series:
+    try:
+        local = values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    except Exception as error:  # an unknown zone name: pytz/zoneinfo raise various errors
+        raise ImportProblem(
+            f"{timezone!r} is not a time zone (use a name such as 'Europe/Berlin' or 'UTC')"
+        ) from error
+    return local.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def tidy_events(
+    frame: pd.DataFrame,
+    columns: EventColumns | None = None,
+    *,
+    timezone: str | None = None,
+    name: str = "the event log",
+    lines: np.ndarray | None = None,
+    unit: str = "row",
+    skip_bad_rows: bool = False,
+) -> pd.DataFrame:
+    """Turn raw rows into an event log (:data:`EVENT_FRAME_COLUMNS`), rows with problems named.
+
+    Parameters
+    ----------
+    frame
+        Raw rows (e.g. straight from a CSV file, all text).
+    columns
+        Which columns to read (default: ``customer_id``, ``timestamp``, ``event``; common
+        aliases such as ``user_id`` are found too).
+    timezone
+        The time zone of timestamps that carry no UTC offset.
+    lines
+        The file line (or row) number of each row, for messages (default: 1, 2, ...).
+
+    Raises
+    ------
+    ImportProblem
+        Naming the file, the first bad line, the column and how many rows, unless
+        ``skip_bad_rows`` (then they are left out and counted in ``attrs["rows_skipped"]``).
+    """
+    columns = columns or EventColumns()
+    found = resolve_event_columns(list(frame.columns), columns, name)
+    lines = np.arange(1, len(frame) + 1) if lines is None else np.asarray(lines)
+    bad = BadRows(name, unit)
+    customer = _text(frame[found["customer"]])
+    event = _text(frame[found["event"]])
+    time = utc_times(frame[found["time"]].reset_index(drop=True), timezone, bad, found["time"], lines)
+    for role, values in (("customer", customer), ("event", event)):
+        missing = (values == "").to_numpy()
+        bad.add(f"no {role}", found[role], lines[missing])
+    segment = _text(frame[found["segment"]]) if "segment" in found else pd.Series("", index=frame.index)
+    out = pd.DataFrame(
+        {
+            "customer": customer.to_numpy(dtype=object),
+            "time": time.to_numpy(dtype="datetime64[ns]"),
+            "event": event.to_numpy(dtype=object),
+            "segment": segment.to_numpy(dtype=object),
+        }
+    )
+    keep = out["time"].notna() & (out["customer"] != "") & (out["event"] != "")
+    if not skip_bad_rows:
+        bad.raise_if_any(name)
+    out = out[keep.to_numpy()].reset_index(drop=True)
+    out.attrs["rows_read"] = len(frame)
+    out.attrs["rows_skipped"] = int((~keep).sum())
+    out.attrs["skipped"] = bad.sentences()
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip().fillna("")
+    return text.astype(object)
+
+
+def read_events(
+    path: str | Path,
+    columns: EventColumns | None = None,
+    *,
+    kind: str | None = None,
+    table: str | None = None,
+    timezone: str | None = None,
+    skip_bad_rows: bool = False,
+) -> pd.DataFrame:
+    """Read an event log from a CSV, Excel or Parquet file into memory (see :func:`tidy_events`).
+
+    CSV files are read by Arrow's parser (UTF-8, any of ``,;|`` or tab; all cells as text, so
+    nothing is guessed); line numbers in messages are the file's.
+    """
+    from cjmkit.metrics.sources import kind_of
+
+    path = Path(path)
+    kind = kind or kind_of(path)
+    name = path.name
+    if not path.is_file():
+        raise ImportProblem(f"cannot read {path}: no such file", path=str(path))
+    if kind == "csv":
+        raw, lines = _read_csv_text(path)
+        unit = "line"
+    elif kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            raw = pq.read_table(path).to_pandas()
+        except (pa.ArrowException, OSError, ValueError) as error:
+            raise ImportProblem(f"cannot read {name} as Parquet: {error}", path=str(path)) from None
+        lines, unit = np.arange(1, len(raw) + 1), "row"
+    elif kind == "excel":
+        try:
+            raw = pd.read_excel(path, sheet_name=table or 0, dtype=object, engine="openpyxl")
+        except Exception as error:  # broken workbooks raise many kinds of errors: one sentence for all
+            raise ImportProblem(f"cannot read {name} as an Excel workbook: {error}", path=str(path)) from None
+        lines, unit = np.arange(2, len(raw) + 2), "row"
+    else:
+        raise ImportProblem(f"{name}: an event log is read from CSV, Excel or Parquet here, not {kind!r}")
+    return tidy_events(
+        raw, columns, timezone=timezone, name=name, lines=lines, unit=unit, skip_bad_rows=skip_bad_rows
+    )
+
+
+def _read_csv_text(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """All cells of a CSV file as text, and each row's line number (header on line 1)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from cjmkit.metrics.textfiles import sniff_csv
+
+    layout = sniff_csv(path)
+    if layout.encoding not in ("utf-8", "utf-8-sig") or layout.first_data_line != 2 or layout.subheader_lines:
+        return _read_csv_careful(layout)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=layout.columns, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=layout.delimiter),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in layout.columns}, strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+        return _read_csv_careful(layout)
+    frame = table.to_pandas()
+    return frame, np.arange(2, len(frame) + 2)
+
+
+def _read_csv_careful(layout: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    from cjmkit.metrics.textfiles import SkippedLines, blank_rows, comment_rows, header_rows, read_csv_chunks
+
+    skipped = SkippedLines()
+    pieces, numbers, position = [], [], 0
+    for chunk in read_csv_chunks(layout, None, skipped=skipped, required=list(layout.columns)):
+        lines = skipped.line_of(np.arange(position, position + len(chunk)), layout.first_data_line)
+        position += len(chunk)
+        drop = (blank_rows(chunk) | comment_rows(chunk) | header_rows(chunk)).to_numpy()
+        pieces.append(chunk[~drop])
+        numbers.append(lines[~drop])
+    if skipped.lines:
+        raise ImportProblem(
+            f"{layout.name}: {len(skipped.lines)} rows have more fields than the header's {skipped.expected}, "
+            f"first at line {skipped.lines[0]} (a stray separator?)",
+            path=str(layout.path),
+            line=skipped.lines[0],
+            rows=len(skipped.lines),
+        )
+    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=layout.columns)
+    return frame, (np.concatenate(numbers) if numbers else np.arange(0))
+
+
+# -- mapping to touchpoints ----------------------------------------------------------------------
+
+
+@dataclass
+class Mapping_:
+    """How event values become touchpoints (see :func:`event_mapping`)."""
+
+    touchpoint_of: dict[str, str] = field(default_factory=dict)
+    ignore: frozenset[str] = frozenset()
+    order: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def event_mapping(
+    journey: Journey, mapping: Mapping[str, str] | None = None, ignore: Sequence[str] = ()
+) -> Mapping_:
+    """Which touchpoint each event value stands for: ``mapping``, then touchpoint ids as themselves.
+
+    Entries naming a touchpoint the map does not have are dropped (their events count as
+    missing from the map) and said in ``notes``.
+    """
+    order = {tp.id: i for i, tp in enumerate(journey.touchpoints)}
+    touchpoint_of = {tp: tp for tp in order}
+    notes = []
+    for event, touchpoint in (mapping or {}).items():
+        if touchpoint in order:
+            touchpoint_of[str(event)] = touchpoint
+        else:
+            notes.append(
+                f"the mapping sends event {event!r} to touchpoint {touchpoint!r}, which the map does not have"
+            )
+    return Mapping_(touchpoint_of=touchpoint_of, ignore=frozenset(ignore), order=order, notes=notes)
+
+
+def steps(events: pd.DataFrame, mapping: Mapping_) -> pd.DataFrame:
+    """The events that stand for touchpoints, as journey steps.
+
+    Returns columns ``customer``, ``time``, ``touchpoint``, ``order`` (the touchpoint's place
+    in the map), ``segment``, in the log's order.
+    """
+    touchpoint = events["event"].map(mapping.touchpoint_of)
+    mapped = events[touchpoint.notna().to_numpy()]
+    touchpoint = touchpoint[touchpoint.notna()]
+    return pd.DataFrame(
+        {
+            "customer": mapped["customer"].to_numpy(dtype=object),
+            "time": mapped["time"].to_numpy(dtype="datetime64[ns]"),
+            "touchpoint": touchpoint.to_numpy(dtype=object),
+            "order": touchpoint.map(mapping.order).to_numpy(dtype="int64"),
+            "segment": mapped["segment"].to_numpy(dtype=object),
+        }
+    )
+
+
+UNMAPPED_COLUMNS = ["event", "events", "customers"]
+
+
+def unmapped(events: pd.DataFrame, mapping: Mapping_) -> pd.DataFrame:
+    """Events no touchpoint stands for ("missing from the map"), most frequent first.
+
+    Returns columns ``event``, ``events``, ``customers`` (ties: event text).
+    """
+    known = events["event"].isin(list(mapping.touchpoint_of)) | events["event"].isin(list(mapping.ignore))
+    rest = events[~known.to_numpy()]
+    grouped = rest.groupby("event", sort=True)
+    out = pd.DataFrame({"events": grouped.size(), "customers": grouped["customer"].nunique()}).reset_index()
+    out = out.sort_values(["events", "event"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return out.astype({"event": object, "events": "int64", "customers": "int64"})[UNMAPPED_COLUMNS]
