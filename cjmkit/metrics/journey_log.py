@@ -1,0 +1,474 @@
+"""Measure a map's event log with pandas, DuckDB or the database it lives in: :class:`JourneyLog`.
+
+>>> log = JourneyLog(journey, "events.csv")          # doctest: +SKIP
+>>> log.transitions()                                # doctest: +SKIP
+>>> log.funnel(["h-email-ticket", "c-followup-email"], within_hours=48)   # doctest: +SKIP
+
+Engines
+-------
+``pandas``
+    The log in memory: the default for a DataFrame and for Excel files.
+``duckdb``
+    An embedded analytical database: the default for CSV and Parquet files. It reads the file
+    itself (no pandas copy), runs the measures as SQL and spills to disk beyond its memory limit
+    (:data:`DUCKDB_MEMORY`), so logs larger than memory are measured on a laptop.
+``database``
+    A SQL source (an SQLAlchemy URL with a table or query): the measures run as SQL in that
+    database and only their results come back.
+
+Every engine gives the same frames (tested on hand-checkable examples and on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cjmkit.metrics import journeys as J
+from cjmkit.metrics.events import (
+    EVENT_FRAME_COLUMNS,
+    EventColumns,
+    Mapping_,
+    event_mapping,
+    read_events,
+    steps,
+    tidy_events,
+    unmapped,
+)
+from cjmkit.metrics.problems import ImportProblem
+from cjmkit.model import EventSource, Journey
+
+ENGINES = ("auto", "pandas", "duckdb", "database")
+DUCKDB_MEMORY = os.environ.get("CJMKIT_DUCKDB_MEMORY", "3GB")
+"""DuckDB's memory limit (``$CJMKIT_DUCKDB_MEMORY``); beyond it, DuckDB spills to a temporary folder."""
+
+_ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?$"
+_OFFSET = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+
+
+def support_touchpoints(journey: Journey) -> list[str]:
+    """The touchpoints in the map's support lanes (where repeat contacts are counted by default)."""
+    lanes = {lane.id for lane in journey.lanes_of_kind("support")}
+    return [tp.id for tp in journey.touchpoints if tp.lane in lanes]
+
+
+class JourneyLog:
+    """An event log mapped to a map's touchpoints, ready to measure.
+
+    Parameters
+    ----------
+    journey
+        The map.
+    events
+        A DataFrame (raw rows with ``customer_id``, ``timestamp``, ``event`` columns or their
+        ``columns``; or a frame of :func:`cjmkit.metrics.events.tidy_events`), a file path, or
+        None to use the map's stored event log (``journey.event_log.source``).
+    map_dir
+        The map's folder, for relative file locations.
+    mapping, ignore
+        Event value → touchpoint id, and event values that are no journey step; default: the
+        map's stored ones.
+    columns, timezone
+        How to read the source (default: the stored source's settings): see
+        :mod:`cjmkit.metrics.events`.
+    engine
+        ``"auto"``, ``"pandas"``, ``"duckdb"`` or ``"database"`` (see the module docstring).
+    skip_bad_rows
+        Leave out rows that cannot be read instead of failing (pandas engine).
+    """
+
+    def __init__(
+        self,
+        journey: Journey,
+        events: pd.DataFrame | str | Path | None = None,
+        *,
+        map_dir: str | Path | None = None,
+        mapping: Mapping[str, str] | None = None,
+        ignore: Sequence[str] | None = None,
+        columns: EventColumns | None = None,
+        timezone: str | None = None,
+        engine: str = "auto",
+        skip_bad_rows: bool = False,
+    ) -> None:
+        if engine not in ENGINES:
+            raise ImportProblem(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        self.journey = journey
+        stored = journey.event_log
+        self.mapping: Mapping_ = event_mapping(
+            journey,
+            mapping if mapping is not None else (stored.mapping if stored else {}),
+            ignore if ignore is not None else (stored.ignore if stored else ()),
+        )
+        self.notes = list(self.mapping.notes)
+        self.skip_bad_rows = skip_bad_rows
+        self._steps: pd.DataFrame | None = None
+        self._events: pd.DataFrame | None = None
+        self._sql: Any = None
+        self._connection: Any = None
+        if isinstance(events, pd.DataFrame):
+            self.source = None
+            self._events = _tidy(events, columns, timezone)
+            self.engine = "pandas" if engine == "auto" else engine
+        else:
+            source = _source(journey, events, columns, timezone)
+            self.source = source
+            self.map_dir = Path(map_dir) if map_dir is not None else None
+            if engine == "auto":
+                engine = {"sql": "database", "excel": "pandas"}.get(source.kind, "duckdb")
+            if source.kind == "sql" and engine != "database":
+                raise ImportProblem(
+                    "an event log in a database is measured in the database (engine='database')"
+                )
+            if source.kind == "excel" and engine == "duckdb":
+                raise ImportProblem("DuckDB does not read Excel workbooks: measure them with engine='pandas'")
+            self.engine = engine
+            if engine == "pandas":
+                self._events = read_events(
+                    self._path(), _columns_of(source), kind=source.kind, table=source.table,
+                    timezone=source.timezone, skip_bad_rows=skip_bad_rows,
+                )  # fmt: skip
+        if self.engine == "database":
+            raise ImportProblem(
+                "measuring an event log inside its database needs the trust gate for stored SQL, "
+                "which this version of cjmkit does not have yet"
+            )
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _path(self) -> Path:
+        from cjmkit.metrics.sources import resolve_location
+
+        assert self.source is not None
+        return Path(resolve_location(self.source.location, self.map_dir))
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The tidy event log in memory (pandas engine; DuckDB reads files itself)."""
+        if self._events is None:
+            raise ImportProblem("this event log is measured in DuckDB and is not read into memory")
+        return self._events
+
+    @property
+    def steps(self) -> pd.DataFrame:
+        """The mapped events (:func:`cjmkit.metrics.events.steps`)."""
+        if self._steps is None:
+            self._steps = steps(self.events, self.mapping)
+        return self._steps
+
+    @property
+    def sql(self) -> Any:
+        """The :class:`~cjmkit.metrics.journeys_sql.SqlMeasures` of the DuckDB engine."""
+        if self._sql is None:
+            self._sql = self._duckdb()
+        return self._sql
+
+    def _duckdb(self) -> Any:
+        import duckdb
+
+        from cjmkit.metrics.journeys_sql import SqlMeasures, duckdb_runner
+
+        connection = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY})
+        connection.execute("SET TimeZone = 'UTC'")
+        self._connection = connection
+        if self._events is not None:
+            connection.register("cjm_events", self._events)
+            raw = "SELECT customer, time, event, segment FROM cjm_events"
+        else:
+            raw = _duckdb_file_relation(connection, self.source, self._path())
+        mapping = self.mapping
+        return SqlMeasures(
+            duckdb_runner(connection),
+            "duckdb",
+            raw,
+            {},
+            mapping.touchpoint_of,
+            mapping.order,
+            sorted(mapping.ignore),
+        )
+
+    def close(self) -> None:
+        """Close the DuckDB connection, if one was opened (it holds the log's table)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+            self._sql = None
+
+    def __enter__(self) -> JourneyLog:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _run(self, name: str, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        if self.engine == "pandas":
+            return getattr(J, name)(self.steps, *args, **kwargs)
+        return getattr(self.sql, name)(*args, **kwargs)
+
+    def _known(self, touchpoints: Sequence[str], what: str) -> None:
+        unknown = [tp for tp in touchpoints if self.journey.touchpoint(tp) is None]
+        if unknown:
+            raise ImportProblem(
+                f"{what}: the map has no touchpoint {', '.join(repr(u) for u in unknown)} "
+                f"(its touchpoints are: {', '.join(tp.id for tp in self.journey.touchpoints[:30]) or 'none'})"
+            )
+
+    # -- measures ------------------------------------------------------------------------------
+
+    def transitions(self, *, by: str | None = None, period: str = "month") -> pd.DataFrame:
+        """See :func:`cjmkit.metrics.journeys.transitions`."""
+        return self._run("transitions", by=by, period=period)
+
+    def paths(
+        self, *, by: str | None = None, period: str = "month", max_steps: int = J.PATH_STEPS, top: int = 20
+    ) -> pd.DataFrame:
+        """See :func:`cjmkit.metrics.journeys.paths`."""
+        return self._run("paths", by=by, period=period, max_steps=max_steps, top=top)
+
+    def dropoff(
+        self,
+        *,
+        by: str | None = None,
+        period: str = "month",
+        as_of: pd.Timestamp | None = None,
+        inactive_after_days: float = J.INACTIVE_AFTER_DAYS,
+    ) -> pd.DataFrame:
+        """See :func:`cjmkit.metrics.journeys.dropoff`."""
+        return self._run(
+            "dropoff", by=by, period=period, as_of=as_of, inactive_after_days=inactive_after_days
+        )
+
+    def funnel(
+        self,
+        funnel_steps: Sequence[str],
+        *,
+        within_hours: float | None = None,
+        by: str | None = None,
+        period: str = "month",
+        as_of: pd.Timestamp | None = None,
+        inactive_after_days: float = J.INACTIVE_AFTER_DAYS,
+    ) -> pd.DataFrame:
+        """See :func:`cjmkit.metrics.journeys.funnel`."""
+        if not funnel_steps:
+            raise ImportProblem("a funnel needs at least one step (a touchpoint id)")
+        self._known(funnel_steps, "funnel")
+        return self._run(
+            "funnel", list(funnel_steps), within_hours=within_hours, by=by, period=period, as_of=as_of,
+            inactive_after_days=inactive_after_days,
+        )  # fmt: skip
+
+    def repeat_contacts(
+        self,
+        touchpoints: Sequence[str] | None = None,
+        *,
+        within_days: float = J.REPEAT_WITHIN_DAYS,
+        by: str | None = None,
+        period: str = "month",
+    ) -> pd.DataFrame:
+        """See :func:`cjmkit.metrics.journeys.repeat_contacts`; default touchpoints: the support lanes'."""
+        group = list(touchpoints) if touchpoints is not None else support_touchpoints(self.journey)
+        self._known(group, "repeat contacts")
+        return self._run("repeat_contacts", group, within_days=within_days, by=by, period=period)
+
+    def time_between(
+        self,
+        start: str,
+        end: str,
+        *,
+        by: str | None = None,
+        period: str = "month",
+        as_of: pd.Timestamp | None = None,
+    ) -> pd.DataFrame:
+        """See :func:`cjmkit.metrics.journeys.time_between`."""
+        self._known([start, end], "time between")
+        return self._run("time_between", start, end, by=by, period=period, as_of=as_of)
+
+    def reach(self, *, by: str | None = None, period: str = "month") -> pd.DataFrame:
+        """See :func:`cjmkit.metrics.journeys.reach`."""
+        return self._run("reach", by=by, period=period)
+
+    def unreached(self) -> pd.DataFrame:
+        """The map's touchpoints no customer reached: ``touchpoint``, ``name``, ``stage``, ``lane``."""
+        reached = set(self.reach()["touchpoint"])
+        rows = [
+            {"touchpoint": tp.id, "name": tp.name, "stage": tp.stage, "lane": tp.lane}
+            for tp in self.journey.touchpoints
+            if tp.id not in reached
+        ]
+        return pd.DataFrame(rows, columns=["touchpoint", "name", "stage", "lane"])
+
+    def unmapped(self) -> pd.DataFrame:
+        """Events no touchpoint stands for ("missing from the map"): ``event``, ``events``, ``customers``."""
+        if self.engine == "pandas":
+            return unmapped(self.events, self.mapping)
+        return self.sql.unmapped()
+
+    def as_of(self) -> pd.Timestamp:
+        """The time of the data: the latest mapped event."""
+        if self.engine == "pandas":
+            return J.data_time(self.steps)
+        return self.sql.as_of()
+
+    def totals(self) -> tuple[int, int]:
+        """(customers, events) in the whole log, mapped or not."""
+        if self.engine == "pandas":
+            return int(self.events["customer"].nunique()), len(self.events)
+        return self.sql.totals()
+
+
+def _tidy(frame: pd.DataFrame, columns: EventColumns | None, timezone: str | None) -> pd.DataFrame:
+    if list(frame.columns) == EVENT_FRAME_COLUMNS and pd.api.types.is_datetime64_dtype(frame["time"]):
+        return frame
+    return tidy_events(frame, columns, timezone=timezone)
+
+
+def _columns_of(source: EventSource) -> EventColumns:
+    return EventColumns(
+        customer=source.customer_column, time=source.time_column, event=source.event_column,
+        segment=source.segment_column,
+    )  # fmt: skip
+
+
+def _source(
+    journey: Journey, events: str | Path | None, columns: EventColumns | None, timezone: str | None
+) -> EventSource:
+    if events is None:
+        if journey.event_log is None or journey.event_log.source is None:
+            raise ImportProblem(
+                "this map has no event log: give one (a file or DataFrame), or store one with "
+                "'cjmkit journey source MAP FILE'"
+            )
+        source = journey.event_log.source
+    else:
+        from cjmkit.metrics.sources import kind_of
+
+        source = EventSource(kind=kind_of(str(events)), location=str(events))  # type: ignore[arg-type]
+    update: dict[str, Any] = {}
+    if columns is not None:
+        update.update(
+            customer_column=columns.customer, time_column=columns.time, event_column=columns.event,
+            segment_column=columns.segment,
+        )  # fmt: skip
+    if timezone is not None:
+        update["timezone"] = timezone
+    return source.model_copy(update=update) if update else source
+
+
+# -- DuckDB reading files ------------------------------------------------------------------------
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Path) -> str:
+    """Load the file into a DuckDB table ``cjm_raw`` (checked by cjmkit's rules) and return its SELECT."""
+    import duckdb
+
+    from cjmkit.metrics.events import resolve_event_columns
+
+    assert source is not None
+    if not path.is_file():
+        raise ImportProblem(f"cannot read {path}: no such file", path=str(path))
+    name = path.name
+    literal = "'" + str(path).replace("'", "''") + "'"
+    first_line = 1
+    try:
+        if source.kind == "csv":
+            from cjmkit.metrics.textfiles import sniff_csv
+
+            layout = sniff_csv(path)
+            if layout.encoding not in ("utf-8", "utf-8-sig"):
+                # DuckDB reads UTF-8 only: other encodings are read (and checked) by pandas
+                events = read_events(path, _columns_of(source), kind="csv", timezone=source.timezone)
+                connection.register("cjm_events", events)
+                return "SELECT customer, time, event, segment FROM cjm_events"
+            names = ", ".join(_literal(c) for c in layout.columns)
+            first_line = layout.first_data_line
+            relation = (
+                f"read_csv({literal}, all_varchar = true, header = false, delim = {_literal(layout.delimiter)}, "
+                f"skip = {first_line - 1}, names = [{names}], quote = '\"', escape = '\"')"
+            )
+        else:
+            relation = f"read_parquet({literal})"
+        described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    except duckdb.Error as error:
+        raise ImportProblem(f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)) from None
+    types = {row[0]: str(row[1]).upper() for row in described}
+    found = resolve_event_columns(list(types), _columns_of(source), name)
+    tz = source.timezone
+    if tz is not None:
+        try:
+            connection.execute("SET TimeZone = $tz", {"tz": tz})
+        except duckdb.Error:
+            raise ImportProblem(
+                f"{tz!r} is not a time zone (use a name such as 'Europe/Berlin' or 'UTC')"
+            ) from None
+    time_type = types[found["time"]]
+    column = _quoted(found["time"])
+    text = f"trim(CAST({column} AS VARCHAR))"
+    if "WITH TIME ZONE" in time_type:
+        time_sql, naive = f"timezone('UTC', {column})", "FALSE"
+        unreadable = "FALSE"
+    elif time_type.startswith("TIMESTAMP") or time_type == "DATE":
+        time_sql = f"timezone('UTC', CAST({column} AS TIMESTAMPTZ))"
+        naive, unreadable = ("FALSE" if tz else f"{column} IS NOT NULL"), "FALSE"
+    else:
+        time_sql = f"timezone('UTC', TRY_CAST(replace({text}, ',', '.') AS TIMESTAMPTZ))"
+        naive = (
+            "FALSE"
+            if tz
+            else f"(regexp_matches({text}, '{_ISO}') AND NOT regexp_matches({text}, '{_OFFSET}'))"
+        )
+        unreadable = f"({text} <> '' AND NOT regexp_matches({text}, '{_ISO}'))"
+    segment = f"trim(CAST({_quoted(found['segment'])} AS VARCHAR))" if "segment" in found else "''"
+    customer = f"trim(CAST({_quoted(found['customer'])} AS VARCHAR))"
+    event = f"trim(CAST({_quoted(found['event'])} AS VARCHAR))"
+    line = f"row_number() OVER () + {first_line - 1}"
+    checks = {
+        "a timestamp without a UTC offset, and no time zone was given to read it in "
+        "(name it, e.g. timezone='Europe/Berlin' or --timezone UTC)": (naive, found["time"]),
+        "a timestamp that cannot be read (write it as ISO 8601, e.g. 2026-03-04T09:15:00Z)": (
+            unreadable,
+            found["time"],
+        ),
+        "no timestamp": (f"({column} IS NULL OR {text} = '')", found["time"]),
+        "no customer": (f"coalesce({customer}, '') = ''", found["customer"]),
+        "no event": (f"coalesce({event}, '') = ''", found["event"]),
+    }
+    selects = ", ".join(
+        f"count(*) FILTER (WHERE {condition}) AS c{i}, min(CASE WHEN {condition} THEN line END) AS l{i}, "
+        f"arg_min(CASE WHEN {condition} THEN {text} END, CASE WHEN {condition} THEN line END) AS v{i}"
+        for i, (condition, _column) in enumerate(checks.values())
+    )
+    try:
+        row = connection.execute(
+            f"SELECT {selects} FROM (SELECT *, {line} AS line FROM {relation})"
+        ).fetchone()
+    except duckdb.Error as error:
+        raise ImportProblem(f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)) from None
+    from cjmkit.metrics.aggregate import BadRows
+
+    bad = BadRows(name, "line" if source.kind == "csv" else "row")
+    for i, (reason, (_condition, col)) in enumerate(checks.items()):
+        count, first, value = row[3 * i], row[3 * i + 1], row[3 * i + 2]
+        if count:
+            bad.add(reason, col, [first], [value or ""])
+            bad.kinds[(reason, col)].count = int(count)
+    bad.raise_if_any(str(path))
+    try:
+        connection.execute(
+            f"CREATE TEMP TABLE cjm_raw AS SELECT {customer} AS customer, CAST({time_sql} AS TIMESTAMP) AS time, "
+            f"{event} AS event, {segment} AS segment FROM {relation}"
+        )
+    except duckdb.Error as error:
+        raise ImportProblem(f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)) from None
+    connection.execute("SET TimeZone = 'UTC'")
+    return "SELECT customer, time, event, segment FROM cjm_raw"
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"

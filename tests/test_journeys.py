@@ -1,0 +1,271 @@
+"""The journey as measured, on a log small enough to check by hand, with the same numbers on every engine.
+
+The map: signup (customer) → chat, email (support) → call (care) → renew (customer), and a
+touchpoint "never" nobody reaches. The log (UTC; B's first event is written with +01:00):
+
+    A maya  signup 01-01 09:00, chat 01-02 09:00, care-call 01-02 21:00, newsletter 01-03 00:00,
+            chat 01-05 09:00, renew 01-20 09:00
+    B dan   signup 01-01 09:00, email 01-03 09:00, care-call 01-06 09:00
+    C maya  signup 01-10 10:00, chat 01-10 12:00, chat 01-10 13:00, care-call 01-11 13:00,
+            heartbeat 01-11 13:00
+    D dan   signup 02-25 10:00            (the latest event: the data's time, as_of)
+    E maya  signup 01-20 09:00
+
+care-call stands for the touchpoint "call", heartbeat is ignored, newsletter is missing from
+the map. Inactive for 30 days means dropped: before 01-26 10:00.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from cjmkit.metrics.journey_log import JourneyLog
+from cjmkit.model import EventLog, Journey, Lane, Stage, Touchpoint
+
+ROWS = [
+    ("A", "2026-01-01T09:00:00Z", "signup", "maya"),
+    ("A", "2026-01-02T09:00:00Z", "chat", "maya"),
+    ("A", "2026-01-02T21:00:00Z", "care-call", "maya"),
+    ("A", "2026-01-03T00:00:00Z", "newsletter", "maya"),
+    ("A", "2026-01-05T09:00:00Z", "chat", "maya"),
+    ("A", "2026-01-20T09:00:00Z", "renew", "maya"),
+    ("B", "2026-01-01T10:00:00+01:00", "signup", "dan"),
+    ("B", "2026-01-03T09:00:00Z", "email", "dan"),
+    ("B", "2026-01-06T09:00:00Z", "care-call", "dan"),
+    ("C", "2026-01-10T10:00:00Z", "signup", "maya"),
+    ("C", "2026-01-10T12:00:00Z", "chat", "maya"),
+    ("C", "2026-01-10T13:00:00Z", "chat", "maya"),
+    ("C", "2026-01-11T13:00:00Z", "care-call", "maya"),
+    ("C", "2026-01-11T13:00:00Z", "heartbeat", "maya"),
+    ("D", "2026-02-25T10:00:00Z", "signup", "dan"),
+    ("E", "2026-01-20T09:00:00Z", "signup", "maya"),
+]
+
+
+def journey() -> Journey:
+    lanes = [Lane(id="c", name="Customer", kind="customer"), Lane(id="sup", name="Support", kind="support"),
+             Lane(id="care", name="Care", kind="care")]  # fmt: skip
+    placed = [
+        ("signup", "c"),
+        ("chat", "sup"),
+        ("email", "sup"),
+        ("call", "care"),
+        ("renew", "c"),
+        ("never", "c"),
+    ]
+    return Journey(
+        id="hand",
+        title="By hand",
+        stages=[Stage(id="s", name="S")],
+        lanes=lanes,
+        touchpoints=[Touchpoint(id=tp, stage="s", lane=lane, name=tp.title()) for tp, lane in placed],
+        event_log=EventLog(mapping={"care-call": "call"}, ignore=["heartbeat"]),
+    )
+
+
+def raw() -> pd.DataFrame:
+    return pd.DataFrame(ROWS, columns=["customer_id", "timestamp", "event", "persona"])
+
+
+ENGINES = ["pandas", "duckdb", "duckdb-csv", "duckdb-parquet"]
+
+
+@pytest.fixture(params=ENGINES)
+def log(request, tmp_path):
+    from cjmkit.metrics.events import EventColumns
+
+    columns = EventColumns(segment="persona")
+    if request.param == "pandas":
+        made = JourneyLog(journey(), raw(), columns=columns)
+    elif request.param == "duckdb":
+        made = JourneyLog(journey(), raw(), columns=columns, engine="duckdb")
+    elif request.param == "duckdb-csv":
+        path = tmp_path / "events.csv"
+        raw().to_csv(path, index=False)
+        made = JourneyLog(journey(), path, columns=columns)
+        assert made.engine == "duckdb"
+    else:
+        path = tmp_path / "events.parquet"
+        frame = raw()
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"], format="ISO8601", utc=True)
+        frame.to_parquet(path)
+        made = JourneyLog(journey(), path, columns=columns)
+    yield made
+    made.close()
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for row in frame.to_dict("records"):
+        out.append(
+            {k: (round(v, 9) if isinstance(v, float) and not math.isnan(v) else v) for k, v in row.items()}
+        )
+    return out
+
+
+def test_transitions(log):
+    got = log.transitions().set_index(["from_touchpoint", "to_touchpoint"])
+    assert list(got.index) == [
+        ("call", "chat"), ("chat", "call"), ("chat", "chat"), ("chat", "renew"), ("email", "call"),
+        ("signup", "chat"), ("signup", "email"),
+    ]  # fmt: skip
+    chat_call = got.loc[("chat", "call")]
+    # A 12 h, C 24 h; chat has 4 departures (A→call, A→renew, C→chat, C→call)
+    assert (chat_call["transitions"], chat_call["customers"], chat_call["departures"]) == (2, 2, 4)
+    assert (
+        chat_call["share"] == 0.5
+        and chat_call["median_hours"] == 18.0
+        and chat_call["p90_hours"] == pytest.approx(22.8)
+    )
+    signup_chat = got.loc[("signup", "chat")]  # A 24 h, C 2 h, of 3 departures (A, B, C)
+    assert signup_chat["share"] == pytest.approx(2 / 3) and signup_chat["median_hours"] == 13.0
+    assert got.loc[("chat", "renew"), "median_hours"] == 360.0
+    assert got.loc[("chat", "chat"), "median_hours"] == 1.0  # C's repeat chat
+    by_segment = log.transitions(by="segment")
+    assert set(by_segment.loc[by_segment["segment"] == "dan", "from_touchpoint"]) == {"signup", "email"}
+    by_month = log.transitions(by="period")
+    assert set(by_month["period"]) == {pd.Timestamp("2026-01-01")} and len(by_month) == 7
+
+
+def test_paths(log):
+    got = log.paths()
+    assert records(got) == [
+        {"rank": 1, "path": "signup", "steps": 1, "customers": 2, "share": 0.4},
+        {"rank": 2, "path": "signup → chat → call", "steps": 3, "customers": 1, "share": 0.2},
+        {"rank": 3, "path": "signup → chat → call → chat → renew", "steps": 5, "customers": 1, "share": 0.2},
+        {"rank": 4, "path": "signup → email → call", "steps": 3, "customers": 1, "share": 0.2},
+    ]
+    cut = log.paths(max_steps=3, top=2)
+    assert cut["path"].tolist() == ["signup", "signup → chat → call"]
+    assert "signup → chat → call → …" in log.paths(max_steps=3)["path"].tolist()
+    by_month = log.paths(by="period")
+    assert by_month.loc[by_month["period"] == pd.Timestamp("2026-02-01"), "path"].tolist() == ["signup"]
+
+
+def test_dropoff_with_customers_still_in_progress(log):
+    got = log.dropoff().set_index("touchpoint")
+    assert records(got.reset_index()) == [
+        {"touchpoint": "call", "reached": 3, "continued": 1, "last_here": 2, "in_progress": 0, "dropped": 2,
+         "dropoff_share": round(2 / 3, 9)},
+        {"touchpoint": "chat", "reached": 2, "continued": 2, "last_here": 0, "in_progress": 0, "dropped": 0,
+         "dropoff_share": 0.0},
+        {"touchpoint": "email", "reached": 1, "continued": 1, "last_here": 0, "in_progress": 0, "dropped": 0,
+         "dropoff_share": 0.0},
+        {"touchpoint": "renew", "reached": 1, "continued": 0, "last_here": 1, "in_progress": 0, "dropped": 1,
+         "dropoff_share": 1.0},
+        # D signed up at the data's time: in progress; E 36 days ago: dropped
+        {"touchpoint": "signup", "reached": 5, "continued": 3, "last_here": 2, "in_progress": 1, "dropped": 1,
+         "dropoff_share": 0.2},
+    ]  # fmt: skip
+    later = log.dropoff(as_of=pd.Timestamp("2026-04-01"))
+    assert later.set_index("touchpoint").loc["signup", "dropped"] == 2
+
+
+def test_funnel_with_a_time_window(log):
+    got = log.funnel(["signup", "chat", "call"], within_hours=48)
+    assert got["touchpoint"].tolist() == ["signup", "chat", "call"]
+    # step 2: B never chatted and E not within 48 h: dropped; D's 48 h are not over yet.
+    # step 3: A called 12 h after the chat (36 h after signup), C 25 h after its first chat.
+    rows = got.set_index("step")
+    assert rows["customers"].tolist() == [5, 2, 2]
+    assert rows["share_of_start"].tolist() == [1.0, 0.4, 0.4] and rows["share_of_previous"].tolist() == [
+        1.0,
+        0.4,
+        1.0,
+    ]
+    assert rows["dropped"].tolist() == [0, 2, 0] and rows["in_progress"].tolist() == [0, 1, 0]
+    assert math.isnan(rows.loc[1, "median_hours"]) and rows.loc[2, "median_hours"] == 13.0
+    assert rows.loc[3, "median_hours"] == 18.5
+    tight = log.funnel(["signup", "chat", "call"], within_hours=30).set_index("step")
+    assert tight["customers"].tolist() == [5, 2, 1]  # C's call came 27 h after signup, A's 36 h
+    open_ended = log.funnel(["signup", "chat"]).set_index("step")
+    assert open_ended.loc[2, "dropped"] == 2 and open_ended.loc[2, "in_progress"] == 1  # D is recent
+    by_segment = log.funnel(["signup", "chat", "call"], within_hours=48, by="segment")
+    assert by_segment.loc[by_segment["segment"] == "dan", "customers"].tolist() == [2, 0, 0]
+
+
+def test_repeat_contacts_and_loops(log):
+    got = log.repeat_contacts()  # the support lanes: chat and email
+    assert records(got) == [
+        # A back at chat 3 days later after a care call (a loop); C chats again an hour later
+        {"touchpoint": "chat", "contacts": 4, "customers": 2, "repeats": 2, "repeat_share": 0.5, "loops": 1,
+         "customers_repeating": 2},
+        {"touchpoint": "email", "contacts": 1, "customers": 1, "repeats": 0, "repeat_share": 0.0, "loops": 0,
+         "customers_repeating": 0},
+    ]  # fmt: skip
+    assert log.repeat_contacts(within_days=2).set_index("touchpoint").loc["chat", "repeats"] == 1
+
+
+def test_time_between_counts_customers_still_on_their_way(log):
+    got = records(log.time_between("signup", "call"))[0]
+    # reached: C 27 h, A 36 h, B 120 h; D (0 h) and E (865 h) not yet
+    assert got == {
+        "from_touchpoint": "signup", "to_touchpoint": "call", "reached_start": 5, "reached_end": 3, "waiting": 2,
+        "median_hours": 36.0, "median_hours_reached": 36.0, "p90_hours_reached": 103.2,
+    }  # fmt: skip
+    maya = log.time_between("signup", "call", by="segment").set_index("segment").loc["maya"]
+    # A 36 h, C 27 h, E still waiting after 865 h: Kaplan-Meier says 36 h, the two who arrived 31.5 h
+    assert maya["median_hours"] == 36.0 and maya["median_hours_reached"] == 31.5 and maya["waiting"] == 1
+
+
+def test_reach_unreached_and_missing_from_the_map(log):
+    reach = log.reach().set_index("touchpoint")
+    assert reach["customers"].to_dict() == {"call": 3, "chat": 2, "email": 1, "renew": 1, "signup": 5}
+    assert reach.loc["chat", "events"] == 4
+    assert log.unreached()["touchpoint"].tolist() == ["never"]
+    assert records(log.unmapped()) == [{"event": "newsletter", "events": 1, "customers": 1}]
+    assert log.as_of() == pd.Timestamp("2026-02-25 10:00")
+    assert log.totals() == (5, 16)
+
+
+def test_all_engines_give_the_same_frames(tmp_path):
+    from cjmkit.metrics.events import EventColumns
+
+    columns = EventColumns(segment="persona")
+    reference = JourneyLog(journey(), raw(), columns=columns)
+    other = JourneyLog(journey(), raw(), columns=columns, engine="duckdb")
+    calls = [
+        ("transitions", (), {"by": "segment"}),
+        ("paths", (), {"by": "period", "period": "week"}),
+        ("dropoff", (), {"by": "segment"}),
+        ("funnel", (["signup", "chat", "call"],), {"by": "period", "within_hours": 72}),
+        ("repeat_contacts", (), {"by": "period", "period": "day"}),
+        ("time_between", ("chat", "call"), {"by": "segment"}),
+        ("reach", (), {"by": "period"}),
+    ]
+    for name, args, kwargs in calls:
+        pd.testing.assert_frame_equal(
+            getattr(reference, name)(*args, **kwargs),
+            getattr(other, name)(*args, **kwargs),
+            check_exact=False,
+            rtol=1e-12,
+        )
+    other.close()
+
+
+def test_unknown_touchpoints_and_engines_are_plain_sentences():
+    from cjmkit.metrics.problems import ImportProblem
+
+    log = JourneyLog(journey(), raw())
+    with pytest.raises(ImportProblem, match="funnel: the map has no touchpoint 'nope'"):
+        log.funnel(["signup", "nope"])
+    with pytest.raises(ImportProblem, match="engine must be one of"):
+        JourneyLog(journey(), raw(), engine="spark")
+    with pytest.raises(ImportProblem, match="this map has no event log"):
+        JourneyLog(Journey(id="x", title="X"))
+
+
+def test_a_bad_csv_is_refused_by_duckdb_as_by_pandas(tmp_path):
+    from cjmkit.metrics.problems import ImportProblem
+
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id,timestamp,event\na,2026-01-01T10:00:00Z,signup\nb,2026-01-01 11:00,chat\n")
+    for engine in ("duckdb", "pandas"):
+        with pytest.raises(ImportProblem) as caught:
+            JourneyLog(journey(), path, engine=engine).reach()
+        assert "events.csv: 1 row has a timestamp without a UTC offset" in str(caught.value)
+        assert "line 3, column 'timestamp'" in str(caught.value)
+    assert JourneyLog(journey(), path, timezone="UTC").reach()["customers"].sum() == 2
