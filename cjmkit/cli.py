@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "cjmkit.commands.demo",
     "cjmkit.commands.kpi",
     "cjmkit.commands.data",
+    "cjmkit.commands.journey",
     "cjmkit.commands.export",
 )
 """Modules that add subcommands, in the order they appear in ``cjmkit --help``."""

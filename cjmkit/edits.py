@@ -563,8 +563,8 @@ class Editor:
         )
 
     def set_journey(self, **changes: Any) -> None:
-        """Change the journey's own fields, such as ``title`` or ``description``."""
-        allowed = {"title", "description"}
+        """Change the journey's own fields: ``title``, ``description`` or ``event_log``."""
+        allowed = {"title", "description", "event_log"}
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidEdit(f"only {sorted(allowed)} can be changed this way, not {sorted(unknown)}")

@@ -37,7 +37,10 @@ from authoring import standard_lanes, tp, write_journey
 
 from cjmkit.edits import Editor
 from cjmkit.metrics import refresh
+from cjmkit.metrics.measured import refresh_event_log
 from cjmkit.model import (
+    EventLog,
+    EventSource,
     Feedback,
     Handoff,
     Journey,
@@ -1400,6 +1403,153 @@ def make_feedback(rng: np.random.Generator, data: Data) -> list[Feedback]:
     ]
 
 
+# -- the event log -----------------------------------------------------------------------------
+
+# Event value -> the touchpoint it stands for. Events named here are what Acme's systems log.
+EVENT_TOUCHPOINTS = {
+    "web:pricing": "d-website",
+    "trial:started": "e-trial-signup",
+    "sales:demo": "e-demo",
+    "security:questionnaire": "e-security-review",
+    "order:signed": "o-contract",
+    "agent:installed": "o-install-agent",
+    "care:welcome-call": "o-welcome-call",
+    "backup:first-complete": "o-first-backup",
+    "restore:done": "u-restore",
+    "report:opened": "u-weekly-report",
+    "console:login": "u-admin-console",
+    "backup:failed": "h-problem",
+    "ticket:web": "h-help-center",
+    "ticket:chat": "h-chat",
+    "ticket:email": "h-email-ticket",
+    "ticket:phone": "h-phone",
+    "ticket:setup": "o-setup-ticket",
+    "ticket:escalated": "h-escalation",
+    "ticket:resolved": "h-resolution",
+    "care:followup-call": "c-followup-call",
+    "care:followup-email": "c-followup-email",
+    "care:health-check": "c-health-check",
+    "care:onboarding-checkin": "o-onboarding-checkin",
+    "survey:answered": "c-survey",
+    "renewal:quote": "r-renewal-notice",
+    "renewal:renewed": "r-renewal-decision",
+    "renewal:cancelled": "r-renewal-decision",
+}
+IGNORED_EVENTS = ["agent:updated"]  # automatic agent updates: logged, but no step of the journey
+CARE_EVENT = {
+    "c-followup-call": "care:followup-call",
+    "c-followup-email": "care:followup-email",
+    "c-health-check": "care:health-check",
+    "o-onboarding-checkin": "care:onboarding-checkin",
+}
+NEW_CUSTOMERS = 0.3  # share of customers who started with Acme during the year (their onboarding is logged)
+ANNUAL = 0.6  # share of customers on an annual contract (the others pay monthly and get no renewal quote)
+
+
+def hours_later(moment: datetime, rng: np.random.Generator, low: float, high: float) -> datetime:
+    return moment + timedelta(minutes=int(rng.uniform(low, high) * 60))
+
+
+def make_events(rng: np.random.Generator, data: Data) -> list[dict]:
+    """What Acme's systems logged about each customer: one row per event, with the customer's persona.
+
+    It tells the story of the map: onboarding of the customers who joined during the year, use,
+    backups failing before tickets, tickets and their resolution, care follow-ups (late after email
+    tickets), survey answers and renewals. Two things customers do are on no touchpoint of the map
+    ("missing from the map"): the status page (Daniel checks it, everyone during the February
+    incident) and the community forum (where Maya asks while an email ticket waits).
+    """
+    start, end = datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    span = (end - start).total_seconds()
+    persona_of = {c["customer_id"]: c["persona"] for c in data.customers}
+    events: list[tuple[datetime, str, str]] = []
+
+    def add(customer: str, moment: datetime, event: str) -> None:
+        if start <= moment <= end:
+            events.append((moment.replace(microsecond=0), customer, event))
+
+    def anytime() -> datetime:
+        return start + timedelta(seconds=int(rng.uniform(0, span)))
+
+    fell_through = {
+        t["customer_id"]
+        for t in data.tickets
+        if t["resolved"] and t["contact"] is None and t["touchpoint"] in HANDOFFS
+    }
+    first_ticket: dict[str, datetime] = {}
+    for ticket in data.tickets:
+        first_ticket.setdefault(ticket["customer_id"], ticket["opened"])
+    for customer in data.customers:
+        cid, persona = customer["customer_id"], customer["persona"]
+        if rng.random() < NEW_CUSTOMERS:
+            t = anytime()
+            if cid in first_ticket:
+                t = min(t, first_ticket[cid] - timedelta(days=float(rng.uniform(8, 30))))
+            add(cid, t, "web:pricing")
+            t = hours_later(t, rng, 2, 72)
+            add(cid, t, "trial:started")
+            if persona == D:
+                add(cid, hours_later(t, rng, 48, 160), "sales:demo")
+                add(cid, hours_later(t, rng, 120, 480), "security:questionnaire")
+            t = hours_later(t, rng, 240, 400)
+            add(cid, t, "order:signed")
+            t = hours_later(t, rng, 4, 72)
+            add(cid, t, "agent:installed")
+            if rng.random() < 0.8:
+                add(cid, hours_later(t, rng, 2, 96), "care:welcome-call")
+            if rng.random() < 0.9:
+                add(cid, hours_later(t, rng, 12, 96 if persona == M else 48), "backup:first-complete")
+        for event, mean in (
+            ("restore:done", 0.6),
+            ("report:opened", 0.9),
+            ("console:login", 0.8 if persona == M else 1.5),
+        ):
+            for _ in range(int(rng.poisson(mean))):
+                add(cid, anytime(), event)
+        if rng.random() < 0.3:
+            add(
+                cid,
+                datetime(2026, 2, 9, tzinfo=UTC) + timedelta(minutes=int(rng.uniform(0, 2880))),
+                "agent:updated",
+            )
+        if rng.random() < ANNUAL:
+            renewal = anytime() + timedelta(days=60)
+            add(cid, renewal - timedelta(days=60), "renewal:quote")
+            lost = cid in fell_through
+            add(
+                cid,
+                hours_later(renewal, rng, -240, 48),
+                "renewal:cancelled" if rng.random() < (0.2 if lost else 0.1) else "renewal:renewed",
+            )
+        if persona == D and rng.random() < 0.5:
+            for _ in range(int(rng.poisson(1.5))):
+                add(cid, anytime(), "status-page:visit")
+    destination = {src: spec[1] for src, spec in HANDOFFS.items()}
+    for ticket in data.tickets:
+        cid, opened = ticket["customer_id"], ticket["opened"]
+        if ticket["touchpoint"] != "o-setup-ticket" and rng.random() < 0.12:
+            add(cid, opened - timedelta(minutes=int(rng.uniform(20, 360))), "backup:failed")
+        if in_incident(ticket["day"]) and rng.random() < 0.6:
+            add(cid, hours_later(opened, rng, -6, 12), "status-page:visit")
+        if ticket["touchpoint"] == "o-setup-ticket":
+            add(cid, opened, "ticket:setup")
+        else:
+            add(cid, opened, f"ticket:{ticket['channel']}")
+        if ticket["touchpoint"] == "h-escalation":
+            add(cid, hours_later(opened, rng, 1, 6), "ticket:escalated")
+        if ticket["touchpoint"] == "h-email-ticket" and ticket["persona"] == M and rng.random() < 0.15:
+            add(cid, hours_later(opened, rng, 6, 60), "community:post")
+        if ticket["resolved"] is not None:
+            add(cid, ticket["resolved"], "ticket:resolved")
+        if ticket["contact"] is not None:
+            care = destination.get(ticket["touchpoint"], "c-followup-email")
+            add(cid, ticket["contact"], CARE_EVENT[care])
+    for answer in data.survey:
+        add(answer["customer_id"], answer["submitted_at"], "survey:answered")
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    return [{"customer_id": c, "timestamp": m, "event": e, "persona": persona_of[c]} for m, c, e in events]
+
+
 def make_journey(kpis: list[Kpi], feedback: list[Feedback]) -> Journey:
     journey = Journey(
         id="acme-cloud",
@@ -1455,6 +1605,14 @@ def generate(out: Path) -> None:
     series = daily_series(rng, data)
     kpis = make_kpis(rng, data, series)
     journey = make_journey(kpis, make_feedback(rng, data))
+    # the event log has its own random stream, so adding it left every other file as it was
+    events = make_events(np.random.default_rng(SEED + 16), data)
+    journey.event_log = EventLog(
+        source=EventSource(kind="csv", location="events.csv", segment_column="persona"),
+        mapping=EVENT_TOUCHPOINTS,
+        ignore=IGNORED_EVENTS,
+        survey="survey.csv",
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     touchpoint_of = {k.id: k.touchpoint for k in journey.kpis}
@@ -1468,10 +1626,14 @@ def generate(out: Path) -> None:
             if d in values
         ),
     )
+    write_csv(out / "events.csv", ("customer_id", "timestamp", "event", "persona"), events)
+    write_csv(out / "survey.csv", SURVEY_COLUMNS, data.survey)
     # The sourced KPIs' observations are exactly what `cjmkit kpi refresh` makes of kpi_daily.csv,
+    # and the journey as measured what `cjmkit journey refresh` makes of events.csv and survey.csv,
     # so refreshing the sample map changes nothing.
     editor = Editor(journey)
     refresh(editor, out)
+    refresh_event_log(editor, out)
     journey = editor.journey
     write_journey(journey, out / "acme.cjm.json")
     write_csv(
@@ -1484,23 +1646,12 @@ def generate(out: Path) -> None:
         ("contact_id", "customer_id", "ticket_id", "contacted_at", "kind"),
         data.contacts,
     )
-    write_csv(
-        out / "survey.csv",
-        (
-            "response_id",
-            "customer_id",
-            "ticket_id",
-            "submitted_at",
-            "touchpoint",
-            "stage",
-            "persona",
-            "csat",
-            "nps",
-            "ces",
-            "comment",
-        ),
-        data.survey,
-    )
+
+
+SURVEY_COLUMNS = (
+    "response_id", "customer_id", "ticket_id", "submitted_at", "touchpoint", "stage", "persona", "csat", "nps",
+    "ces", "comment",
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -269,3 +269,103 @@ def test_a_bad_csv_is_refused_by_duckdb_as_by_pandas(tmp_path):
         assert "events.csv: 1 row has a timestamp without a UTC offset" in str(caught.value)
         assert "line 3, column 'timestamp'" in str(caught.value)
     assert JourneyLog(journey(), path, timezone="UTC").reach()["customers"].sum() == 2
+
+
+# -- kept in the map: cjmkit journey source / refresh / show ----------------------------------------
+
+
+@pytest.fixture
+def folder(tmp_path):
+    from cjmkit.store import save
+
+    map_path = tmp_path / "hand.cjm.json"
+    plain = journey()
+    plain.event_log = None
+    save(plain, map_path)
+    raw().to_csv(tmp_path / "events.csv", index=False)
+    (tmp_path / "survey.csv").write_text(
+        "response_id,touchpoint,csat\nr1,chat,5\nr2,chat,4\nr3,email,1\nr4,chat,\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def test_cli_keeps_an_event_log_in_the_map_and_refreshes_it(folder, capsys):
+    from cjmkit.cli import main
+    from cjmkit.store import load
+
+    map_path = folder / "hand.cjm.json"
+    code = main(["journey", "source", str(map_path), str(folder / "events.csv"), "--segment-column", "persona",
+                 "--map", "care-call=call", "--ignore", "heartbeat", "--survey", str(folder / "survey.csv")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0 and "16 events of 5 customers" in out and "nobody reached: never" in out
+    kept = load(map_path).event_log
+    assert kept.source.location == "events.csv" and kept.survey == "survey.csv"  # relative to the map
+    assert kept.mapping == {"care-call": "call"} and kept.ignore == ["heartbeat"]
+    flows = {(f.from_touchpoint, f.to_touchpoint): f for f in kept.measured.flows}
+    assert ("chat", "chat") not in flows and flows[("chat", "call")].share == 0.5
+    assert flows[("chat", "call")].median_hours == 18.0 and flows[("chat", "call")].p90_hours == 22.8
+    feelings = {t.touchpoint: (t.emotion, t.answers) for t in kept.measured.touchpoints}
+    assert feelings["chat"] == (1.5, 2) and feelings["email"] == (-2.0, 1)  # CSAT 4.5 → +1.5, 1 → −2
+    assert [(u.event, u.events) for u in kept.measured.unmapped] == [("newsletter", 1)]
+    revision = load(map_path).revision
+    assert main(["journey", "refresh", str(map_path)]) == 0
+    assert "nothing changed" in capsys.readouterr().out and load(map_path).revision == revision
+    assert main(["kpi", "refresh", str(map_path)]) == 0  # a map with only an event log is refreshed too
+    assert "Measured the event log" in capsys.readouterr().out
+
+
+def test_cli_show_prints_a_measure(folder, capsys):
+    from cjmkit.cli import main
+
+    map_path = folder / "hand.cjm.json"
+    assert (
+        main(["journey", "source", str(map_path), str(folder / "events.csv"), "--map", "care-call=call"]) == 0
+    )
+    capsys.readouterr()
+    assert main(["journey", "show", str(map_path), "funnel", "signup", "chat", "call", "--within", "48"]) == 0
+    out = capsys.readouterr().out
+    assert "share_of_start" in out and out.count("\n") == 4
+    assert (
+        main(["journey", "show", str(map_path), "between", "signup", "call", "--csv", str(folder / "t.csv")])
+        == 0
+    )
+    assert (folder / "t.csv").read_text(encoding="utf-8-sig").startswith("from_touchpoint,to_touchpoint")
+    assert main(["journey", "show", str(map_path), "unmapped"]) == 0
+    assert "newsletter" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["journey", "show", "{map}", "funnel", "--events", "{dir}/events.csv"], "funnel: give its steps"),
+        (
+            ["journey", "show", "{map}", "between", "signup", "--events", "{dir}/events.csv"],
+            "give a start and an end",
+        ),
+        (["journey", "show", "{map}", "reach"], "this map has no event log"),
+        (["journey", "refresh", "{map}"], "this map has no event log to refresh"),
+        (["journey", "source", "{map}", "{dir}/nope.csv"], "no such file"),
+        (["journey", "source", "{map}", "{dir}/events.csv", "--map", "x=ghost"], "touchpoint 'ghost'"),
+        (["journey", "source", "{map}", "{dir}/events.csv", "--map", "oops"], "write EVENT=TOUCHPOINT"),
+    ],
+)
+def test_cli_problems_are_one_sentence_and_exit_2(folder, capsys, args, message):
+    from cjmkit.cli import main
+
+    map_path = folder / "hand.cjm.json"
+    before = map_path.read_bytes()
+    code = main([a.format(map=map_path, dir=folder) for a in args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err and err.count("\n") == 1
+    assert map_path.read_bytes() == before
+
+
+def test_a_source_that_cannot_be_read_leaves_the_map_unchanged(folder, capsys):
+    from cjmkit.cli import main
+
+    (folder / "events.csv").write_text("customer_id,timestamp,event\na,yesterday,signup\n", encoding="utf-8")
+    map_path = folder / "hand.cjm.json"
+    before = map_path.read_bytes()
+    assert main(["journey", "source", str(map_path), str(folder / "events.csv")]) == 2
+    assert "line 2, column 'timestamp'" in capsys.readouterr().err
+    assert map_path.read_bytes() == before

@@ -18,9 +18,10 @@ from cjmkit.model import journey_from_dict
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "sample_data"
-FILES = ["acme.cjm.json", "kpi_daily.csv", "tickets.csv", "care_contacts.csv", "survey.csv"]
+FILES = ["acme.cjm.json", "kpi_daily.csv", "tickets.csv", "care_contacts.csv", "survey.csv", "events.csv"]
 COLUMNS = {
     "kpi_daily.csv": ["date", "kpi", "touchpoint", "value"],
+    "events.csv": ["customer_id", "timestamp", "event", "persona"],
     "tickets.csv": ["ticket_id", "customer_id", "opened_at", "resolved_at", "channel", "touchpoint"],
     "care_contacts.csv": ["contact_id", "customer_id", "ticket_id", "contacted_at", "kind"],
     "survey.csv": [
@@ -160,7 +161,8 @@ def test_raw_file_has_exactly_the_agreed_columns(name):
 
 
 def test_sample_data_stays_small():
-    assert sum((DATA / name).stat().st_size for name in FILES) < 2_000_000
+    # 2 MB without the event log (a year of 1,400 customers' events, 1.2 MB) that measures the journey
+    assert sum((DATA / name).stat().st_size for name in FILES) < 2_500_000
 
 
 def test_kpi_daily_covers_the_year_and_matches_the_map(acme):
@@ -185,7 +187,11 @@ def test_refreshing_the_sample_map_changes_nothing(acme, tmp_path, capsys):
     map_path = folder / "acme.cjm.json"
     assert main(["kpi", "refresh", str(map_path)]) == 0
     sourced = sum(1 for k in acme.kpis if k.source)
-    assert f"{sourced} KPIs, 0 observations added or changed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{sourced} KPIs, 0 observations added or changed" in out
+    assert "Measured the event log" in out and "nothing changed" in out
+    assert main(["journey", "refresh", str(map_path), "--engine", "pandas"]) == 0
+    assert "nothing changed" in capsys.readouterr().out
     # nothing changed, so nothing was saved: not even the revision moved
     assert map_path.read_bytes() == (DATA / "acme.cjm.json").read_bytes()
 
@@ -277,3 +283,20 @@ def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), (
             f"{name} differs from a fresh run"
         )
+
+
+def test_the_event_log_tells_the_story_of_the_map(acme):
+    measured = acme.event_log.measured
+    assert measured.customers > 1350 and measured.events > 20_000  # 3 of 1,400 customers did nothing logged
+    flows = {(f.from_touchpoint, f.to_touchpoint): f for f in measured.flows}
+    # resolved tickets reach care: the follow-up call comes sooner than the follow-up email
+    call, email = flows[("h-resolution", "c-followup-call")], flows[("h-resolution", "c-followup-email")]
+    assert call.customers > email.customers and call.median_hours < email.median_hours
+    # customers use the status page and the community forum, which the workshop did not draw
+    assert [u.event for u in measured.unmapped] == ["status-page:visit", "community:post"]
+    reached = {t.touchpoint for t in measured.touchpoints if t.customers}
+    assert "r-advocacy" not in reached and "h-chat" in reached
+    # the measured feeling is lowest at the email ticket and the escalation among support touchpoints
+    feeling = {t.touchpoint: t.emotion for t in measured.touchpoints if t.emotion is not None}
+    support = {tp: feeling[tp] for tp in ("h-chat", "h-phone", "h-email-ticket", "h-escalation")}
+    assert min(support, key=support.get) in ("h-email-ticket", "h-escalation")

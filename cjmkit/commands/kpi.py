@@ -8,6 +8,7 @@ Subcommands
 ``cjmkit kpi refresh MAP``
     Re-import every remembered source without asking anything (for cron); each source is
     reported, one that fails leaves its KPIs unchanged, and the exit code is 2 if any failed.
+    The map's event log is measured again too, when it has one (as ``cjmkit journey refresh``).
 ``cjmkit kpi trust MAP``
     Show every stored source that runs SQL, connects to a database, reads environment
     variables or reads a file outside the map's folder, and trust it on this machine (refresh
@@ -276,29 +277,50 @@ def checked(model: type[T], **values: object) -> T:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    """``cjmkit kpi refresh``: every source is tried and reported; exit 2 when any failed."""
+    """``cjmkit kpi refresh``: every source is tried and reported; exit 2 when any failed.
+
+    The map's event log, when it has one, is one more source: it is measured again
+    (:func:`cjmkit.metrics.measured.refresh_event_log`) and reported like the KPI sources.
+    """
     from cjmkit.metrics import importers
 
     with store.open_map(args.map) as session:
-        if not any(k.source for k in session.journey.kpis):
+        log = session.journey.event_log
+        has_log = log is not None and log.source is not None
+        has_kpis = any(k.source for k in session.journey.kpis)
+        if not has_kpis and not has_log:
             print(f"{args.map}: no KPI has a source to refresh (import one with 'cjmkit kpi import').")
             return EXIT_OK
-        report = importers.refresh(
-            session.editor,
-            _real(args.map).parent,
-            skip_bad_rows=args.skip_bad_rows,
-            map_name=str(args.map),
-        )
-    print(f"Refreshed {args.map}: {report.summary()}.")
-    for outcome in report.sources:
-        print(f"  {outcome.line()}")
-    for line in [*report.skipped, *report.notes]:
-        print(f"  - {line}")
-    if report.failed:
-        count = len(report.failed)
+        failed = 0
+        if has_kpis:
+            report = importers.refresh(
+                session.editor,
+                _real(args.map).parent,
+                skip_bad_rows=args.skip_bad_rows,
+                map_name=str(args.map),
+            )
+            print(f"Refreshed {args.map}: {report.summary()}.")
+            for outcome in report.sources:
+                print(f"  {outcome.line()}")
+            for line in [*report.skipped, *report.notes]:
+                print(f"  - {line}")
+            failed += len(report.failed)
+        if has_log:
+            from cjmkit.metrics.measured import refresh_event_log
+
+            try:
+                measured = refresh_event_log(session.editor, _real(args.map).parent, map_name=str(args.map))
+            except CjmError as error:
+                print(f"  FAILED  the event log: {error}")
+                failed += 1
+            else:
+                print(f"Measured the event log of {args.map}: {measured.summary()}.")
+                for note in measured.notes:
+                    print(f"  - {note}")
+    if failed:
         print(
-            f"cjmkit kpi refresh: {count} source{'s' if count != 1 else ''} failed; "
-            "their KPIs are unchanged (see above)",
+            f"cjmkit kpi refresh: {failed} source{'s' if failed != 1 else ''} failed; "
+            "what they feed is unchanged (see above)",
             file=sys.stderr,
         )
         return EXIT_USER_ERROR

@@ -1,0 +1,232 @@
+"""``cjmkit journey``: the journey as measured from an event log, beside the journey as drawn.
+
+Subcommands
+-----------
+``cjmkit journey source MAP FILE [--map EVENT=TOUCHPOINT ...] [--ignore EVENT ...]``
+    Keep an event log in the map (a CSV, Excel or Parquet file: customer, timestamp, event),
+    with the mapping of its events to the map's touchpoints, and measure it at once.
+``cjmkit journey refresh MAP``
+    Measure the stored event log again; the map keeps what it shows "as measured" (for cron:
+    nothing changes when nothing changed).
+``cjmkit journey show MAP WHAT``
+    Print a measure as a table (``transitions``, ``paths``, ``dropoff``, ``funnel A B C``,
+    ``repeats``, ``between A B``, ``reach``, ``unmapped``), optionally ``--by segment|period``,
+    ``--csv OUT``.
+
+Exit codes: 0 done; 2 a problem you can fix (one sentence on stderr, the map unchanged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from cjmkit import store
+from cjmkit.errors import CjmError
+
+EXIT_OK = 0
+MEASURES = (
+    "transitions",
+    "paths",
+    "dropoff",
+    "funnel",
+    "repeats",
+    "between",
+    "reach",
+    "unmapped",
+    "unreached",
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``journey source | refresh | show`` to the command line."""
+    journey = subparsers.add_parser(
+        "journey",
+        help="measure the journey from an event log: flows, paths, drop-off, funnels",
+        description="The journey as measured from an event log (customer, timestamp, event), beside the journey "
+        "as drawn. Exit codes: 0 ok; 2 a problem you can fix.",
+    )
+    commands = journey.add_subparsers(dest="journey_command", metavar="COMMAND")
+    commands.required = True
+
+    source = commands.add_parser(
+        "source",
+        help="keep an event log in the map and measure it",
+        description="Keep an event log in the map (where it is, how its events map to touchpoints) and measure "
+        "it; the map then shows the journey as measured everywhere (viewer, published pages, render).",
+    )
+    source.add_argument("map", type=Path, metavar="MAP")
+    source.add_argument("file", type=Path, metavar="FILE", help="CSV, .xlsx or .parquet file of events")
+    source.add_argument("--customer-column", default="customer_id")
+    source.add_argument("--time-column", default="timestamp")
+    source.add_argument("--event-column", default="event")
+    source.add_argument("--segment-column", help="e.g. the persona of each event's customer")
+    source.add_argument(
+        "--timezone", help="the time zone of timestamps without a UTC offset (e.g. Europe/Berlin, UTC)"
+    )
+    source.add_argument(
+        "--map",
+        dest="mapping",
+        action="append",
+        default=[],
+        metavar="EVENT=TOUCHPOINT",
+        help="the touchpoint an event value stands for (repeat; events named like a touchpoint need none)",
+    )
+    source.add_argument(
+        "--ignore", action="append", default=[], metavar="EVENT", help="an event that is no step"
+    )
+    source.add_argument("--survey", type=Path, help="survey CSV for the measured emotion curve")
+    source.set_defaults(func=cmd_source)
+
+    refresh = commands.add_parser(
+        "refresh", help="measure the stored event log again (no questions; for cron)"
+    )
+    refresh.add_argument("map", type=Path, metavar="MAP")
+    refresh.add_argument("--engine", choices=("auto", "pandas", "duckdb"), default="auto")
+    refresh.set_defaults(func=cmd_refresh)
+
+    show = commands.add_parser(
+        "show",
+        help="print a journey measure as a table",
+        description="Print a measure of the stored event log: transitions, paths, dropoff, funnel STEP STEP..., "
+        "repeats [TOUCHPOINT...], between START END, reach, unmapped (missing from the map), unreached.",
+    )
+    show.add_argument("map", type=Path, metavar="MAP")
+    show.add_argument("what", choices=MEASURES, metavar="WHAT", help=", ".join(MEASURES))
+    show.add_argument("touchpoints", nargs="*", metavar="TOUCHPOINT", help="steps of a funnel, or START END")
+    show.add_argument("--by", choices=("segment", "period"))
+    show.add_argument("--period", choices=("day", "week", "month"), default="month")
+    show.add_argument("--within", type=float, metavar="HOURS", help="funnel: time window from the first step")
+    show.add_argument(
+        "--days", type=float, default=7.0, help="repeats: back within this many days (default 7)"
+    )
+    show.add_argument("--events", type=Path, help="an event log file instead of the map's stored one")
+    show.add_argument("--engine", choices=("auto", "pandas", "duckdb"), default="auto")
+    show.add_argument("--csv", type=Path, metavar="OUT", help="also write the table as CSV (formula-safe)")
+    show.set_defaults(func=cmd_show)
+
+
+def parse_mapping(specs: list[str]) -> dict[str, str]:
+    """``["ticket:chat=h-chat"]`` → ``{"ticket:chat": "h-chat"}`` (the last ``=`` splits)."""
+    mapping = {}
+    for spec in specs:
+        event, sep, touchpoint = spec.rpartition("=")
+        if not sep or not event.strip() or not touchpoint.strip():
+            raise CjmError(f"--map {spec!r}: write EVENT=TOUCHPOINT, e.g. --map 'ticket:chat=h-chat'")
+        mapping[event.strip()] = touchpoint.strip()
+    return mapping
+
+
+def cmd_source(args: argparse.Namespace) -> int:
+    """``cjmkit journey source``."""
+    from cjmkit.metrics import importers
+    from cjmkit.metrics.measured import refresh_event_log
+    from cjmkit.model import EventLog, EventSource
+
+    if not args.file.exists():
+        raise CjmError(f"cannot read {args.file}: no such file")
+    map_dir = args.map.resolve().parent
+    kind = importers.kind_of(args.file)
+    if kind == "sql":
+        raise CjmError(
+            "an event log in a database is not supported by 'journey source' yet: export it to Parquet"
+        )
+    mapping = parse_mapping(args.mapping)
+    with store.open_map(args.map) as session:
+        unknown = sorted({tp for tp in mapping.values() if session.journey.touchpoint(tp) is None})
+        if unknown:
+            have = ", ".join(tp.id for tp in session.journey.touchpoints[:30])
+            raise CjmError(
+                f"--map names touchpoint {', '.join(map(repr, unknown))}, which the map does not have ({have})"
+            )
+        survey = importers.location_for(str(args.survey.resolve()), map_dir) if args.survey else None
+        if args.survey and not args.survey.exists():
+            raise CjmError(f"cannot read {args.survey}: no such file")
+        log = EventLog(
+            source=EventSource(
+                kind=kind,  # type: ignore[arg-type]
+                location=importers.location_for(str(args.file.resolve()), map_dir),
+                customer_column=args.customer_column,
+                time_column=args.time_column,
+                event_column=args.event_column,
+                segment_column=args.segment_column,
+                timezone=args.timezone,
+            ),
+            mapping=mapping,
+            ignore=list(dict.fromkeys(args.ignore)),
+            survey=survey,
+        )
+        before = session.journey.event_log
+        with session.editor.batch("Keep an event log"):
+            session.editor.set_journey(event_log=log)
+            try:
+                report = refresh_event_log(session.editor, map_dir)
+            except CjmError:
+                session.editor.set_journey(event_log=before)
+                raise
+    print(f"Event log kept in {args.map}: {report.summary()}.")
+    _notes(report)
+    return EXIT_OK
+
+
+def _notes(report: Any) -> None:
+    for note in report.notes:
+        print(f"  - {note}")
+    if report.unreached:
+        shown = ", ".join(report.unreached[:10]) + (" …" if len(report.unreached) > 10 else "")
+        print(f"  - nobody reached: {shown}")
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """``cjmkit journey refresh``."""
+    from cjmkit.metrics.measured import refresh_event_log
+
+    with store.open_map(args.map) as session:
+        report = refresh_event_log(session.editor, args.map.resolve().parent, engine=args.engine)
+    print(f"Measured {args.map}: {report.summary()}.")
+    _notes(report)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """``cjmkit journey show``."""
+    import pandas as pd
+
+    from cjmkit.metrics.journey_log import JourneyLog
+
+    journey = store.load(args.map)
+    events = args.events if args.events is not None else None
+    with JourneyLog(journey, events, map_dir=args.map.resolve().parent, engine=args.engine) as log:
+        frame = _measure(log, args)
+    if frame.empty:
+        print("(no rows)")
+    else:
+        with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 60):
+            print(frame.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    if args.csv:
+        from cjmkit.metrics.tables import write_csv
+
+        written = write_csv({args.csv.stem: frame}, args.csv.parent)
+        print(f"Wrote {written[0]}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _measure(log: Any, args: argparse.Namespace) -> Any:
+    by, period, tps = args.by, args.period, args.touchpoints
+    if args.what == "funnel":
+        if not tps:
+            raise CjmError(
+                "funnel: give its steps, e.g. cjmkit journey show MAP funnel h-chat c-followup-call"
+            )
+        return log.funnel(tps, within_hours=args.within, by=by, period=period)
+    if args.what == "between":
+        if len(tps) != 2:
+            raise CjmError("between: give a start and an end touchpoint, e.g. between h-chat c-followup-call")
+        return log.time_between(tps[0], tps[1], by=by, period=period)
+    if args.what == "repeats":
+        return log.repeat_contacts(tps or None, within_days=args.days, by=by, period=period)
+    if args.what in ("unmapped", "unreached"):
+        return getattr(log, args.what)()
+    return getattr(log, args.what)(by=by, period=period)
