@@ -22,6 +22,7 @@ The modules fall in two halves:
 """
 
 from cjmkit.metrics import exports
+from cjmkit.metrics.events import EventColumns, read_events, tidy_events
 from cjmkit.metrics.handoff import (
     CONTACTS_FILE,
     TICKETS_FILE,
@@ -42,8 +43,10 @@ from cjmkit.metrics.importers import (
     read_kpi_values,
     refresh,
 )
+from cjmkit.metrics.journey_log import JourneyLog
 from cjmkit.metrics.library import KpiDefinition, LibraryError, attach, load_library, save_definition
 from cjmkit.metrics.map_input import map_metrics
+from cjmkit.metrics.measured import measure_journey, refresh_event_log
 from cjmkit.metrics.monitoring import MIN_RESPONSES, judge, kpi_status, observations, warnings, worsened
 from cjmkit.metrics.problems import ImportProblem
 from cjmkit.metrics.satisfaction import (
@@ -61,9 +64,11 @@ __all__ = [
     "CONTACTS_FILE",
     "MIN_RESPONSES",
     "TICKETS_FILE",
+    "EventColumns",
     "ImportProblem",
     "ImportReport",
     "ImportResult",
+    "JourneyLog",
     "KpiDefinition",
     "LibraryError",
     "attach",
@@ -84,16 +89,20 @@ __all__ = [
     "load_library",
     "location_for",
     "map_metrics",
+    "measure_journey",
     "observations",
     "read_care_contacts",
+    "read_events",
     "read_kpi_values",
     "read_survey",
     "read_tickets",
     "refresh",
+    "refresh_event_log",
     "save_definition",
     "score_changes",
     "scores",
     "stage_scores",
+    "tidy_events",
     "warnings",
     "worsened",
 ]
