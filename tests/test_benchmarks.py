@@ -51,6 +51,11 @@ def test_metrics_benchmark_runs(tmp_path: Path) -> None:
     assert "import ratio" in out and "handoff" in out
 
 
+def test_journey_benchmark_runs(tmp_path: Path) -> None:
+    out = _run("bench_journey.py", "--quick", "--dir", str(tmp_path))
+    assert "pandas: all measures" in out and "x a plain GROUP BY" in out
+
+
 @pytest.mark.browser
 def test_serve_benchmark_runs() -> None:
     require_chromium()

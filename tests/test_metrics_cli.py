@@ -212,9 +212,11 @@ def test_refresh_of_the_sample_map_twice(sample_map, capsys):
     import shutil
 
     data = Path(__file__).resolve().parent.parent / "sample_data"
-    shutil.copy(data / "kpi_daily.csv", sample_map.parent / "kpi_daily.csv")
+    for name in ("kpi_daily.csv", "events.csv", "survey.csv"):  # its KPI sources and its event log
+        shutil.copy(data / name, sample_map.parent / name)
     assert main(["kpi", "refresh", str(sample_map)]) == 0
     once = store.load(sample_map)
     assert main(["kpi", "refresh", str(sample_map)]) == 0
-    assert "0 observations" in capsys.readouterr().out.splitlines()[-1]
+    out = capsys.readouterr().out
+    assert "0 observations" in out and out.rstrip().endswith("nothing changed.")
     assert store.load(sample_map).revision == once.revision

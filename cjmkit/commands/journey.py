@@ -158,14 +158,9 @@ def cmd_source(args: argparse.Namespace) -> int:
             ignore=list(dict.fromkeys(args.ignore)),
             survey=survey,
         )
-        before = session.journey.event_log
-        with session.editor.batch("Keep an event log"):
+        with session.editor.batch("Keep an event log"):  # if it cannot be measured, nothing is kept
             session.editor.set_journey(event_log=log)
-            try:
-                report = refresh_event_log(session.editor, map_dir)
-            except CjmError:
-                session.editor.set_journey(event_log=before)
-                raise
+            report = refresh_event_log(session.editor, map_dir)
     print(f"Event log kept in {args.map}: {report.summary()}.")
     _notes(report)
     return EXIT_OK

@@ -56,6 +56,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the tickets.csv and care_contacts.csv beside the map (NAME.tickets.csv and "
         "NAME.care_contacts.csv when the map has its own)",
     )
+    render.add_argument(
+        "--as-measured",
+        action="store_true",
+        help="open the map on the journey as measured from its event log (the page can switch back)",
+    )
     render.add_argument("--title", help="page title (default: the map's title)")
     render.add_argument(
         "--scale", type=float, default=1.0, help="PNG pixel ratio, e.g. 2 for sharper (default 1)"
@@ -83,6 +88,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     journey = store.load(args.map)
     metrics = measured_metrics(journey, args.map) if args.measure else None
     view = JourneyMapView(journey, persona=args.persona, metrics=metrics)
+    if args.as_measured:
+        view.set_view("measured")
     title = args.title or journey.title
     if args.html is not None:
         print(f"wrote {save_html(view, args.html, title)}")

@@ -22,6 +22,9 @@ Every engine gives the same frames (tested on hand-checkable examples and on Pos
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,7 +174,10 @@ class JourneyLog:
 
         from cjmkit.metrics.journeys_sql import SqlMeasures, duckdb_runner
 
-        connection = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY})
+        # beyond its memory limit DuckDB spills to this folder (removed when the log is closed or dropped)
+        spill = tempfile.mkdtemp(prefix="cjmkit-duckdb-")
+        connection = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": spill})
+        self._cleanup = weakref.finalize(self, _close, connection, spill)
         connection.execute("SET TimeZone = 'UTC'")
         self._connection = connection
         if self._events is not None:
@@ -191,9 +197,9 @@ class JourneyLog:
         )
 
     def close(self) -> None:
-        """Close the DuckDB connection, if one was opened (it holds the log's table)."""
+        """Close the DuckDB connection, if one was opened (it holds the log's table and spill files)."""
         if self._connection is not None:
-            self._connection.close()
+            self._cleanup()
             self._connection = None
             self._sql = None
 
@@ -317,6 +323,11 @@ class JourneyLog:
         if self.engine == "pandas":
             return int(self.events["customer"].nunique()), len(self.events)
         return self.sql.totals()
+
+
+def _close(connection: Any, spill: str) -> None:
+    connection.close()
+    shutil.rmtree(spill, ignore_errors=True)
 
 
 def _tidy(frame: pd.DataFrame, columns: EventColumns | None, timezone: str | None) -> pd.DataFrame:

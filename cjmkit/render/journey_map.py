@@ -18,9 +18,11 @@ from bokeh.models import (
     AllIndices,
     CDSView,
     ColumnDataSource,
+    CustomJS,
     Div,
     HoverTool,
     LayoutDOM,
+    RadioButtonGroup,
     Range1d,
     TapTool,
     UnionRenderers,
@@ -31,11 +33,14 @@ from cjmkit.errors import CjmError
 from cjmkit.model import Journey
 from cjmkit.render import style as S
 from cjmkit.render.escape import html_text
-from cjmkit.render.layout import SOURCE_NAMES, LayoutCache, MapData, map_data
+from cjmkit.render.layout import SOURCE_NAMES, LayoutCache, MapData, map_data, measured_of
+from cjmkit.render.as_measured import MEASURED_COLOUR, UNREACHED_COLOUR, missing_html
 from cjmkit.render.metrics_input import MapMetrics, as_map_metrics
 from cjmkit.render.patch import patch_source
 
 SelectCallback = Callable[[str], Any]
+VIEWS = ("drawn", "measured")
+"""The two views of a map: the journey as the workshop drew it, and as the event log measured it."""
 FONT = value(S.FONT)
 LINE = 1.1  # BokehJS multiplies the font's own line height (about 1.15 em): 1.1 gives ~18 px at 14 px
 
@@ -108,7 +113,12 @@ class JourneyMapView:
     sources
         Name → ``ColumnDataSource``: ``cards`` (one row per touchpoint), ``kpis`` (one row per
         KPI badge), ``handoffs``, ``emotion`` / ``emotion_lines`` (as-is), ``emotion_to_be`` /
-        ``emotion_to_be_lines``, ``lows``, ``stages``, ``lanes``, ``grid``, ``emotion_scale``.
+        ``emotion_to_be_lines``, ``lows``, ``stages``, ``lanes``, ``grid``, ``emotion_scale``, and
+        for the "as measured" view ``flows``, ``unreached``, ``measured_emotion`` and
+        ``measured_emotion_lines``.
+    switch
+        The "As drawn" / "As measured" buttons (shown when the map has a measured journey); a
+        CustomJS callback switches the view in the browser, so it works in static pages too.
     """
 
     def __init__(
@@ -134,10 +144,38 @@ class JourneyMapView:
             name: ColumnDataSource(data=data.columns[name], name=f"cjm-{name}", selection_policy=policy)
             for name in SOURCE_NAMES
         }
+        self._measured_renderers: list[Any] = []
+        self._drawn_renderers: list[Any] = []
         self.figure = self._build_figure(data)
         self.header = Div(text=self._header_html(), disable_math=True, width=data.width, name="cjm-header")
         self.legend = Div(text=self._legend_html(), disable_math=True, width=data.width, name="cjm-legend")
-        self.layout: LayoutDOM = column(self.header, self.legend, self.figure, name="cjm-map")
+        self.measured_note = Div(
+            text=self._measured_html(),
+            disable_math=True,
+            width=data.width,
+            visible=False,
+            name="cjm-measured-note",
+        )
+        self.switch = RadioButtonGroup(
+            labels=["As drawn", "As measured"], active=0, name="cjm-view", visible=self.has_measured
+        )
+        self.switch.js_on_change(
+            "active",
+            CustomJS(
+                args={
+                    "measured": self._measured_renderers,
+                    "drawn": self._drawn_renderers,
+                    "note": self.measured_note,
+                },
+                code="const m = cb_obj.active === 1;"
+                "for (const r of measured) { r.visible = m; }"
+                "for (const r of drawn) { r.visible = !m; }"
+                "note.visible = m;",
+            ),
+        )
+        self.layout: LayoutDOM = column(
+            self.header, self.legend, self.switch, self.measured_note, self.figure, name="cjm-map"
+        )
         self.sources["cards"].selected.on_change("indices", self._card_tapped)
         self.sources["emotion"].selected.on_change("indices", self._point_tapped)
         self._size(data)
@@ -174,6 +212,13 @@ class JourneyMapView:
         legend = self._legend_html()
         if self.legend.text != legend:
             self.legend.text = legend
+        note = self._measured_html()
+        if self.measured_note.text != note:
+            self.measured_note.text = note
+        if self.switch.visible != self.has_measured:
+            self.switch.visible = self.has_measured
+            if not self.has_measured:
+                self.set_view("drawn")
 
     def data_for(self, journey: Journey | None = None) -> MapData:
         """The size and columns :meth:`update` would give the map, using the view's cache."""
@@ -194,6 +239,37 @@ class JourneyMapView:
             raise CjmError(f"no persona has the id {persona_id!r} (personas of this map: {known})")
         self.persona = persona_id
         self.update()
+
+    @property
+    def has_measured(self) -> bool:
+        """Whether there is a journey as measured to show (the map's own or the metrics')."""
+        return measured_of(self.journey, self.metrics) is not None
+
+    @property
+    def view(self) -> str:
+        """``"drawn"`` or ``"measured"``: which journey the map shows."""
+        return VIEWS[self.switch.active]
+
+    def set_view(self, view: str) -> None:
+        """Show the journey ``"drawn"`` by the workshop or ``"measured"`` from the event log.
+
+        The same as pressing the buttons above the map; in a static page the buttons do it in the
+        browser. Raises :class:`CjmError` for another name, or for ``"measured"`` when there is
+        no measured journey.
+        """
+        if view not in VIEWS:
+            raise CjmError(f"a map shows the journey 'drawn' or 'measured', not {view!r}")
+        if view == "measured" and not self.has_measured:
+            raise CjmError(
+                "this map has no journey as measured: keep an event log in it (cjmkit journey source MAP FILE)"
+            )
+        measured = view == "measured"
+        self.switch.active = VIEWS.index(view)
+        for renderer in self._measured_renderers:
+            renderer.visible = measured
+        for renderer in self._drawn_renderers:
+            renderer.visible = not measured
+        self.measured_note.visible = measured
 
     def set_metrics(self, metrics: MapMetrics | Mapping[str, Any] | None) -> None:
         """Show new measured figures (KPI status, handoff health)."""
@@ -374,6 +450,11 @@ class JourneyMapView:
             ),
         )
 
+        flows = fig.multi_line(  # under the cards, so that their text stays readable
+            "xs", "ys", source=src["flows"], line_color=MEASURED_COLOUR, line_width="line_width",
+            line_alpha="alpha", line_cap="round", name="cjm-measured-flows", visible=False,
+        )  # fmt: skip
+
         # cards
         cards = fig.rect(
             "x",
@@ -439,6 +520,8 @@ class JourneyMapView:
             ),
         )
 
+        self._add_measured(fig, flows)
+
         # handoffs, on top of the cards
         arrows = fig.multi_line(
             "xs",
@@ -449,7 +532,7 @@ class JourneyMapView:
             line_dash="dash",
             line_join="round",
         )
-        fig.scatter(
+        heads = fig.scatter(
             "x1",
             "y1",
             source=src["handoffs"],
@@ -492,8 +575,67 @@ class JourneyMapView:
             ),
             TapTool(renderers=[cards, points]),
         )
+        self._drawn_renderers.extend([arrows, heads, labels])
+        arrows.name = "cjm-handoff-arrows"
         self._slim(fig, tapped={src["cards"], src["emotion"]})
         return fig
+
+    def _add_measured(self, fig: Any, flows: Any) -> None:
+        """The "as measured" layer over the cards: nobody reached, flow labels, the measured feeling (hidden at first)."""
+        src = self.sources
+        frames = fig.rect(
+            "x", "y", "w", "h", source=src["unreached"], fill_color=None, line_color=UNREACHED_COLOUR,
+            line_width=2, line_dash="dashed", border_radius=6,
+        )  # fmt: skip
+        frame_words = _text(fig, src["unreached"], "text_x", "text_y", "text", 14, UNREACHED_COLOUR, bold=True,
+                            baseline="top", text_align="right")  # fmt: skip
+        flow_labels = _text(
+            fig, src["flows"], "label_x", "label_y", "label", 11, MEASURED_COLOUR, bold=True, baseline="middle",
+            text_align="center", background_fill_color=S.PAPER, background_fill_alpha=0.9, border_radius=6,
+            padding=2,
+        )  # fmt: skip
+        line = fig.multi_line("xs", "ys", source=src["measured_emotion_lines"], line_color=MEASURED_COLOUR,
+                              line_width=2, line_alpha=0.8)  # fmt: skip
+        whiskers = fig.segment("x", "y_low", "x", "y_high", source=src["measured_emotion"],
+                               line_color=MEASURED_COLOUR, line_width=2)  # fmt: skip
+        points = fig.scatter("x", "y", source=src["measured_emotion"], marker="diamond", size=13,
+                             fill_color=MEASURED_COLOUR, line_color=S.PAPER, line_width=1.5)  # fmt: skip
+        fig.add_tools(
+            HoverTool(
+                renderers=[flows],
+                tooltips=_tooltip(
+                    "t_to",
+                    [
+                        ("From", "t_from"),
+                        ("Customers", "t_customers"),
+                        ("Share", "t_share"),
+                        ("Time", "t_times"),
+                    ],
+                ),
+            ),
+            HoverTool(
+                renderers=[points],
+                tooltips=_tooltip("tp_name", [("Measured", "word"), ("From", "answers")], 280),
+            ),
+            HoverTool(renderers=[frames], tooltips=_tooltip("tp_name", [("Measured", "words")], 240)),
+        )
+        renderers = [frames, frame_words, flows, flow_labels, line, whiskers, points]
+        names = [
+            "unreached",
+            "unreached-words",
+            "flows",
+            "flow-labels",
+            "feeling-line",
+            "feeling-whiskers",
+            "feeling",
+        ]
+        for renderer, name in zip(renderers, names, strict=True):
+            renderer.visible = False
+            renderer.name = f"cjm-measured-{name}"
+        self._measured_renderers.extend(renderers)
+
+    def _measured_html(self) -> str:
+        return missing_html(self.journey, measured_of(self.journey, self.metrics), html_text)
 
     @staticmethod
     def _slim(fig: Any, tapped: set[ColumnDataSource]) -> None:
@@ -609,13 +751,18 @@ def journey_map(
     journey: Journey,
     persona: str | None = None,
     metrics: MapMetrics | Mapping[str, Any] | None = None,
+    *,
+    view: str = "drawn",
 ) -> LayoutDOM:
     """Return the journey map as a Bokeh layout (header with persona cards, legend, map).
 
-    Parameters are those of :class:`JourneyMapView`; use the view when the map must be
-    updated in place or taps must reach Python.
+    Parameters are those of :class:`JourneyMapView`; ``view="measured"`` opens it on the journey
+    as measured. Use the view when the map must be updated in place or taps must reach Python.
     """
-    return JourneyMapView(journey, persona, metrics).layout
+    made = JourneyMapView(journey, persona, metrics)
+    if view != "drawn":
+        made.set_view(view)
+    return made.layout
 
 
 __all__ = ["JourneyMapView", "journey_map"]

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cjmkit.errors import CjmError
-from cjmkit.model import Journey, Kpi, Lane, Stage, Touchpoint
+from cjmkit.model import Journey, Kpi, Lane, MeasuredJourney, Stage, Touchpoint
 from cjmkit.render import style as S
 from cjmkit.render.emotion import emotion_columns, emotion_slots, mark_low_cards, patch_names
 from cjmkit.render.handoffs import handoff_columns, patch_handoff_names
+from cjmkit.render.as_measured import MEASURED_SOURCES, measured_columns
 from cjmkit.render.metrics_input import KpiStatus, MapMetrics, simple_kpi_status
 from cjmkit.render.text import Fit, clip, number, text_width, wrap
 
@@ -41,8 +42,9 @@ SOURCE_NAMES = (
     "emotion_to_be_lines",
     "emotion_to_be",
     "lows",
+    *MEASURED_SOURCES,
 )
-"""The data sources of a map, in drawing order."""
+"""The data sources of a map, in drawing order (the measured ones show in the "as measured" view)."""
 
 
 @dataclass(frozen=True)
@@ -226,14 +228,19 @@ def map_data(
         cells_at[(stage_index[stage_id], lane_id)] = [boxes[tp.id] for tp in stack]
     persona_ids = [persona] if persona is not None else [p.id for p in journey.personas]
 
+    slot_x = emotion_slots(placed, stage_left, stage_index, stage_w)
+
     def curves() -> dict[str, Columns]:
-        slot_x = emotion_slots(placed, stage_left, stage_index, stage_w)
         return emotion_columns(journey, placed, slot_x, persona_ids, persona is not None, width)
+
+    measured = measured_of(journey, metrics)
+    lane_kinds = {lane.id: lane.kind for lane in journey.lanes}
+    kind_of = {tp.id: lane_kinds[tp.lane] for tp in placed}
 
     # When only card contents changed and every card kept its place (the usual single edit),
     # patch the previous columns instead of building them all again.
     signature: tuple[Any, ...] = (persona, metrics, width, height, *stages, *journey.lanes, *journey.personas)
-    signature += (*journey.handoffs, *journey.kpis)
+    signature += (*journey.handoffs, *journey.kpis, journey.event_log)
     placed_ids = [tp.id for tp in placed]
     previous = cache.previous
     if (
@@ -272,10 +279,19 @@ def map_data(
             **curves(),
         }
         mark_low_cards(columns["cards"], columns["emotion"])
+    # few rows (at most 60 flows): drawn anew each time, so renamed touchpoints show in tooltips
+    columns.update(measured_columns(journey, measured, boxes, slot_x, kind_of))
     cache.previous = DrawnMap(signature, placed_ids, boxes, contents, columns)
     return MapData(
         width=width, height=height, columns=columns, emotion_bottom=emotion_bottom, persona_ids=persona_ids
     )
+
+
+def measured_of(journey: Journey, metrics: MapMetrics) -> MeasuredJourney | None:
+    """The journey as measured to draw: the metrics' own, else the one the map keeps."""
+    if metrics.measured is not None:
+        return metrics.measured
+    return journey.event_log.measured if journey.event_log is not None else None
 
 
 def _statuses(journey: Journey, metrics: MapMetrics, cache: LayoutCache) -> dict[str, KpiStatus]:

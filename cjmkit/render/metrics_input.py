@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cjmkit.errors import CjmError
-from cjmkit.model import Kpi
+from cjmkit.model import Kpi, MeasuredJourney
 
 Status = Literal["ok", "warning", "bad", "none"]
 STATUSES: tuple[str, ...] = ("ok", "warning", "bad", "none")
@@ -81,10 +81,16 @@ class HandoffHealth:
 
 @dataclass(frozen=True)
 class MapMetrics:
-    """Measured figures shown on the map, keyed by KPI id and handoff id."""
+    """Measured figures shown on the map, keyed by KPI id and handoff id.
+
+    ``measured`` is the journey as measured from an event log
+    (:func:`cjmkit.metrics.measure_journey`); when None, the map's own
+    ``journey.event_log.measured`` is drawn, if it has one.
+    """
 
     kpi_status: dict[str, KpiStatus] = field(default_factory=dict)
     handoff_health: dict[str, HandoffHealth] = field(default_factory=dict)
+    measured: MeasuredJourney | None = None
 
 
 def as_map_metrics(metrics: MapMetrics | Mapping[str, Any] | None) -> MapMetrics:
@@ -100,14 +106,25 @@ def as_map_metrics(metrics: MapMetrics | Mapping[str, Any] | None) -> MapMetrics
     if isinstance(metrics, MapMetrics):
         raw_kpis: Mapping[str, Any] = metrics.kpi_status
         raw_handoffs: Mapping[str, Any] = metrics.handoff_health
+        measured: Any = metrics.measured
     elif isinstance(metrics, Mapping):
         raw_kpis = metrics.get("kpi_status") or {}
         raw_handoffs = metrics.get("handoff_health") or {}
+        measured = metrics.get("measured")
     else:
         raise CjmError(f"map metrics must be a MapMetrics or a dict, not a {type(metrics).__name__}")
     kpis = {str(k): _kpi_status(k, v) for k, v in raw_kpis.items()}
     handoffs = {str(k): _handoff_health(k, v) for k, v in raw_handoffs.items()}
-    return MapMetrics(kpi_status=kpis, handoff_health=handoffs)
+    if measured is not None and not isinstance(measured, MeasuredJourney):
+        from pydantic import ValidationError
+
+        from cjmkit.model import problems_of
+
+        try:
+            measured = MeasuredJourney.model_validate(measured)
+        except ValidationError as error:
+            raise CjmError(f"map metrics measured: {problems_of(error)[0]}") from None
+    return MapMetrics(kpi_status=kpis, handoff_health=handoffs, measured=measured)
 
 
 def _kpi_status(kpi_id: str, value: Any) -> KpiStatus:
