@@ -257,6 +257,11 @@ def stored_sources(journey: Journey) -> list[StoredSource]:
         entry = found.setdefault(digest(kpi.source), StoredSource(kpi.source))
         entry.places.append(f"kpis[{i}].source")
         entry.users.append(f"KPI {kpi.id}")
+    log = journey.event_log
+    if log is not None and log.source is not None:
+        entry = found.setdefault(digest(log.source), StoredSource(log.source))
+        entry.places.append("event_log.source")
+        entry.users.append("the event log")
     return list(found.values())
 
 

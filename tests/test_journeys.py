@@ -70,15 +70,35 @@ def raw() -> pd.DataFrame:
     return pd.DataFrame(ROWS, columns=["customer_id", "timestamp", "event", "persona"])
 
 
-ENGINES = ["pandas", "duckdb", "duckdb-csv", "duckdb-parquet"]
+ENGINES = ["pandas", "duckdb", "duckdb-csv", "duckdb-parquet", "postgresql"]
+
+
+@pytest.fixture(scope="module")
+def events_in_postgres(request) -> str:
+    """The log as a table of a real PostgreSQL (timestamptz), created once for the module."""
+    server = request.getfixturevalue("postgres")
+    url = server.create_database("journey_events")
+    with server.connect("journey_events") as connection:
+        connection.execute(
+            "CREATE TABLE events (customer_id text, timestamp timestamptz, event text, persona text)"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO events VALUES (%s, %s, %s, %s)", ROWS)
+    return url
 
 
 @pytest.fixture(params=ENGINES)
 def log(request, tmp_path):
     from cjmkit.metrics.events import EventColumns
+    from cjmkit.model import EventSource
 
     columns = EventColumns(segment="persona")
-    if request.param == "pandas":
+    if request.param == "postgresql":
+        url = request.getfixturevalue("events_in_postgres")
+        source = EventSource(kind="sql", location=url, table="events", segment_column="persona")
+        made = JourneyLog(journey(), source)
+        assert made.engine == "database"
+    elif request.param == "pandas":
         made = JourneyLog(journey(), raw(), columns=columns)
     elif request.param == "duckdb":
         made = JourneyLog(journey(), raw(), columns=columns, engine="duckdb")
@@ -369,3 +389,94 @@ def test_a_source_that_cannot_be_read_leaves_the_map_unchanged(folder, capsys):
     assert main(["journey", "source", str(map_path), str(folder / "events.csv")]) == 2
     assert "line 2, column 'timestamp'" in capsys.readouterr().err
     assert map_path.read_bytes() == before
+
+
+def test_postgres_gives_the_pandas_frames_and_reads_queries_and_zones(events_in_postgres, postgres):
+    from cjmkit.metrics.events import EventColumns
+    from cjmkit.model import EventSource
+
+    reference = JourneyLog(journey(), raw(), columns=EventColumns(segment="persona"))
+    query = "SELECT customer_id, to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS timestamp, event, persona FROM events"
+    sources = [
+        EventSource(kind="sql", location=events_in_postgres, table="events", segment_column="persona"),
+        EventSource(kind="sql", location=events_in_postgres, query=query, segment_column="persona"),
+    ]
+    for source in sources:
+        with JourneyLog(journey(), source) as other:
+            for name, args, kwargs in [
+                ("transitions", (), {"by": "segment"}),
+                ("paths", (), {"by": "period", "period": "week"}),
+                ("dropoff", (), {"by": "segment"}),
+                ("funnel", (["signup", "chat", "call"],), {"by": "period", "within_hours": 72}),
+                ("repeat_contacts", (), {"by": "period", "period": "day"}),
+                ("time_between", ("chat", "call"), {"by": "segment"}),
+                ("unmapped", (), {}),
+            ]:
+                pd.testing.assert_frame_equal(
+                    getattr(reference, name)(*args, **kwargs), getattr(other, name)(*args, **kwargs),
+                    check_exact=False, rtol=1e-9,
+                )  # fmt: skip
+    # timestamps without a zone are refused unless the source names theirs
+    with postgres.connect("journey_events") as connection:
+        connection.execute("DROP TABLE IF EXISTS naive")
+        connection.execute(
+            "CREATE TABLE naive AS SELECT customer_id, timestamp AT TIME ZONE 'Europe/Berlin' AS timestamp, event FROM events"
+        )
+    from cjmkit.metrics.problems import ImportProblem
+
+    naive = EventSource(kind="sql", location=events_in_postgres, table="naive")
+    with pytest.raises(ImportProblem, match="holds timestamps without a time zone"):
+        JourneyLog(journey(), naive).reach()
+    with JourneyLog(journey(), naive.model_copy(update={"timezone": "Europe/Berlin"})) as zoned:
+        assert zoned.as_of() == pd.Timestamp("2026-02-25 10:00")
+
+
+def test_a_stored_database_source_runs_only_once_trusted_and_only_a_select(events_in_postgres):
+    from cjmkit import trust
+    from cjmkit.metrics.problems import ImportProblem
+    from cjmkit.model import EventSource
+
+    stored = journey()
+    stored.event_log.source = EventSource(kind="sql", location=events_in_postgres, table="events")
+    with pytest.raises(trust.UntrustedSource, match="the event log: the source runs SQL on"):
+        JourneyLog(stored)
+    assert [entry.users for entry in trust.stored_sources(stored)] == [["the event log"]]
+    trust.trust([stored.event_log.source])
+    with JourneyLog(stored) as log:
+        assert log.reach()["customers"].sum() == 12
+    stored.event_log.source = stored.event_log.source.model_copy(
+        update={"table": None, "query": "DELETE FROM events"}
+    )
+    trust.trust([stored.event_log.source])  # even when trusted, only one read-only SELECT runs
+    with pytest.raises(ImportProblem, match="SELECT"), JourneyLog(stored) as log:
+        log.reach()
+
+
+def test_cli_keeps_a_database_event_log_and_measures_it_there(
+    events_in_postgres, postgres, tmp_path, capsys, monkeypatch
+):
+    from cjmkit.cli import main
+    from cjmkit.store import load, save
+
+    map_path = tmp_path / "hand.cjm.json"
+    plain = journey()
+    plain.event_log = None
+    save(plain, map_path)
+    literal = events_in_postgres
+    assert main(["journey", "source", str(map_path), "--url", literal, "--table", "events"]) == 2
+    assert "holds a password" in capsys.readouterr().err  # the map is emailed: no password in it
+    monkeypatch.setenv("JOURNEY_DB_PASSWORD", postgres.password)
+    url = literal.replace(f":{postgres.password}@", ":${JOURNEY_DB_PASSWORD}@")
+    code = main(
+        ["journey", "source", str(map_path), "--url", url, "--table", "events", "--map", "care-call=call"]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert "16 events of 5 customers" in capsys.readouterr().out
+    stored = load(map_path).event_log.source
+    assert (
+        stored.kind == "sql"
+        and "${JOURNEY_DB_PASSWORD}" in stored.location
+        and postgres.password not in stored.location
+    )
+    assert main(["journey", "refresh", str(map_path)]) == 0
+    assert "nothing changed" in capsys.readouterr().out

@@ -3,7 +3,8 @@
 Subcommands
 -----------
 ``cjmkit journey source MAP FILE [--map EVENT=TOUCHPOINT ...] [--ignore EVENT ...]``
-    Keep an event log in the map (a CSV, Excel or Parquet file: customer, timestamp, event),
+    Keep an event log in the map (a CSV, Excel or Parquet file: customer, timestamp, event; or
+    ``--url`` with ``--table``/``--query``: a PostgreSQL database, where the measures then run),
     with the mapping of its events to the map's touchpoints, and measure it at once.
 ``cjmkit journey refresh MAP``
     Measure the stored event log again; the map keeps what it shows "as measured" (for cron:
@@ -58,7 +59,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "it; the map then shows the journey as measured everywhere (viewer, published pages, render).",
     )
     source.add_argument("map", type=Path, metavar="MAP")
-    source.add_argument("file", type=Path, metavar="FILE", help="CSV, .xlsx or .parquet file of events")
+    source.add_argument(
+        "file", type=Path, nargs="?", metavar="FILE", help="CSV, .xlsx or .parquet file of events"
+    )
+    source.add_argument(
+        "--url",
+        help="a PostgreSQL database instead of FILE (SQLAlchemy URL; a password as ${VAR}); the measures run there",
+    )
+    source.add_argument("--table", help="the table of events (with --url; or the Excel sheet)")
+    source.add_argument("--query", help="a SELECT of the events (with --url)")
     source.add_argument("--customer-column", default="customer_id")
     source.add_argument("--time-column", default="timestamp")
     source.add_argument("--event-column", default="event")
@@ -121,33 +130,41 @@ def parse_mapping(specs: list[str]) -> dict[str, str]:
 
 def cmd_source(args: argparse.Namespace) -> int:
     """``cjmkit journey source``."""
+    from cjmkit import trust
     from cjmkit.metrics import importers
     from cjmkit.metrics.measured import refresh_event_log
     from cjmkit.model import EventLog, EventSource
 
-    if not args.file.exists():
-        raise CjmError(f"cannot read {args.file}: no such file")
+    if bool(args.file) == bool(args.url):
+        raise CjmError("give either FILE or --url")
     map_dir = args.map.resolve().parent
-    kind = importers.kind_of(args.file)
-    if kind == "sql":
-        raise CjmError(
-            "an event log in a database is not supported by 'journey source' yet: export it to Parquet"
-        )
+    if args.url:
+        kind, location = "sql", importers.location_for(args.url, map_dir)  # refuses a literal password
+        if not (args.table or args.query):
+            raise CjmError("with --url, say which --table or --query holds the events")
+    else:
+        if not args.file.exists():
+            raise CjmError(f"cannot read {args.file}: no such file")
+        kind = importers.kind_of(args.file)
+        location = importers.location_for(str(args.file.resolve()), map_dir)
+        if kind == "sql":
+            raise CjmError(f"{args.file}: give a database as --url postgresql://... with --table or --query")
     mapping = parse_mapping(args.mapping)
     with store.open_map(args.map) as session:
         unknown = sorted({tp for tp in mapping.values() if session.journey.touchpoint(tp) is None})
         if unknown:
             have = ", ".join(tp.id for tp in session.journey.touchpoints[:30])
-            raise CjmError(
-                f"--map names touchpoint {', '.join(map(repr, unknown))}, which the map does not have ({have})"
-            )
-        survey = importers.location_for(str(args.survey.resolve()), map_dir) if args.survey else None
+            names = ", ".join(map(repr, unknown))
+            raise CjmError(f"--map names touchpoint {names}, which the map does not have ({have})")
         if args.survey and not args.survey.exists():
             raise CjmError(f"cannot read {args.survey}: no such file")
+        survey = importers.location_for(str(args.survey.resolve()), map_dir) if args.survey else None
         log = EventLog(
             source=EventSource(
                 kind=kind,  # type: ignore[arg-type]
-                location=importers.location_for(str(args.file.resolve()), map_dir),
+                location=location,
+                table=args.table,
+                query=args.query,
                 customer_column=args.customer_column,
                 time_column=args.time_column,
                 event_column=args.event_column,
@@ -158,9 +175,12 @@ def cmd_source(args: argparse.Namespace) -> int:
             ignore=list(dict.fromkeys(args.ignore)),
             survey=survey,
         )
+        if trust.needs_trust(log.source):
+            # given here by the person at this machine: trusted as given (a query must still be one SELECT)
+            trust.trust([log.source], where=str(args.map.resolve()))
         with session.editor.batch("Keep an event log"):  # if it cannot be measured, nothing is kept
             session.editor.set_journey(event_log=log)
-            report = refresh_event_log(session.editor, map_dir)
+            report = refresh_event_log(session.editor, map_dir, map_name=str(args.map))
     print(f"Event log kept in {args.map}: {report.summary()}.")
     _notes(report)
     return EXIT_OK
@@ -179,7 +199,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from cjmkit.metrics.measured import refresh_event_log
 
     with store.open_map(args.map) as session:
-        report = refresh_event_log(session.editor, args.map.resolve().parent, engine=args.engine)
+        report = refresh_event_log(
+            session.editor, args.map.resolve().parent, engine=args.engine, map_name=str(args.map)
+        )
     print(f"Measured {args.map}: {report.summary()}.")
     _notes(report)
     return EXIT_OK

@@ -21,6 +21,7 @@ Every engine gives the same frames (tested on hand-checkable examples and on Pos
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -68,8 +69,10 @@ class JourneyLog:
         The map.
     events
         A DataFrame (raw rows with ``customer_id``, ``timestamp``, ``event`` columns or their
-        ``columns``; or a frame of :func:`cjmkit.metrics.events.tidy_events`), a file path, or
-        None to use the map's stored event log (``journey.event_log.source``).
+        ``columns``; or a frame of :func:`cjmkit.metrics.events.tidy_events`), a file path, an
+        :class:`~cjmkit.model.EventSource` (e.g. a database table or query), or None to use the
+        map's stored event log (``journey.event_log.source``), which is refused while it needs
+        trust and has none on this machine (:mod:`cjmkit.trust`).
     map_dir
         The map's folder, for relative file locations.
     mapping, ignore
@@ -87,7 +90,7 @@ class JourneyLog:
     def __init__(
         self,
         journey: Journey,
-        events: pd.DataFrame | str | Path | None = None,
+        events: pd.DataFrame | EventSource | str | Path | None = None,
         *,
         map_dir: str | Path | None = None,
         mapping: Mapping[str, str] | None = None,
@@ -134,11 +137,7 @@ class JourneyLog:
                     self._path(), _columns_of(source), kind=source.kind, table=source.table,
                     timezone=source.timezone, skip_bad_rows=skip_bad_rows,
                 )  # fmt: skip
-        if self.engine == "database":
-            raise ImportProblem(
-                "measuring an event log inside its database needs the trust gate for stored SQL, "
-                "which this version of cjmkit does not have yet"
-            )
+        self._stack = contextlib.ExitStack()
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -164,10 +163,36 @@ class JourneyLog:
 
     @property
     def sql(self) -> Any:
-        """The :class:`~cjmkit.metrics.journeys_sql.SqlMeasures` of the DuckDB engine."""
+        """The :class:`~cjmkit.metrics.journeys_sql.SqlMeasures` of the DuckDB or database engine."""
         if self._sql is None:
-            self._sql = self._duckdb()
+            self._sql = self._database() if self.engine == "database" else self._duckdb()
         return self._sql
+
+    def _database(self) -> Any:
+        """The measures pushed down to the source's own database, read-only, with timeouts."""
+        from cjmkit.metrics import readonly
+        from cjmkit.metrics.journeys_sql import SqlMeasures, sqlalchemy_runner
+        from cjmkit.metrics.sources import resolve_location
+
+        assert self.source is not None
+        source = self.source
+        url = resolve_location(source.location, self.map_dir)
+        kind = readonly.backend(url)
+        if kind not in ("postgresql", "redshift"):
+            raise ImportProblem(
+                f"{readonly.display(url)}: journeys are measured inside PostgreSQL (and databases that speak "
+                f"its SQL), not {kind or 'this database'}; export the events to Parquet and measure them with DuckDB"
+            )
+        if not source.table and not source.query:
+            raise ImportProblem(f"{readonly.display(url)}: say which table or query holds the events")
+        connection = self._stack.enter_context(readonly.connect(url, timezone=source.timezone))
+        raw, params = _database_relation(connection, source, url)
+        self._connection = connection
+        mapping = self.mapping
+        return SqlMeasures(
+            sqlalchemy_runner(connection), "postgresql", raw, params, mapping.touchpoint_of, mapping.order,
+            sorted(mapping.ignore),
+        )  # fmt: skip
 
     def _duckdb(self) -> Any:
         import duckdb
@@ -197,9 +222,12 @@ class JourneyLog:
         )
 
     def close(self) -> None:
-        """Close the DuckDB connection, if one was opened (it holds the log's table and spill files)."""
+        """Close the DuckDB or database connection, if one was opened (DuckDB's spill files go too)."""
         if self._connection is not None:
-            self._cleanup()
+            if self.engine == "database":
+                self._stack.close()
+            else:
+                self._cleanup()
             self._connection = None
             self._sql = None
 
@@ -344,15 +372,24 @@ def _columns_of(source: EventSource) -> EventColumns:
 
 
 def _source(
-    journey: Journey, events: str | Path | None, columns: EventColumns | None, timezone: str | None
+    journey: Journey,
+    events: EventSource | str | Path | None,
+    columns: EventColumns | None,
+    timezone: str | None,
 ) -> EventSource:
-    if events is None:
+    if isinstance(events, EventSource):
+        source = events  # given on this machine: trusted as given
+    elif events is None:
         if journey.event_log is None or journey.event_log.source is None:
             raise ImportProblem(
                 "this map has no event log: give one (a file or DataFrame), or store one with "
                 "'cjmkit journey source MAP FILE'"
             )
         source = journey.event_log.source
+        # a map comes from someone else: what it stores runs, connects or expands only once trusted here
+        from cjmkit import trust
+
+        trust.require_trusted(source, ["the event log"])
     else:
         from cjmkit.metrics.sources import kind_of
 
@@ -479,6 +516,80 @@ def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Pat
         raise ImportProblem(f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)) from None
     connection.execute("SET TimeZone = 'UTC'")
     return "SELECT customer, time, event, segment FROM cjm_raw"
+
+
+# -- the user's database ---------------------------------------------------------------------------
+
+
+def _database_relation(connection: Any, source: EventSource, url: str) -> tuple[str, dict[str, Any]]:
+    """The SELECT of the events in the source's database (PostgreSQL), checked by cjmkit's rules."""
+    import sqlalchemy as sa
+
+    from cjmkit.metrics import readonly
+    from cjmkit.metrics.events import resolve_event_columns
+
+    name = readonly.display(url)
+    if source.query:
+        checked = readonly.check_query(source.query, readonly.backend(url))
+        relation = f"({checked}) AS cjm_source"
+    else:
+        schema, _, table = str(source.table).rpartition(".")
+        inspector = sa.inspect(connection)
+        if not inspector.has_table(table, schema=schema or None):
+            tables = ", ".join(inspector.get_table_names(schema=schema or None)) or "none"
+            raise ImportProblem(f"{name} has no table {source.table!r} (its tables are: {tables})", path=url)
+        relation = ".".join(_quoted(part) for part in str(source.table).split("."))
+    try:
+        probe = connection.execute(sa.text(f"SELECT * FROM {relation} LIMIT 1"))
+        have, first = list(probe.keys()), probe.fetchone()
+    except sa.exc.SQLAlchemyError as error:
+        raise ImportProblem(f"{name}: the query failed: {readonly.describe(error)}", path=url) from None
+    where = f"table {source.table!r} of {name}" if source.table else f"the query of {name}"
+    found = resolve_event_columns(have, _columns_of(source), where)
+    time = _quoted(found["time"])
+    sample = first[have.index(found["time"])] if first is not None else None
+    params: dict[str, Any] = {}
+    if isinstance(sample, str) or sample is None:
+        # text: an offset is honoured; without one the session's zone (the source's timezone) is used
+        time_sql = f"(CAST(trim(CAST({time} AS TEXT)) AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+        naive = "FALSE" if source.timezone else f"trim(CAST({time} AS TEXT)) !~ '{_OFFSET}'"
+    elif getattr(sample, "tzinfo", None) is not None:
+        time_sql, naive = f"({time} AT TIME ZONE 'UTC')", "FALSE"
+    else:
+        if not source.timezone:
+            raise ImportProblem(
+                f"{where}: column {found['time']!r} holds timestamps without a time zone; say which zone they "
+                "are in (timezone='Europe/Berlin', --timezone UTC)",
+                path=url,
+                column=found["time"],
+            )
+        time_sql, naive = f"(({time} AT TIME ZONE :cjm_zone) AT TIME ZONE 'UTC')", "FALSE"
+        params["cjm_zone"] = source.timezone
+    customer = f"trim(CAST({_quoted(found['customer'])} AS TEXT))"
+    event = f"trim(CAST({_quoted(found['event'])} AS TEXT))"
+    segment = f"coalesce(trim(CAST({_quoted(found['segment'])} AS TEXT)), '')" if "segment" in found else "''"
+    checks = {
+        "have a timestamp without a UTC offset, and no time zone was given to read them in "
+        "(name it, e.g. --timezone Europe/Berlin)": naive,
+        "have no timestamp": f"{time} IS NULL",
+        "have no customer": f"coalesce({customer}, '') = ''",
+        "have no event": f"coalesce({event}, '') = ''",
+    }
+    counts = ", ".join(
+        f"COUNT(*) FILTER (WHERE {condition}) AS c{i}" for i, condition in enumerate(checks.values())
+    )
+    try:
+        row = connection.execute(sa.text(f"SELECT {counts} FROM {relation}"), params).fetchone()
+    except sa.exc.SQLAlchemyError as error:
+        raise ImportProblem(f"{name}: the query failed: {readonly.describe(error)}", path=url) from None
+    problems = [f"{int(n):,} rows {reason}" for n, reason in zip(row, checks, strict=True) if n]
+    if problems:
+        raise ImportProblem(f"{where}: " + "; ".join(problems) + "; nothing was measured", path=url)
+    raw = (
+        f"SELECT {customer} AS customer, CAST({time_sql} AS TIMESTAMP) AS time, {event} AS event, "
+        f"{segment} AS segment FROM {relation}"
+    )
+    return raw, params
 
 
 def _literal(text: str) -> str:

@@ -156,19 +156,30 @@ def survey_for(journey: Journey, map_dir: str | Path | None) -> pd.DataFrame | N
     return frame if frame["csat"].notna().any() else None
 
 
-def refresh_event_log(editor: Editor, map_dir: str | Path | None, *, engine: str = "auto") -> RefreshReport:
+def refresh_event_log(
+    editor: Editor, map_dir: str | Path | None, *, engine: str = "auto", map_name: str = "MAP"
+) -> RefreshReport:
     """Measure the map's stored event log again and keep the result in the map (one undoable edit).
+
+    A stored source that runs SQL, connects to a database or reads environment variables is
+    refused until the person on this machine trusted it (:mod:`cjmkit.trust`; ``map_name`` is
+    named in the sentence that says how).
 
     Raises
     ------
     ImportProblem
         When the map has no event log source, or it cannot be read; the map is unchanged.
+    cjmkit.trust.UntrustedSource
+        When the source needs trust and has none here; nothing was read.
     """
+    from cjmkit import trust
+
     journey = editor.journey
     if journey.event_log is None or journey.event_log.source is None:
         raise ImportProblem(
             "this map has no event log to refresh: add one with 'cjmkit journey source MAP FILE'"
         )
+    trust.require_trusted(journey.event_log.source, ["the event log"], map_name)
     with JourneyLog(journey, map_dir=map_dir, engine=engine) as log:
         measured = measure_journey(log, survey_for(journey, map_dir))
         unreached = log.unreached()["touchpoint"].tolist()
