@@ -273,9 +273,9 @@ class EventSource(Entity):
     """Where a map's event log comes from: one row per event, with customer, time and event.
 
     ``location`` is a file path (relative to the map's folder, or absolute) or, for
-    ``kind="sql"``, an SQLAlchemy URL with ``table`` or ``query``. Timestamps with a UTC offset
-    are read as such; ``timezone`` names the zone of timestamps without one (they are refused
-    without it).
+    ``kind="sql"``, an SQLAlchemy URL with ``table`` or ``query``. Timestamps are read as every
+    import reads them: an offset is honoured; ``timezone`` names the zone of timestamps without
+    one (UTC unless told); ``date_format`` and ``dayfirst`` settle layouts such as ``01/02/2025``.
     """
 
     kind: Literal["csv", "excel", "parquet", "sql"]
@@ -287,6 +287,8 @@ class EventSource(Entity):
     event_column: str = "event"
     segment_column: str | None = None
     timezone: str | None = None
+    date_format: str | None = when_set()
+    dayfirst: bool | None = when_set()
 
 
 class MeasuredFlow(Entity):

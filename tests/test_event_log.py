@@ -132,18 +132,35 @@ def test_offsets_are_honoured_and_compared_in_utc(tmp_path):
     assert list(events.columns) == ["customer", "time", "event", "segment"]
 
 
-def test_naive_timestamps_are_refused_without_a_time_zone_and_read_in_it(tmp_path):
+def test_timestamps_without_offset_are_times_of_the_named_zone_utc_unless_told(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text(
         "user_id;time;action\nu1;2026-07-01 10:00;signup\nu2;2026-07-01 11:00;chat\n", encoding="utf-8"
     )
-    with pytest.raises(ImportProblem) as caught:
-        read_events(path)
-    message = str(caught.value)
-    assert "events.csv: 2 rows have a timestamp without a UTC offset" in message
-    assert "first at line 2, column 'time'" in message and "Europe/Berlin" in message
+    assert read_events(path)["time"].tolist() == [
+        pd.Timestamp("2026-07-01 10:00"),
+        pd.Timestamp("2026-07-01 11:00"),
+    ]
     events = read_events(path, timezone="Europe/Berlin")  # summer time: UTC+2
     assert events["time"].tolist() == [pd.Timestamp("2026-07-01 08:00"), pd.Timestamp("2026-07-01 09:00")]
+    with pytest.raises(ImportProblem, match="not a time zone"):
+        read_events(path, timezone="Mars/Olympus")
+
+
+def test_day_and_month_are_never_guessed(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id,timestamp,event\na,01/02/2026 10:00,signup\nb,03/04/2026 11:00,chat\n")
+    with pytest.raises(ImportProblem) as caught:
+        read_events(path)
+    assert "read both day first and month first" in str(caught.value) and "line 2, column 'timestamp'" in str(
+        caught.value
+    )
+    assert read_events(path, dayfirst=True)["time"].tolist() == [
+        pd.Timestamp("2026-02-01 10:00"),
+        pd.Timestamp("2026-04-03 11:00"),
+    ]
+    path.write_text("customer_id,timestamp,event\na,01/02/2026 10:00,signup\nb,13/04/2026 11:00,chat\n")
+    assert read_events(path)["time"].iloc[0] == pd.Timestamp("2026-02-01 10:00")  # 13/04 settles it
 
 
 def test_bad_rows_are_named_and_can_be_left_out(tmp_path):
@@ -156,7 +173,11 @@ def test_bad_rows_are_named_and_can_be_left_out(tmp_path):
     with pytest.raises(ImportProblem) as caught:
         read_events(path)
     message = str(caught.value)
-    assert message.startswith("events.csv: ") and "line 4" in message and "ISO 8601" in message
+    assert (
+        message.startswith("events.csv: ")
+        and "line 4" in message
+        and "timestamp that cannot be read" in message
+    )
     assert "3 bad rows in all" in message and "nothing was imported" in message
     events = read_events(path, skip_bad_rows=True)
     assert events["customer"].tolist() == ["a"] and events.attrs["rows_skipped"] == 3

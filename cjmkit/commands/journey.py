@@ -72,9 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--time-column", default="timestamp")
     source.add_argument("--event-column", default="event")
     source.add_argument("--segment-column", help="e.g. the persona of each event's customer")
-    source.add_argument(
-        "--timezone", help="the time zone of timestamps without a UTC offset (e.g. Europe/Berlin, UTC)"
-    )
+    from cjmkit.commands.kpi import add_date_options
+
+    add_date_options(source)  # the same --timezone, --dayfirst / --monthfirst and --date-format as imports
     source.add_argument(
         "--map",
         dest="mapping",
@@ -170,6 +170,8 @@ def cmd_source(args: argparse.Namespace) -> int:
                 event_column=args.event_column,
                 segment_column=args.segment_column,
                 timezone=args.timezone,
+                date_format=args.date_format,
+                dayfirst=args.dayfirst,
             ),
             mapping=mapping,
             ignore=list(dict.fromkeys(args.ignore)),

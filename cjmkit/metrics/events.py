@@ -7,11 +7,11 @@ that touchpoint; values listed in ``ignore`` are known and deliberately not jour
 Every other value is an event **missing from the map**: something customers do that the map
 does not show (:func:`unmapped`).
 
-Timestamps follow cjmkit's rules for time: a timestamp with a UTC offset (``Z``, ``+02:00``)
-is converted to UTC; a timestamp without one is read in the ``timezone`` the person names
-(``"Europe/Berlin"``, ``"UTC"``) and refused without it, never guessed. Everything is compared
-in UTC. Dates must be ISO 8601 (``2026-03-04T09:15:00Z``); other layouts are refused with the
-row and column named.
+Timestamps follow cjmkit's rules for time (those of every import): a timestamp with a UTC
+offset (``Z``, ``+02:00``) is converted to UTC; a timestamp without one is a time of the
+``timezone`` the source names (``"Europe/Berlin"``; UTC unless told); ``01/02/2025`` is never
+guessed (``dayfirst`` or ``date_format`` say it, or the refusal names a line). Everything is
+compared in UTC.
 
 The columns read are, by default, ``customer_id``, ``timestamp`` and ``event`` (and an optional
 ``segment``, e.g. the persona); :class:`EventColumns` names others.
@@ -19,7 +19,6 @@ The columns read are, by default, ``customer_id``, ``timestamp`` and ``event`` (
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +29,8 @@ import pandas as pd
 
 from cjmkit.metrics.aggregate import BadRows
 from cjmkit.metrics.problems import ImportProblem
-from cjmkit.metrics.textfiles import normalise_name
+from cjmkit.metrics.textfiles import AmbiguousDates, normalise_name, parse_instants
 from cjmkit.model import Journey
-
-OFFSET = re.compile(r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$")
-"""A timestamp that ends in a UTC offset."""
-_ISO = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$"
 
 EVENT_FRAME_COLUMNS = ["customer", "time", "event", "segment"]
 """The columns of a read event log: ``customer`` (text), ``time`` (UTC, datetime64[ns] without
@@ -92,62 +87,44 @@ def resolve_event_columns(have: Sequence[str], columns: EventColumns, name: str)
 
 
 def utc_times(
-    values: pd.Series, timezone: str | None, bad: BadRows, column: str, lines: np.ndarray
+    values: pd.Series,
+    timezone: str | None,
+    bad: BadRows,
+    column: str,
+    lines: np.ndarray,
+    *,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
 ) -> pd.Series:
-    """Timestamps as UTC (datetime64[ns], no time zone); unreadable ones become NaT and are reported.
+    """Timestamps as UTC instants (datetime64[ns], no time zone), by cjmkit's rules for time.
 
-    Values with a UTC offset are converted; values without one are read in ``timezone`` or,
-    without it, reported as a problem (never guessed).
+    Those of every import (:func:`cjmkit.metrics.textfiles.parse_instants`): an offset is
+    honoured; a value without one is a time of ``timezone`` (UTC unless told); ``01/02/2025``
+    is never guessed (the values, ``dayfirst`` or ``date_format`` settle it, or the sentence
+    names a line). Unreadable values become NaT and are reported in ``bad``.
     """
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
-    if pd.api.types.is_datetime64_any_dtype(values):
-        if timezone is None:
-            bad.add(
-                _NAIVE, column, lines[values.notna().to_numpy()], values[values.notna()].astype(str).tolist()
-            )
-            return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-        return _localised(values.astype("datetime64[ns]"), timezone)
-    text = values.astype("string").str.strip()
-    empty = text.isna() | (text == "")
-    iso = text.str.match(_ISO, na=False)
-    with_offset = iso & text.str.contains(OFFSET, na=False)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if with_offset.any():
-        parsed = pd.to_datetime(
-            text[with_offset].str.replace(",", ".", regex=False), format="ISO8601", utc=True, errors="coerce"
-        )
-        out[with_offset] = parsed.dt.tz_localize(None).astype("datetime64[ns]")
-    naive = iso & ~with_offset
-    if naive.any():
-        if timezone is None:
-            bad.add(_NAIVE, column, lines[naive.to_numpy()], text[naive].tolist())
-        else:
-            parsed = pd.to_datetime(
-                text[naive].str.replace(",", ".", regex=False), format="ISO8601", errors="coerce"
-            )
-            out[naive] = _localised(parsed, timezone)
-    unreadable = (~empty & ~iso) | (iso & out.isna() & (with_offset | (naive & (timezone is not None))))
-    bad.add("a timestamp that cannot be read (write it as ISO 8601, e.g. 2026-03-04T09:15:00Z)", column,
-            lines[unreadable.to_numpy()], text[unreadable].tolist())  # fmt: skip
-    bad.add("no timestamp", column, lines[empty.to_numpy()])
-    return out
-
-
-_NAIVE = (
-    "a timestamp without a UTC offset, and no time zone was given to read it in "
-    "(name it, e.g. timezone='Europe/Berlin' or --timezone UTC)"
-)
-
-
-def _localised(values: pd.Series, timezone: str) -> pd.Series:
+    values = values.reset_index(drop=True)
+    texts = values if pd.api.types.is_datetime64_any_dtype(values) else values.astype("string").str.strip()
     try:
-        local = values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-    except Exception as error:  # an unknown zone name: pytz/zoneinfo raise various errors
+        parsed = parse_instants(texts.astype(object) if not pd.api.types.is_datetime64_any_dtype(texts) else texts,
+                                date_format, dayfirst=dayfirst, timezone=timezone)  # fmt: skip
+    except AmbiguousDates as error:
+        line = int(lines[values.index.get_loc(error.position)])
         raise ImportProblem(
-            f"{timezone!r} is not a time zone (use a name such as 'Europe/Berlin' or 'UTC')"
-        ) from error
-    return local.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+            f"{bad.name}: {error} (first at {bad.unit} {line}, column {column!r}); nothing was read",
+            path=bad.name,
+            line=line,
+            column=column,
+        ) from None
+    if pd.api.types.is_datetime64_any_dtype(values):
+        empty = values.isna().to_numpy()
+    else:
+        empty = (texts.isna() | (texts == "")).to_numpy()
+    unreadable = parsed.isna().to_numpy() & ~empty
+    shown = values.astype(str)
+    bad.add("a timestamp that cannot be read", column, lines[unreadable], shown[unreadable].tolist())
+    bad.add("no timestamp", column, lines[empty])
+    return parsed
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -158,6 +135,8 @@ def tidy_events(
     columns: EventColumns | None = None,
     *,
     timezone: str | None = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
     name: str = "the event log",
     lines: np.ndarray | None = None,
     unit: str = "row",
@@ -172,8 +151,9 @@ def tidy_events(
     columns
         Which columns to read (default: ``customer_id``, ``timestamp``, ``event``; common
         aliases such as ``user_id`` are found too).
-    timezone
-        The time zone of timestamps that carry no UTC offset.
+    timezone, date_format, dayfirst
+        The time zone of timestamps that carry no UTC offset (default UTC), their format, and
+        whether ``01/02/2025`` is day first (see :mod:`cjmkit.metrics.textfiles`).
     lines
         The file line (or row) number of each row, for messages (default: 1, 2, ...).
 
@@ -189,7 +169,9 @@ def tidy_events(
     bad = BadRows(name, unit)
     customer = _text(frame[found["customer"]])
     event = _text(frame[found["event"]])
-    time = utc_times(frame[found["time"]].reset_index(drop=True), timezone, bad, found["time"], lines)
+    time = utc_times(
+        frame[found["time"]], timezone, bad, found["time"], lines, date_format=date_format, dayfirst=dayfirst
+    )
     for role, values in (("customer", customer), ("event", event)):
         missing = (values == "").to_numpy()
         bad.add(f"no {role}", found[role], lines[missing])
@@ -224,6 +206,8 @@ def read_events(
     kind: str | None = None,
     table: str | None = None,
     timezone: str | None = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
     skip_bad_rows: bool = False,
 ) -> pd.DataFrame:
     """Read an event log from a CSV, Excel or Parquet file into memory (see :func:`tidy_events`).
@@ -259,8 +243,9 @@ def read_events(
     else:
         raise ImportProblem(f"{name}: an event log is read from CSV, Excel or Parquet here, not {kind!r}")
     return tidy_events(
-        raw, columns, timezone=timezone, name=name, lines=lines, unit=unit, skip_bad_rows=skip_bad_rows
-    )
+        raw, columns, timezone=timezone, date_format=date_format, dayfirst=dayfirst, name=name, lines=lines,
+        unit=unit, skip_bad_rows=skip_bad_rows,
+    )  # fmt: skip
 
 
 def _read_csv_text(path: Path) -> tuple[pd.DataFrame, np.ndarray]:

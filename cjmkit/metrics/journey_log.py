@@ -51,7 +51,6 @@ DUCKDB_MEMORY = os.environ.get("CJMKIT_DUCKDB_MEMORY", "3GB")
 """DuckDB's memory limit (``$CJMKIT_DUCKDB_MEMORY``); beyond it, DuckDB spills to a temporary folder."""
 
 _ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?$"
-_OFFSET = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
 
 
 def support_touchpoints(journey: Journey) -> list[str]:
@@ -133,10 +132,7 @@ class JourneyLog:
                 raise ImportProblem("DuckDB does not read Excel workbooks: measure them with engine='pandas'")
             self.engine = engine
             if engine == "pandas":
-                self._events = read_events(
-                    self._path(), _columns_of(source), kind=source.kind, table=source.table,
-                    timezone=source.timezone, skip_bad_rows=skip_bad_rows,
-                )  # fmt: skip
+                self._events = _read(source, self._path(), skip_bad_rows)
         self._stack = contextlib.ExitStack()
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -364,6 +360,14 @@ def _tidy(frame: pd.DataFrame, columns: EventColumns | None, timezone: str | Non
     return tidy_events(frame, columns, timezone=timezone)
 
 
+def _read(source: EventSource, path: Path, skip_bad_rows: bool = False) -> pd.DataFrame:
+    """The event log of a file source, in memory, read by the source's settings."""
+    return read_events(
+        path, _columns_of(source), kind=source.kind, table=source.table, timezone=source.timezone,
+        date_format=source.date_format, dayfirst=source.dayfirst, skip_bad_rows=skip_bad_rows,
+    )  # fmt: skip
+
+
 def _columns_of(source: EventSource) -> EventColumns:
     return EventColumns(
         customer=source.customer_column, time=source.time_column, event=source.event_column,
@@ -429,10 +433,9 @@ def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Pat
             from cjmkit.metrics.textfiles import sniff_csv
 
             layout = sniff_csv(path)
-            if layout.encoding not in ("utf-8", "utf-8-sig"):
-                # DuckDB reads UTF-8 only: other encodings are read (and checked) by pandas
-                events = read_events(path, _columns_of(source), kind="csv", timezone=source.timezone)
-                connection.register("cjm_events", events)
+            if layout.encoding not in ("utf-8", "utf-8-sig") or not _iso_times(layout, source):
+                # DuckDB reads UTF-8 and ISO 8601 times: other files are read (and checked) by pandas
+                connection.register("cjm_events", _read(source, path))
                 return "SELECT customer, time, event, segment FROM cjm_events"
             names = ", ".join(_literal(c) for c in layout.columns)
             first_line = layout.first_data_line
@@ -447,42 +450,27 @@ def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Pat
         raise ImportProblem(f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)) from None
     types = {row[0]: str(row[1]).upper() for row in described}
     found = resolve_event_columns(list(types), _columns_of(source), name)
-    tz = source.timezone
-    if tz is not None:
-        try:
-            connection.execute("SET TimeZone = $tz", {"tz": tz})
-        except duckdb.Error:
-            raise ImportProblem(
-                f"{tz!r} is not a time zone (use a name such as 'Europe/Berlin' or 'UTC')"
-            ) from None
+    if source.kind == "parquet" and (source.date_format or source.dayfirst is not None):
+        connection.register("cjm_events", _read(source, path))  # a layout DuckDB does not read
+        return "SELECT customer, time, event, segment FROM cjm_events"
+    # timestamps without an offset are times of the source's zone (UTC unless told)
+    connection.execute("SET TimeZone = $tz", {"tz": _zone(source.timezone)})
     time_type = types[found["time"]]
     column = _quoted(found["time"])
     text = f"trim(CAST({column} AS VARCHAR))"
     if "WITH TIME ZONE" in time_type:
-        time_sql, naive = f"timezone('UTC', {column})", "FALSE"
-        unreadable = "FALSE"
+        time_sql, unreadable = f"timezone('UTC', {column})", "FALSE"
     elif time_type.startswith("TIMESTAMP") or time_type == "DATE":
-        time_sql = f"timezone('UTC', CAST({column} AS TIMESTAMPTZ))"
-        naive, unreadable = ("FALSE" if tz else f"{column} IS NOT NULL"), "FALSE"
+        time_sql, unreadable = f"timezone('UTC', CAST({column} AS TIMESTAMPTZ))", "FALSE"
     else:
         time_sql = f"timezone('UTC', TRY_CAST(replace({text}, ',', '.') AS TIMESTAMPTZ))"
-        naive = (
-            "FALSE"
-            if tz
-            else f"(regexp_matches({text}, '{_ISO}') AND NOT regexp_matches({text}, '{_OFFSET}'))"
-        )
-        unreadable = f"({text} <> '' AND NOT regexp_matches({text}, '{_ISO}'))"
+        unreadable = f"({text} <> '' AND TRY_CAST(replace({text}, ',', '.') AS TIMESTAMPTZ) IS NULL)"
     segment = f"trim(CAST({_quoted(found['segment'])} AS VARCHAR))" if "segment" in found else "''"
     customer = f"trim(CAST({_quoted(found['customer'])} AS VARCHAR))"
     event = f"trim(CAST({_quoted(found['event'])} AS VARCHAR))"
     line = f"row_number() OVER () + {first_line - 1}"
     checks = {
-        "a timestamp without a UTC offset, and no time zone was given to read it in "
-        "(name it, e.g. timezone='Europe/Berlin' or --timezone UTC)": (naive, found["time"]),
-        "a timestamp that cannot be read (write it as ISO 8601, e.g. 2026-03-04T09:15:00Z)": (
-            unreadable,
-            found["time"],
-        ),
+        "a timestamp that cannot be read": (unreadable, found["time"]),
         "no timestamp": (f"({column} IS NULL OR {text} = '')", found["time"]),
         "no customer": (f"coalesce({customer}, '') = ''", found["customer"]),
         "no event": (f"coalesce({event}, '') = ''", found["event"]),
@@ -550,27 +538,17 @@ def _database_relation(connection: Any, source: EventSource, url: str) -> tuple[
     sample = first[have.index(found["time"])] if first is not None else None
     params: dict[str, Any] = {}
     if isinstance(sample, str) or sample is None:
-        # text: an offset is honoured; without one the session's zone (the source's timezone) is used
+        # text: an offset is honoured; without one, the session's zone (the source's, UTC unless told)
         time_sql = f"(CAST(trim(CAST({time} AS TEXT)) AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
-        naive = "FALSE" if source.timezone else f"trim(CAST({time} AS TEXT)) !~ '{_OFFSET}'"
     elif getattr(sample, "tzinfo", None) is not None:
-        time_sql, naive = f"({time} AT TIME ZONE 'UTC')", "FALSE"
-    else:
-        if not source.timezone:
-            raise ImportProblem(
-                f"{where}: column {found['time']!r} holds timestamps without a time zone; say which zone they "
-                "are in (timezone='Europe/Berlin', --timezone UTC)",
-                path=url,
-                column=found["time"],
-            )
-        time_sql, naive = f"(({time} AT TIME ZONE :cjm_zone) AT TIME ZONE 'UTC')", "FALSE"
-        params["cjm_zone"] = source.timezone
+        time_sql = f"({time} AT TIME ZONE 'UTC')"
+    else:  # timestamp without time zone: times of the source's zone
+        time_sql = f"(({time} AT TIME ZONE :cjm_zone) AT TIME ZONE 'UTC')"
+        params["cjm_zone"] = _zone(source.timezone)
     customer = f"trim(CAST({_quoted(found['customer'])} AS TEXT))"
     event = f"trim(CAST({_quoted(found['event'])} AS TEXT))"
     segment = f"coalesce(trim(CAST({_quoted(found['segment'])} AS TEXT)), '')" if "segment" in found else "''"
     checks = {
-        "have a timestamp without a UTC offset, and no time zone was given to read them in "
-        "(name it, e.g. --timezone Europe/Berlin)": naive,
         "have no timestamp": f"{time} IS NULL",
         "have no customer": f"coalesce({customer}, '') = ''",
         "have no event": f"coalesce({event}, '') = ''",
@@ -590,6 +568,29 @@ def _database_relation(connection: Any, source: EventSource, url: str) -> tuple[
         f"{segment} AS segment FROM {relation}"
     )
     return raw, params
+
+
+def _zone(timezone: str | None) -> str:
+    from cjmkit.metrics.textfiles import _zone as zone_name
+
+    return zone_name(timezone)
+
+
+def _iso_times(layout: Any, source: EventSource) -> bool:
+    """Whether the file's timestamps (a sample) are ISO 8601, which DuckDB reads as pandas does."""
+    import re
+
+    from cjmkit.metrics.events import resolve_event_columns
+
+    if source.date_format or source.dayfirst is not None:
+        return False
+    try:
+        name = resolve_event_columns(layout.columns, _columns_of(source), layout.name)["time"]
+    except ImportProblem:
+        return True  # DuckDB names the missing column
+    column = list(layout.columns).index(name)
+    sample = [row[column].strip() for row in layout.sample if len(row) > column and row[column].strip()]
+    return all(re.match(_ISO, value) for value in sample)
 
 
 def _literal(text: str) -> str:
