@@ -194,6 +194,20 @@ def _teal_pixels(png: bytes) -> int:
     )
 
 
+def test_an_exported_page_switches_with_its_own_button_outside_the_picture(tmp_path: Path) -> None:
+    from cjmkit.render import save_html
+
+    view = JourneyMapView(journey())
+    text = save_html(view, tmp_path / "m.html").read_text(encoding="utf-8")
+    # the page's button sits before the picture (role="img"), whose own Bokeh buttons are hidden
+    assert text.index('id="cjm-view-switch"') < text.index('id="cjm-picture"')
+    assert view.switch.visible  # the view itself keeps its buttons (notebooks, the viewer)
+    assert (
+        'id="cjm-view-switch"'
+        not in save_html(JourneyMapView(journey(False)), tmp_path / "d.html").read_text()
+    )
+
+
 @pytest.mark.browser
 def test_the_switch_shows_the_measured_journey_in_a_static_page(browser, tmp_path: Path) -> None:
     out = tmp_path / "acme.html"
@@ -224,7 +238,8 @@ def test_the_switch_shows_the_measured_journey_in_a_static_page(browser, tmp_pat
         assert after > before + 500, (width, before, after)  # the flows are drawn, not only "visible"
         canvas = page.locator(".bk-Canvas").first.bounding_box()
         assert canvas["x"] >= 0 and canvas["width"] >= 1000  # the whole map, scrolled to when narrower
-        page.get_by_role("button", name="As drawn").click()
+        assert button.get_attribute("aria-pressed") == "true"
+        button.click()  # and back to the journey as drawn
         page.wait_for_function(f"() => !({SHOWN})()", timeout=30_000)
         assert errors == []
         context.close()

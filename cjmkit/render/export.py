@@ -74,6 +74,26 @@ _SWITCH_JS = """<script>
 })();
 </script>"""
 
+VIEW_SWITCH = "cjm-view"
+"""The name of a map's "As drawn" / "As measured" buttons (:class:`~cjmkit.render.JourneyMapView`)."""
+
+_VIEW_JS = """<script>
+// the page's own "As measured" button (outside the picture, which is one image to a screen reader)
+// switches every map of the page through its Bokeh buttons, whose callback shows the layer
+(function () {
+  var button = document.getElementById("cjm-view-switch");
+  if (!button || !window.Bokeh) return;
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var on = button.getAttribute("aria-pressed") !== "true";
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    for (const doc of Bokeh.documents) {
+      for (const model of doc.all_models) { if (model.name === "cjm-view") model.active = on ? 1 : 0; }
+    }
+  });
+})();
+</script>"""
+
 _KEYS_JS = """<script>
 // Bokeh's tabs (the persona switcher) take focus but not keys: Enter and Space choose a tab
 document.addEventListener("keydown", function (event) {
@@ -93,7 +113,8 @@ _PAGE_TEMPLATE = """
 <header class="cjm-top">{{ top }}</header>
 <main>
 <h1 class="cjm-sr">{{ title | e }}</h1>
-{% if words or tools %}<div class="cjm-tools">
+{% if words or tools or view_switch %}<div class="cjm-tools">
+{{ view_switch }}
 {% if words %}<button type="button" class="cjm-switch" id="cjm-switch" aria-pressed="false" aria-controls="cjm-picture cjm-words" hidden>Table view</button>{% endif %}
 {{ tools }}</div>{% endif %}
 <div class="cjm-picture" id="cjm-picture" role="img" aria-label="{{ label | e }}"{% if words %} aria-describedby="cjm-summary"{% endif %}>
@@ -103,7 +124,7 @@ _PAGE_TEMPLATE = """
 {{ words }}
 <div class="cjm-bottom">{{ bottom }}</div>
 </main>
-{% if words %}{{ switch_js }}{% endif %}{{ keys_js }}
+{% if words %}{{ switch_js }}{% endif %}{{ view_js }}{{ keys_js }}
 {% endblock %}
 """
 
@@ -156,6 +177,16 @@ def html_page(
     if words is None and getattr(layout_or_view, "journey", None) is not None:
         words = outline(layout_or_view.journey, layout_or_view.metrics)
     items = layout_or_view if isinstance(layout_or_view, (list, tuple)) else [layout_or_view]
+    roots = [_root(item) for item in items]
+    # a map's Bokeh buttons would be controls inside the picture (role="img"): the page has its own
+    switches = [m for root in roots for m in root.select({"name": VIEW_SWITCH}) if m.visible]
+    pressed = "true" if any(m.active == 1 for m in switches) else "false"
+    view_switch = (
+        f'<button type="button" class="cjm-switch" id="cjm-view-switch" aria-pressed="{pressed}" '
+        'aria-controls="cjm-picture" hidden>As measured</button>'
+        if switches
+        else ""
+    )
     template = get_env().from_string("{% extends base %}\n{% from macros import embed %}\n" + _PAGE_TEMPLATE)
     variables = {
         "page_css": PAGE_CSS,
@@ -168,15 +199,19 @@ def html_page(
         "head": head,
         "switch_js": _SWITCH_JS,
         "keys_js": _KEYS_JS,
+        "view_switch": view_switch,
+        "view_js": _VIEW_JS if switches else "",
     }
     # file_html puts the title in <title> through an autoescaping template. Its warning that
     # Python callbacks (the view's on_select) do nothing in a static page is expected here.
     log = logging.getLogger("bokeh.embed.util")
     level = log.level
     log.setLevel(logging.ERROR)
+    for switch in switches:
+        switch.visible = False
     try:
         return file_html(
-            [_root(item) for item in items],
+            roots,
             resources=resources or INLINE,
             title=no_math(title),
             template=template,
@@ -184,6 +219,8 @@ def html_page(
         )
     finally:
         log.setLevel(level)
+        for switch in switches:
+            switch.visible = True
 
 
 def save_html(layout_or_view: Any, path: str | os.PathLike[str], title: str = "Journey map") -> Path:
