@@ -55,7 +55,9 @@ LaneKind = Literal["customer", "support", "care", "frontstage", "backstage", "ot
 LANE_KINDS: tuple[str, ...] = LaneKind.__args__  # type: ignore[attr-defined]
 Direction = Literal["higher", "lower"]
 Frequency = Literal["day", "week", "month"]
-Aggregation = Literal["sum", "mean", "count", "rate", "last", "min", "max", "csat", "nps"]
+Aggregation = Literal["sum", "mean", "count", "rate", "last", "min", "max", "csat", "nps", "ces"]
+MIN_ANSWERS = 30
+"""A score from fewer answers than this is an anecdote: a KPI says "too few answers" instead of a status."""
 
 
 def _not_blank(value: str) -> str:
@@ -250,15 +252,25 @@ class Kpi(Entity):
     source: KpiSource | None = None
     observations: list[Observation] = Field(default_factory=list)
 
-    def judge(self, value: float | None) -> str:
+    def judge(self, value: float | None, n: int | None = None) -> str:
         """Judge a value against this KPI's target, warning level and direction.
+
+        Parameters
+        ----------
+        value
+            The value to judge.
+        n
+            How many answers it comes from, when known: fewer than :data:`MIN_ANSWERS` is
+            ``"few"`` (too few answers to judge), whatever the value.
 
         Returns
         -------
         str
-            ``"ok"``, ``"warning"``, ``"bad"``, or ``"unknown"`` when there is no value or no
-            target. Without a warning level anything short of the target is bad.
+            ``"ok"``, ``"warning"``, ``"bad"``, ``"few"``, or ``"unknown"`` when there is no value
+            or no target. Without a warning level anything short of the target is bad.
         """
+        if value is not None and n is not None and n < MIN_ANSWERS:
+            return "few"
         if value is None or self.target is None or not math.isfinite(value):
             return "unknown"
         sign = 1 if self.direction == "higher" else -1

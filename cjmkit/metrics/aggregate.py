@@ -34,8 +34,10 @@ from cjmkit.model import KpiSource
 
 PARTIAL_COLUMNS = ["key", "touchpoint", "period", "sum", "count", "min", "max", "last"]
 
-ANSWER_RANGES = {"csat": (1, 5), "nps": (0, 10)}
-"""The answers the survey aggregations read: CSAT 1–5, NPS 0–10 (other answers are bad rows)."""
+ANSWER_RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+"""The answers the survey aggregations read: CSAT 1–5, NPS 0–10, CES 1–7 (other answers are bad rows).
+
+Their values come with n (the answers) and a 95 % interval (:meth:`ImportResult.values`)."""
 
 SCALED = ("mean", "min", "max", "last")
 """Aggregations whose value is on the scale of the rows: rows outside a KPI's scale are bad rows.
@@ -46,7 +48,7 @@ def score_answers(answers: np.ndarray, aggregation: str) -> np.ndarray:
     """Per answer, what its mean becomes.
 
     CSAT 100 for 4–5 else 0 (the top-two-box share, %), NPS +100 for 9–10, −100 for 0–6, else 0
-    (promoters minus detractors, points).
+    (promoters minus detractors, points); CES (1–7) the answer itself (the mean answer).
     """
     if aggregation == "csat":
         return np.where(np.isnan(answers), np.nan, np.where(answers >= 4, 100.0, 0.0))
@@ -166,7 +168,9 @@ class ImportResult:
         return sorted(self.partials["key"].unique().tolist())
 
     def values(self, key: str | None = None, touchpoint: str | None = None) -> pd.DataFrame:
-        """Final values: columns ``key``, ``period`` (datetime64), ``value``, ``n`` (rows).
+        """Final values: columns ``key``, ``period`` (datetime64), ``value``, ``n`` (rows), and
+        ``low``/``high``, the 95 % interval of survey scores (aggregations ``csat``, ``nps``,
+        ``ces``: Wilson, adjusted Wald, t; NaN for the others).
 
         Parameters
         ----------
@@ -182,6 +186,7 @@ class ImportResult:
             frame = frame[frame["touchpoint"] == touchpoint]
         combined = combine_partials(frame.assign(touchpoint=""))
         value = finalise(combined, self.source.aggregation)
+        low, high = answer_intervals(combined, self.source.aggregation)
         # combine_partials sorts by key, touchpoint (all "" here) and period
         return pd.DataFrame(
             {
@@ -189,6 +194,8 @@ class ImportResult:
                 "period": combined["period"].to_numpy(),
                 "value": value,
                 "n": combined["count"].to_numpy(dtype="float64").astype("int64"),
+                "low": low,
+                "high": high,
             }
         )
 
@@ -222,6 +229,7 @@ def combine_partials(partials: pd.DataFrame) -> pd.DataFrame:
     starts = np.flatnonzero(changed)
     ends = np.append(starts[1:], rows) - 1
     sums, counts, lows, highs, lasts = (n[order] for n in numbers)
+    squares = columns["squares"].to_numpy(dtype="float64")[order] if "squares" in columns else None
     # the last value that is not missing, in the partials' order
     lasts = lasts.astype("float64")
     latest = np.maximum.accumulate(np.where(np.isnan(lasts), -1, np.arange(rows)))[ends]
@@ -233,6 +241,7 @@ def combine_partials(partials: pd.DataFrame) -> pd.DataFrame:
             "min": np.fmin.reduceat(lows, starts),
             "max": np.fmax.reduceat(highs, starts),
             "last": np.where(latest >= starts, lasts[np.maximum(latest, 0)], np.nan),
+            **({"squares": np.add.reduceat(_zero_nan(squares), starts)} if squares is not None else {}),
         }
     )
 
@@ -243,13 +252,42 @@ def _zero_nan(values: np.ndarray) -> np.ndarray:
 
 def _combine_with_pandas(partials: pd.DataFrame) -> pd.DataFrame:
     grouped = partials.groupby(_LABELS, sort=True, dropna=False)
+    extra = {"squares": ("squares", "sum")} if "squares" in partials else {}
     return grouped.agg(
         sum=("sum", "sum"),
         count=("count", "sum"),
         min=("min", "min"),
         max=("max", "max"),
         last=("last", "last"),
+        **extra,
     ).reset_index()
+
+
+def answer_intervals(combined: pd.DataFrame, aggregation: str) -> tuple[np.ndarray, np.ndarray]:
+    """The 95 % interval of each period's survey score (NaN for other aggregations).
+
+    CSAT rows were scored 100 (4–5) or 0, so the top-two-box answers are ``sum / 100`` (Wilson);
+    NPS rows +100, 0 or −100, so promoters − detractors is ``sum / 100`` and promoters +
+    detractors ``squares / 10000`` (adjusted Wald); CES rows are the answers (t-interval).
+    """
+    from cjmkit.metrics.intervals import nps_interval, t_interval, wilson
+
+    count = combined["count"].to_numpy(dtype="float64")
+    total = combined["sum"].to_numpy(dtype="float64")
+    nothing = np.full(len(combined), np.nan)
+    if aggregation not in ANSWER_RANGES or "squares" not in combined:
+        return nothing, nothing
+    squares = combined["squares"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if aggregation == "csat":
+            low, high = wilson(total / 100.0, count)
+            return 100.0 * low, 100.0 * high
+        if aggregation == "nps":
+            net, both = total / 100.0, squares / 10000.0
+            return nps_interval((both + net) / 2, (both - net) / 2, count)
+        mean = total / count
+        sd = np.sqrt(np.maximum(squares - count * mean**2, 0.0) / (count - 1))
+        return t_interval(mean, sd, count)
 
 
 def finalise(combined: pd.DataFrame, aggregation: str) -> np.ndarray:
@@ -259,7 +297,7 @@ def finalise(combined: pd.DataFrame, aggregation: str) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         if aggregation == "sum":
             return total
-        if aggregation in ("mean", "csat", "nps"):
+        if aggregation in ("mean", "csat", "nps", "ces"):
             return total / count
         if aggregation == "count":
             return count
@@ -468,8 +506,12 @@ class RowAggregator:
             return
         frame = pd.DataFrame({"key": key, "touchpoint": touchpoint, "period": period, "v": value})
         grouped = frame.groupby(["key", "touchpoint", "period"], sort=False)
-        part = grouped["v"].agg(["sum", "count", "min", "max", "last"]).reset_index()
-        self.parts.append(part)
+        part = grouped["v"].agg(["sum", "count", "min", "max", "last"])
+        # the sum of squares gives the answers' spread: the 95 % interval of a survey score
+        part["squares"] = (
+            (frame["v"] ** 2).groupby([frame["key"], frame["touchpoint"], frame["period"]], sort=False).sum()
+        )
+        self.parts.append(part.reset_index())
 
     def add_partials(self, partials: pd.DataFrame) -> None:
         """Add already aggregated partials (from the Arrow fast path or SQL)."""

@@ -130,7 +130,7 @@ def _read_csv_arrow(
     if (
         layout.encoding not in ("utf-8", "utf-8-sig")
         or layout.decimal != "."
-        or source.aggregation in ("last", "csat", "nps")
+        or source.aggregation in ("last", "csat", "nps", "ces")
         or source.labels
         or source.date_format
     ):

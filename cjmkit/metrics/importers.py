@@ -257,20 +257,29 @@ def _round(value: float) -> float:
 
 
 def _merged(kpi: Kpi, values: pd.DataFrame, replace: bool) -> tuple[list[dict[str, Any]], int]:
-    before = {o.period: o.value for o in kpi.observations}
+    """The KPI's observations with ``values`` merged in, and how many were added or changed.
+
+    Survey scores (values with a ``low``/``high`` interval) keep their n and interval; other
+    values are stored alone. Observations of other periods are kept as they were.
+    """
+    before = {o.period: o.model_dump(mode="python", exclude_none=True) for o in kpi.observations}
     new = {} if replace else dict(before)
     changed = 0
-    for period, value in zip(values["period"], values["value"], strict=True):
+    has_interval = "low" in values and "high" in values
+    for row in values.to_dict("records"):
+        value = row["value"]
         if value is None or not np.isfinite(value):
             continue
-        day = pd.Timestamp(period).date()
-        value = _round(float(value))
-        if before.get(day) != value:
+        day = pd.Timestamp(row["period"]).date()
+        item: dict[str, Any] = {"period": day, "value": _round(float(value))}
+        if has_interval and np.isfinite(row["low"]) and np.isfinite(row["high"]):
+            item.update(n=int(row["n"]), low=round(float(row["low"]), 4), high=round(float(row["high"]), 4))
+        if before.get(day) != item:
             changed += 1
-        new[day] = value
+        new[day] = item
     if replace:
         changed += sum(1 for o in kpi.observations if o.period not in new)
-    return [{"period": d, "value": new[d]} for d in sorted(new)], changed
+    return [new[d] for d in sorted(new)], changed
 
 
 def _kpi_mapping(journey: Journey, kpis: Mapping[str, str] | Sequence[str] | str) -> dict[str, str]:

@@ -18,7 +18,7 @@ import pandas as pd
 from cjmkit.metrics.monitoring import kpi_status
 from cjmkit.model import Journey
 
-_RENDER_STATUS = {"ok": "ok", "warning": "warning", "bad": "bad", "unknown": "none"}
+_RENDER_STATUS = {"ok": "ok", "warning": "warning", "bad": "bad", "few": "few", "unknown": "none"}
 
 
 def map_metrics(

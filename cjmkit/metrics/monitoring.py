@@ -15,10 +15,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from cjmkit.model import Journey, Kpi
+from cjmkit.metrics.intervals import change_words, interval_change
+from cjmkit.model import MIN_ANSWERS, Journey, Kpi, Observation
 
-STATUSES = ("ok", "warning", "bad", "unknown")
-STATUS_WORDS = {"ok": "OK", "warning": "Warning", "bad": "Bad", "unknown": "No target"}
+STATUSES = ("ok", "warning", "bad", "few", "unknown")
+STATUS_WORDS = {
+    "ok": "OK",
+    "warning": "Warning",
+    "bad": "Bad",
+    "few": "Too few answers",
+    "unknown": "No target",
+}
 """How each status is written next to its colour (never colour alone)."""
 TREND_PERIODS = 3
 LOW_STAGE_EMOTION = -1.0
@@ -26,13 +33,26 @@ LOW_STAGE_EMOTION = -1.0
 LOW_STAGE_CSAT = 70.0
 """A stage whose CSAT (%) is below this is a low-scoring stage (below 50: bad), when the CSAT
 comes from at least ``MIN_RESPONSES`` answers (fewer answers are anecdotes, not a warning)."""
-MIN_RESPONSES = 30
-"""Satisfaction scores from fewer answers than this are flagged ``low_n`` (see satisfaction)."""
+MIN_RESPONSES = MIN_ANSWERS
+"""Satisfaction scores from fewer answers than this are flagged ``low_n`` (see satisfaction), and a
+KPI whose latest value comes from fewer says "too few answers" instead of a status."""
 
 
-def judge(value: float | None, kpi: Kpi) -> str:
-    """Return ``"ok"``, ``"warning"``, ``"bad"`` or ``"unknown"`` for a value of this KPI."""
-    return kpi.judge(value)
+def judge(value: float | None, kpi: Kpi, n: int | None = None) -> str:
+    """Return ``"ok"``, ``"warning"``, ``"bad"``, ``"few"`` (from fewer than :data:`MIN_RESPONSES`
+    answers) or ``"unknown"`` for a value of this KPI."""
+    return kpi.judge(value, n)
+
+
+def interval_text(
+    value: float | None, low: float | None, high: float | None, n: int | None, unit: str = ""
+) -> str:
+    """``"72 % (95 %: 68 to 75 %, n=140)"``; the value alone when there is no interval."""
+    text = format_value(value, unit)
+    if low is None or high is None or n is None or not np.isfinite(low) or not np.isfinite(high):
+        return text
+    bounds = f"{format_value(low)} to {format_value(high, unit)}"
+    return f"{text} (95 %: {bounds}, n={n:,})"
 
 
 def format_value(value: float | None, unit: str = "") -> str:
@@ -107,32 +127,59 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
         ``kpi``, ``name``, ``touchpoint`` (id or None), ``touchpoint_name``, ``stage`` (id or None),
         ``unit``, ``direction``, ``target``, ``warning``, ``observations`` (count),
         ``latest_period`` (datetime64 or NaT), ``latest``, ``previous`` (values or NaN),
-        ``change`` (latest − previous), ``status`` (ok / warning / bad / unknown),
-        ``status_text`` ("OK", "Warning", "Bad", "No target"),
+        ``latest_low``, ``latest_high``, ``latest_n`` (the latest value's 95 % interval and
+        answers, for survey scores; NaN otherwise), ``change`` (latest − previous),
+        ``change_p`` (the change's two-sided p-value, for survey scores), ``status`` (ok /
+        warning / bad / few: from fewer than :data:`MIN_RESPONSES` answers / unknown),
+        ``status_text`` ("OK", "Warning", "Bad", "Too few answers", "No target"),
         ``trend`` ("improving", "worsening", "steady", or "" with fewer than 2 values; judged
-        with the direction), ``slope`` (change per period over the last ``trend_periods``),
-        ``worsened`` (the latest value is worse than the previous one),
-        ``label`` (e.g. ``"Bad: 62 % (target ≥ 80 %)"``).
+        with the direction; for survey scores "improving" or "worsening" only when the change
+        from the previous period is significant at 95 %, else "no clear change", or "too few
+        answers"), ``slope`` (change per period over the last ``trend_periods``),
+        ``worsened`` (the latest value is worse than the previous one; for survey scores,
+        significantly), ``label`` (e.g. ``"Bad: 62 % (95 %: 55 to 69 %, n=180) (target ≥ 80 %)"``).
     """
     rows = []
     for kpi in journey.kpis:
-        values = [o.value for o in sorted(kpi.observations, key=lambda o: o.period)]
-        periods = sorted(o.period for o in kpi.observations)
+        observed = sorted(kpi.observations, key=lambda o: o.period)
+        values = [o.value for o in observed]
+        periods = [o.period for o in observed]
+        last, before = (observed[-1] if observed else None), (observed[-2] if len(observed) > 1 else None)
         tp = journey.touchpoint(kpi.touchpoint) if kpi.touchpoint else None
         latest = values[-1] if values else np.nan
         previous = values[-2] if len(values) > 1 else np.nan
-        status = judge(latest if values else None, kpi)
+        status = judge(latest if values else None, kpi, last.n if last else None)
         sign = 1.0 if kpi.direction == "higher" else -1.0
         slope = _slope(values[-trend_periods:])
         scale = max(abs(np.mean(values[-trend_periods:])) if values else 0.0, 1e-9)
+        p_value = np.nan
         if len(values) < 2:
             trend = ""
+        elif _has_interval(last) and _has_interval(before):
+            # survey scores: a change is a change only when it is significant at 95 %
+            if min(last.n, before.n) < MIN_RESPONSES:  # type: ignore[union-attr,type-var]
+                trend = "too few answers"
+            else:
+                p_value = float(
+                    interval_change(previous, before.low, before.high, latest, last.low, last.high)
+                )  # type: ignore[union-attr]
+                trend = {"better": "improving", "worse": "worsening"}.get(
+                    change_words(latest - previous, p_value, kpi.direction), "no clear change"
+                )
         elif abs(slope) / scale < 0.005:
             trend = "steady"
         else:
             trend = "improving" if sign * slope > 0 else "worsening"
-        worsened = bool(len(values) > 1 and sign * (latest - previous) < 0)
-        label = f"{STATUS_WORDS[status]}: {format_value(latest if values else None, kpi.unit)} ({_threshold_text(kpi)})"
+        if np.isfinite(p_value) or trend == "too few answers":
+            worsened = trend == "worsening"
+        else:
+            worsened = bool(len(values) > 1 and sign * (latest - previous) < 0)
+        shown = interval_text(latest if values else None, *_interval(last), kpi.unit)
+        if status == "few":
+            label = f"{STATUS_WORDS[status]}: {format_value(latest, kpi.unit)} from {last.n} answers ({_threshold_text(kpi)})"  # type: ignore[union-attr]
+        else:
+            label = f"{STATUS_WORDS[status]}: {shown} ({_threshold_text(kpi)})"
+        low, high, n = _interval(last)
         rows.append(
             {
                 "kpi": kpi.id,
@@ -147,8 +194,12 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
                 "observations": len(values),
                 "latest_period": pd.Timestamp(periods[-1]) if periods else pd.NaT,
                 "latest": latest,
+                "latest_low": np.nan if low is None else low,
+                "latest_high": np.nan if high is None else high,
+                "latest_n": np.nan if n is None else float(n),
                 "previous": previous,
                 "change": latest - previous if len(values) > 1 else np.nan,
+                "change_p": p_value,
                 "status": status,
                 "status_text": STATUS_WORDS[status],
                 "trend": trend,
@@ -159,12 +210,22 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
         )
     columns = [
         "kpi", "name", "touchpoint", "touchpoint_name", "stage", "unit", "direction", "target", "warning",
-        "observations", "latest_period", "latest", "previous", "change", "status", "status_text", "trend",
-        "slope", "worsened", "label",
+        "observations", "latest_period", "latest", "latest_low", "latest_high", "latest_n", "previous", "change",
+        "change_p", "status", "status_text", "trend", "slope", "worsened", "label",
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=columns)
     frame["latest_period"] = pd.to_datetime(frame["latest_period"])
     return frame
+
+
+def _has_interval(observation: Observation | None) -> bool:
+    return observation is not None and None not in (observation.n, observation.low, observation.high)
+
+
+def _interval(observation: Observation | None) -> tuple[float | None, float | None, int | None]:
+    if not _has_interval(observation):
+        return None, None, None
+    return observation.low, observation.high, observation.n  # type: ignore[union-attr]
 
 
 def worsened(journey: Journey) -> pd.DataFrame:

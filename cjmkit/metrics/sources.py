@@ -17,7 +17,7 @@ from cjmkit.metrics.problems import ImportProblem
 from cjmkit.model import KpiSource
 
 PERIODS = ("day", "week", "month")
-AGGREGATIONS = ("sum", "mean", "count", "rate", "last", "min", "max")
+AGGREGATIONS = ("sum", "mean", "count", "rate", "last", "min", "max", "ces")
 ALIASES: dict[str, tuple[str, ...]] = {
     "period": ("date", "day", "month", "week", "timestamp", "time", "datum", "period start", "periode"),
     "kpi": ("kpi id", "metric", "measure", "indicator", "kennzahl"),

@@ -319,7 +319,7 @@ def rows_in_python(source: KpiSource, dialect: str) -> bool:
     labels), and on SQLite for dates it cannot read itself (a format, a day/month order, a
     time zone: SQLite has no time zones).
     """
-    if source.aggregation in ("last", "csat", "nps") or source.labels:
+    if source.aggregation in ("last", "csat", "nps", "ces") or source.labels:
         return True
     return dialect == "sqlite" and bool(source.date_format or source.dayfirst is not None or source.timezone)
 

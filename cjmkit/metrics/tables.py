@@ -57,7 +57,7 @@ def map_tables(journey: Journey) -> dict[str, pd.DataFrame]:
         (texts with votes). ``handoffs``: id, from_touchpoint, to_touchpoint, trigger,
         sla_hours, from_owner, to_owner. ``kpis``: id, name, touchpoint, unit, direction,
         target, warning, frequency, latest_period, latest, status, trend, source.
-        ``observations``: kpi, period, value, status. ``feedback``: id, touchpoint, stage,
+        ``observations``: kpi, period, value, low, high (its 95 % interval), n (answers), status. ``feedback``: id, touchpoint, stage,
         persona, received, csat, nps, ces, comment, source.
     """
     stages = {s.id: s for s in journey.stages}
@@ -115,11 +115,19 @@ def map_tables(journey: Journey) -> dict[str, pd.DataFrame]:
     )  # fmt: skip
     observations = pd.DataFrame(
         [
-            {"kpi": k.id, "period": o.period, "value": o.value, "status": judge(o.value, k)}
+            {
+                "kpi": k.id,
+                "period": o.period,
+                "value": o.value,
+                "low": np.nan if o.low is None else o.low,
+                "high": np.nan if o.high is None else o.high,
+                "n": o.n,
+                "status": judge(o.value, k, o.n),
+            }
             for k in journey.kpis
             for o in sorted(k.observations, key=lambda o: o.period)
         ],
-        columns=["kpi", "period", "value", "status"],
+        columns=["kpi", "period", "value", "low", "high", "n", "status"],
     )
     feedback = pd.DataFrame(
         [

@@ -28,8 +28,8 @@ from typing import Any, Literal
 from cjmkit.errors import CjmError
 from cjmkit.model import Kpi, MeasuredJourney
 
-Status = Literal["ok", "warning", "bad", "none"]
-STATUSES: tuple[str, ...] = ("ok", "warning", "bad", "none")
+Status = Literal["ok", "warning", "bad", "few", "none"]
+STATUSES: tuple[str, ...] = ("ok", "warning", "bad", "few", "none")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class KpiStatus:
     Attributes
     ----------
     status
-        ``"ok"``, ``"warning"``, ``"bad"``, or ``"none"`` (no target or no data).
+        ``"ok"``, ``"warning"``, ``"bad"``, ``"few"`` (too few answers to judge), or ``"none"``
+        (no target or no data).
     value
         The value shown on the badge (usually the latest period), or None.
     label
@@ -141,7 +142,7 @@ def _kpi_status(kpi_id: str, value: Any) -> KpiStatus:
         raise CjmError(f"map metrics kpi_status[{kpi_id!r}] must be a dict with a status, not {value!r}")
     if status.status not in STATUSES:
         raise CjmError(
-            f"map metrics kpi_status[{kpi_id!r}].status must be one of ok, warning, bad, none, "
+            f"map metrics kpi_status[{kpi_id!r}].status must be one of ok, warning, bad, few, none, "
             f"got {status.status!r}"
         )
     return status
@@ -169,10 +170,17 @@ def simple_kpi_status(kpi: Kpi) -> KpiStatus:
     """The stand-in traffic light used when no metrics are given: latest value vs thresholds.
 
     Higher-is-better: at or above target ok, at or above warning a warning, else bad (mirrored
-    for lower-is-better). Without a warning level anything short of the target is bad.
+    for lower-is-better). Without a warning level anything short of the target is bad. A survey
+    score from too few answers is ``"few"``; one with an interval shows it in its label.
     """
     if not kpi.observations:
         return KpiStatus(status="none", value=None)
-    value = max(kpi.observations, key=lambda o: o.period).value
-    status = kpi.judge(value)
-    return KpiStatus(status="none" if status == "unknown" else status, value=value)
+    latest = max(kpi.observations, key=lambda o: o.period)
+    status = kpi.judge(latest.value, latest.n)
+    label = ""
+    if latest.n is not None and latest.low is not None and latest.high is not None:
+        from cjmkit.render.text import number
+
+        unit = kpi.unit if len(kpi.unit) <= 3 else ""
+        label = f"{number(latest.value, unit)} (95%: {number(latest.low)} to {number(latest.high, unit)}, n={latest.n:,})"
+    return KpiStatus(status="none" if status == "unknown" else status, value=latest.value, label=label)

@@ -33,7 +33,14 @@ from cjmkit.render.style import FONT as FONT_NAME
 FONT = value(FONT_NAME)
 ROW = 46
 WIDTH = 900
-_STATUS_KEY = {"ok": "ok", "warning": "warning", "bad": "bad", "unknown": "none", "none": "none"}
+_STATUS_KEY = {
+    "ok": "ok",
+    "warning": "warning",
+    "bad": "bad",
+    "few": "few",
+    "unknown": "none",
+    "none": "none",
+}
 _HANDOFF_STATUS = {"ok": "ok", "weak": "bad", "no data": "none"}
 
 

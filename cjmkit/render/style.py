@@ -87,6 +87,7 @@ STATUS_STYLES: dict[str, tuple[str, str, str, str]] = {
     "ok": ("OK", "✓", "#00684a", "#d7f0e7"),
     "warning": ("Warning", "!", "#7a5300", "#fdf0c8"),
     "bad": ("Bad", "✗", "#a23b00", "#fbe0d1"),
+    "few": ("Too few answers", "?", MUTED, "#eceff2"),
     "none": ("No target", "·", MUTED, "#eceff2"),
 }
 """Traffic-light styles of KPI badges; the word is always shown."""
