@@ -298,7 +298,7 @@ class EventSource(Entity):
     time_column: str = "timestamp"
     event_column: str = "event"
     segment_column: str | None = None
-    timezone: str | None = None
+    timezone: TimeZoneName | None = None
     date_format: str | None = when_set()
     dayfirst: bool | None = when_set()
 

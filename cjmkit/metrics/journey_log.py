@@ -571,9 +571,9 @@ def _database_relation(connection: Any, source: EventSource, url: str) -> tuple[
 
 
 def _zone(timezone: str | None) -> str:
-    from cjmkit.metrics.textfiles import _zone as zone_name
+    from cjmkit.metrics.textfiles import time_zone
 
-    return zone_name(timezone)
+    return time_zone(timezone)
 
 
 def _iso_times(layout: Any, source: EventSource) -> bool:
