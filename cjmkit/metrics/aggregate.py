@@ -168,7 +168,9 @@ class ImportResult:
         return sorted(self.partials["key"].unique().tolist())
 
     def values(self, key: str | None = None, touchpoint: str | None = None) -> pd.DataFrame:
-        """Final values: columns ``key``, ``period`` (datetime64), ``value``, ``n`` (rows), and
+        """Final values with their n and, for survey scores, their 95 % interval.
+
+        Columns ``key``, ``period`` (datetime64), ``value``, ``n`` (rows), and
         ``low``/``high``, the 95 % interval of survey scores (aggregations ``csat``, ``nps``,
         ``ces``: Wilson, adjusted Wald, t; NaN for the others).
 

@@ -435,7 +435,9 @@ def waits(
     period: str = "month",
     as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Per customer who reached ``start``: hours from their first ``start`` to the first ``end``
+    """Hours from ``start`` to ``end`` per customer, censored while they are still on the way.
+
+    Per customer who reached ``start``: hours from their first ``start`` to the first ``end``
     at or after it (strictly after when both are the same touchpoint), or, while they have not
     got there, to ``as_of`` (``reached`` False: censored).
 

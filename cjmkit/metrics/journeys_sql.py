@@ -51,6 +51,7 @@ class Dialect:
 
     @property
     def double(self) -> str:
+        """The name of a double-precision float type."""
         return "DOUBLE" if self.name == "duckdb" else "DOUBLE PRECISION"
 
 
@@ -110,6 +111,7 @@ class SqlMeasures:
     # -- helpers ---------------------------------------------------------------------------
 
     def query(self, body: str, **params: Any) -> pd.DataFrame:
+        """Run ``body`` after the prefix of raw events, mapping and steps."""
         return self.run(f"{self.prefix}{body}", {**self.params, **params})
 
     def as_of(self) -> pd.Timestamp:
@@ -137,6 +139,7 @@ class SqlMeasures:
     # -- measures --------------------------------------------------------------------------
 
     def transitions(self, *, by: str | None = None, period: str = "month") -> pd.DataFrame:
+        """As :func:`cjmkit.metrics.journeys.transitions`, in SQL."""
         select, group, keys = self._keys(by, period)
         hours = self.d.hours("next_time", "time")
         frame = self.query(
@@ -158,6 +161,7 @@ class SqlMeasures:
     def paths(
         self, *, by: str | None = None, period: str = "month", max_steps: int = J.PATH_STEPS, top: int = 20
     ) -> pd.DataFrame:
+        """As :func:`cjmkit.metrics.journeys.paths`, in SQL."""
         select, group, keys = self._keys(by, period, "first_time")
         partition = f"PARTITION BY {group.rstrip(', ')} " if keys else ""
         path = self.d.text_order("path")
@@ -195,6 +199,7 @@ class SqlMeasures:
         as_of: pd.Timestamp | None = None,
         inactive_after_days: float = J.INACTIVE_AFTER_DAYS,
     ) -> pd.DataFrame:
+        """As :func:`cjmkit.metrics.journeys.dropoff`, in SQL."""
         select, group, keys = self._keys(by, period)
         as_of = self.as_of() if as_of is None else pd.Timestamp(as_of)
         if pd.isna(as_of):
@@ -227,6 +232,7 @@ class SqlMeasures:
         as_of: pd.Timestamp | None = None,
         inactive_after_days: float = J.INACTIVE_AFTER_DAYS,
     ) -> pd.DataFrame:
+        """As :func:`cjmkit.metrics.journeys.funnel`, in SQL."""
         select, _group, keys = self._keys(by, period, "time")
         as_of = self.as_of() if as_of is None else pd.Timestamp(as_of)
         params: dict[str, Any] = {f"f{i}": step for i, step in enumerate(funnel_steps)}
@@ -284,6 +290,7 @@ class SqlMeasures:
         by: str | None = None,
         period: str = "month",
     ) -> pd.DataFrame:
+        """As :func:`cjmkit.metrics.journeys.repeat_contacts`, in SQL."""
         select, group, keys = self._keys(by, period)
         names = {f"g{i}": tp for i, tp in enumerate(touchpoints)}
         members = ", ".join(f":{n}" for n in names) or "NULL"
@@ -316,6 +323,7 @@ class SqlMeasures:
         period: str = "month",
         as_of: pd.Timestamp | None = None,
     ) -> pd.DataFrame:
+        """As :func:`cjmkit.metrics.journeys.time_between`, in SQL."""
         select, _group, keys = self._keys(by, period)
         as_of = self.as_of() if as_of is None else pd.Timestamp(as_of)
         compare = ">" if start == end else ">="
@@ -349,6 +357,7 @@ class SqlMeasures:
         return J.summarise_waits(per_customer, keys, start, end)
 
     def reach(self, *, by: str | None = None, period: str = "month") -> pd.DataFrame:
+        """As :func:`cjmkit.metrics.journeys.reach`, in SQL."""
         select, group, keys = self._keys(by, period)
         frame = self.query(
             f" SELECT {select}touchpoint, COUNT(DISTINCT customer) AS customers, COUNT(*) AS events "
@@ -357,6 +366,7 @@ class SqlMeasures:
         return J._typed(J._sorted(frame, [*keys, "touchpoint"])[[*keys, *J.REACH_COLUMNS]])
 
     def unmapped(self) -> pd.DataFrame:
+        """As :func:`cjmkit.metrics.events.unmapped`, in SQL."""
         frame = self.query(
             f" SELECT r.event AS event, COUNT(*) AS events, COUNT(DISTINCT r.customer) AS customers "
             f"FROM raw r LEFT JOIN mapping m ON r.event = m.event WHERE m.event IS NULL AND {self.ignored} "

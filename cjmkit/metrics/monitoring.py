@@ -39,8 +39,11 @@ KPI whose latest value comes from fewer says "too few answers" instead of a stat
 
 
 def judge(value: float | None, kpi: Kpi, n: int | None = None) -> str:
-    """Return ``"ok"``, ``"warning"``, ``"bad"``, ``"few"`` (from fewer than :data:`MIN_RESPONSES`
-    answers) or ``"unknown"`` for a value of this KPI."""
+    """Judge a value of this KPI.
+
+    Returns ``"ok"``, ``"warning"``, ``"bad"``, ``"few"`` (from fewer than :data:`MIN_RESPONSES`
+    answers) or ``"unknown"``.
+    """
     return kpi.judge(value, n)
 
 
