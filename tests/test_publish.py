@@ -61,6 +61,8 @@ def test_site_has_an_index_and_one_page_per_readable_map(site: tuple[Path, Path]
     assert "2026-12-03" in index
     assert EVIL not in index and "Evil &lt;img src=x onerror=alert(1)&gt;" in index
     assert "broken" in index and "cannot be shown" in index and str(maps) not in index
+    # the sample keeps an event log: its page (as the served viewer's) switches to the journey as measured
+    assert 'id="cjm-view-switch"' in (out / "acme.html").read_text(encoding="utf-8")
     for page in ("index.html", "acme.html"):  # BokehJS inline: no script or stylesheet from elsewhere
         text = (out / page).read_text(encoding="utf-8")
         assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']?(https?:)?//", text)

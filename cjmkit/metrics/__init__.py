@@ -9,11 +9,14 @@ The modules fall in two halves:
   (one entry per kind of source: values and previews), ``aggregate`` (rows → period values),
   ``records`` (ticket, care-contact and survey exports), ``labels`` (answer labels → scores),
   ``exports`` (a helpdesk's export → the map's standard file), ``importers`` (import and
-  refresh through the :class:`~cjmkit.edits.Editor`), ``library`` (reusable KPI definitions);
+  refresh through the :class:`~cjmkit.edits.Editor`), ``library`` (reusable KPI definitions),
+  ``events`` (event logs: customer, time, event, mapped to touchpoints);
 - **analysis** (what the figures say): ``monitoring`` (KPI status and trends), ``satisfaction``
   (CSAT / NPS / CES with intervals), ``handoff`` (support → care follow-up), ``intervals``
   (the statistics), ``map_input`` (the figures the map draws), ``tables`` (everything as tables
-  to export).
+  to export), ``journeys`` and ``journeys_sql`` (the journey as measured: transitions, paths,
+  drop-off, funnels, repeats, time between, in pandas or as SQL), ``journey_log`` (one entry to
+  them on pandas, DuckDB or the user's database), ``measured`` (what a map keeps of them).
 
 >>> from cjmkit.metrics import import_kpis, kpi_status, warnings          # doctest: +SKIP
 >>> report = import_kpis(session.editor, KpiSource(kind="csv", location="kpi_daily.csv"),
