@@ -69,7 +69,7 @@ def _open_board(browser, board_base, size=(1280, 800)):
     board = context.new_page()
     board.goto(f"{board_base}/?token={TOKEN}")
     board.wait_for_selector(".cjm-touchpoint-editor", state="attached", timeout=120_000)
-    board.get_by_role("tab", name="Room").click()
+    board.locator(".cjm-tab", has_text="Room").click()
     board.wait_for_selector(".cjm-room-panel", timeout=30_000)
     return context, board
 

@@ -34,7 +34,7 @@ def board(sample_map, monkeypatch):
 
 def test_the_room_tab_opens_the_room_with_a_join_link_code_and_qr(board):
     room = board.room
-    assert board.tabs.titles[board.tabs.children.index(room)] == "Room"
+    assert board.tabs.titles[board.tabs.panels.index(room)] == "Room"
     assert "Open the room" in room.join.value and room.close_button.disabled
     room.open_button.click()
     code = room.control.state.code

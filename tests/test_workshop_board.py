@@ -311,7 +311,7 @@ def test_the_history_tab_puts_an_earlier_version_back(map_path):
     capture.stage.value, capture.lane.value = "s1", "support"
     capture.text.value = "Added by mistake"
     capture.drop_button.click()
-    board.tabs.selected_index = board.tabs.children.index(history)  # opening the tab reads the list
+    board.tabs.selected_index = board.tabs.panels.index(history)  # opening the tab reads the list
     assert [label for label, _ in history.versions.options] == [
         f"revision 1 · saved {history.kept[0].saved:%Y-%m-%d %H:%M:%S} UTC"
     ]
@@ -330,3 +330,27 @@ def test_the_history_tab_puts_an_earlier_version_back(map_path):
     history.restore_button.click()
     assert load(map_path).touchpoint("added-by-mistake") is not None
     board.close()
+
+
+def test_presenting_shows_the_map_alone_and_zooms_to_a_stage(map_path):
+    board = WorkshopBoard(map_path)
+    assert not board.presenting and "cjm-presenting" not in board._dom_classes
+    board.present_button.click()
+    assert board.presenting and "cjm-presenting" in board._dom_classes
+    assert board.present_button.description == "✕ Stop presenting"
+    assert "data-on='1'" in board.zoom_target.value and "data-mode='whole'" in board.zoom_target.value
+    stage = board.journey.stages[2]
+    assert ("Stage: " + stage.name, stage.id) in board.zoom_picker.options
+    board.zoom_picker.value = stage.id
+    area = board.zoom_area()
+    stages = board.view.sources["stages"].data
+    i = list(stages["stage_id"]).index(stage.id)
+    assert area["mode"] == "stage" and area["x"] < stages["x"][i] < area["x"] + area["w"]
+    assert f"data-x='{area['x']}'" in board.zoom_target.value
+    board.exit_button.click()  # what Esc does in the page
+    assert not board.presenting and "cjm-presenting" not in board._dom_classes
+    assert "data-on='0'" in board.zoom_target.value
+    board.structure.stages.select(stage.id)  # a renamed stage is renamed in the zoom picker too
+    board.structure.stages.name.value = "Renamed stage"
+    board.structure.stages.save_button.click()
+    assert ("Stage: Renamed stage", stage.id) in board.zoom_picker.options

@@ -47,7 +47,7 @@ def test_touchpoint_added_with_the_form_shows_on_the_map_and_survives_a_reload(p
         assert page.locator("text=Saved ✓ revision").count() == 1
         assert "Traceback" not in page.content() and "workshop_app" not in page.content()  # no code shown
 
-        page.get_by_role("tab", name="Touchpoint").click()
+        page.locator(".cjm-tab", has_text="Touchpoint").click()
         form = page.locator(".cjm-touchpoint-editor")
         form.locator("input[placeholder='e.g. Live chat with support']").fill(name)
         form.locator("textarea").first.fill("Care calls back the next day")

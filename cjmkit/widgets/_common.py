@@ -29,7 +29,7 @@ NEW = "__new__"
 """Dropdown value that stands for "a new item" in the editors' item pickers."""
 
 LABEL_WIDTH = "110px"
-FIELD_WIDTH = "360px"
+FIELD_WIDTH = "320px"
 
 _PLACE = re.compile(r"^(?:\d+ problems: )?([A-Za-z0-9_.\[\]-]+):")
 

@@ -17,6 +17,7 @@ from cjmkit.ops import Conflict
 from cjmkit.render import JourneyMapView
 from cjmkit.store import MapSession, open_map
 from cjmkit.widgets._common import NEW, button, set_message, set_options
+from cjmkit.widgets._tabs import TabStrip
 from cjmkit.widgets._watch import FileWatch
 from cjmkit.widgets.deliverables import ExportPanel, MapInWords
 from cjmkit.widgets.handoff_editor import HandoffEditor
@@ -29,16 +30,47 @@ from cjmkit.widgets.version_history import VersionHistory
 from cjmkit.widgets.voting import DotVoting
 
 ALL_PERSONAS = "__all__"
-EDITOR_WIDTH = "540px"
+WHOLE_MAP = "__whole__"
+MAP_WIDTH = "__width__"
+EDITOR_WIDTH = "470px"
 
-# Tabs share the panel's width instead of cutting titles short, their labels dark enough to read
-# (4.5:1); in the Voila page the brand line says what this page is (the shared cjmkit template
-# calls itself a read-only view).
+# The board fills the window: editors on the left (scrolling on their own), the map on the right,
+# scrolling both ways inside its box, so every lane and card can be reached at any screen size.
+# "Presenting" shows the map alone over the whole window; the page's script (cjmkit's Voila
+# template) zooms it as the zoom picker says and turns presenting off on Esc. In the Voila page
+# the brand line says what this page is (the shared template calls itself a read-only view).
 _STYLE = """<style>
-.cjm-workshop-board .lm-TabBar-tab { flex: 1 1 auto !important; min-width: 0 !important; }
-.cjm-workshop-board .lm-TabBar-tabLabel { text-overflow: clip; }
-.cjm-workshop-board .lm-TabBar-tab, .cjm-workshop-board .lm-TabBar-tabLabel { color: #2e3a46 !important; }
+body:has(.cjm-workshop-board) #rendered_cells { padding: 4px 12px 0 12px; }
+body:has(.cjm-workshop-board) .jp-LabShell { height: calc(100vh - 41px) !important; }
+.cjm-workshop-board { box-sizing: border-box; height: calc(100vh - 76px); min-height: 460px; }
+.cjm-workshop-board > * { flex: 0 0 auto; }
+.cjm-workshop-board > .cjm-board-main { flex: 1 1 0; min-height: 0; }
+.cjm-board-main { flex-wrap: nowrap !important; align-items: stretch !important; }
+.cjm-editors { flex: 0 0 auto; width: 470px; overflow-y: auto; overflow-x: hidden; padding-right: 6px; }
+.cjm-map-box { flex: 1 1 auto !important; min-width: 0; overflow: auto !important; margin-left: 8px;
+  align-items: flex-start !important;
+  border: 1px solid #d7dde4; border-radius: 6px; background: #fff; }
+.cjm-map-box > .cjm-map { flex: 0 0 auto !important; }
+.cjm-map-box > :not(.cjm-map) { flex: 1 1 auto; min-width: 0; max-width: 100%; }
+.cjm-board-title { min-width: 0; flex: 1 1 200px; }
+.cjm-board-title h2 { margin: 2px 0; font-size: 20px; line-height: 1.25; overflow-wrap: anywhere;
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+.cjm-workshop-board .widget-button, .cjm-workshop-board .widget-toggle-button { flex-shrink: 0; }
+.cjm-workshop-board .widget-html, .cjm-workshop-board .widget-html-content { min-width: 0;
+  overflow-wrap: anywhere; }
 .cjm-workshop-board textarea { font-family: inherit; }
+.cjm-tab-bar { gap: 4px; margin-bottom: 6px; }
+.cjm-tab { font-weight: 600; color: #1f2933 !important; background: #e6ebf1 !important; }
+.cjm-tab.cjm-tab-on { color: #ffffff !important; background: #1f3a5f !important; }
+.cjm-present-bar { display: none !important; }
+.cjm-presenting > *:not(.cjm-board-main):not(.cjm-present-bar) { display: none !important; }
+.cjm-presenting .cjm-editors { display: none !important; }
+body:has(.cjm-presenting) .cjm-brand { display: none; }
+body:has(.cjm-presenting) .jp-LabShell { height: 100vh !important; }
+.cjm-presenting .cjm-map-box { position: fixed; inset: 0; z-index: 1000; margin: 0; border: none;
+  border-radius: 0; padding: 52px 12px 12px 12px; }
+.cjm-presenting .cjm-present-bar { display: flex !important; position: fixed; top: 8px; right: 16px;
+  z-index: 1001; background: rgba(255,255,255,0.92); border-radius: 6px; padding: 2px 4px; }
 .cjm-brand span { font-size: 0 !important; }
 .cjm-brand span::after { content: "workshop board · every edit is saved at once"; font-size: 14px; }
 </style>"""
@@ -131,9 +163,9 @@ class WorkshopBoard(w.VBox):
         # the map in words for whoever cannot see the canvas, and the files for stakeholders
         self.words = MapInWords(journey)
         self.export = ExportPanel(lambda: self.journey, lambda: self.view.persona)
-        self.tabs = w.Tab(
-            children=[*self.editors, self.room, self.history, self.export],
-            titles=[
+        self.tabs = TabStrip(
+            [*self.editors, self.room, self.history, self.export],
+            [
                 "Capture",
                 "Touchpoint",
                 "Stages & lanes",
@@ -144,7 +176,6 @@ class WorkshopBoard(w.VBox):
                 "History",
                 "Export",
             ],
-            layout=w.Layout(width=EDITOR_WIDTH, flex="0 0 auto"),
         )
         # the list is read when the tab is opened, not at every save (saves keep versions)
         self.tabs.observe(lambda change: self._opened_tab(change["new"]), "selected_index")
@@ -152,30 +183,52 @@ class WorkshopBoard(w.VBox):
         self.room.on_inbox(self._count_inbox)
 
         self.title = w.HTML()
+        self.title.add_class("cjm-board-title")
+        self.rename_button = button(
+            "✎", tooltip="Edit the map's title and description (tab Stages & lanes)", width="36px"
+        )
+        self.rename_button.on_click(lambda _b: self.edit_map_details())
         self.status = w.HTML(layout=w.Layout(margin="0 12px"))
         self.status.add_class("cjm-save-status")
         self.message = w.HTML()
-        self.undo_button = button("↶ Undo", width="110px")
-        self.redo_button = button("↷ Redo", width="110px")
+        self.undo_button = button("↶ Undo", width="96px")
+        self.redo_button = button("↷ Redo", width="96px")
         self.undo_button.on_click(lambda _b: self.undo())
         self.redo_button.on_click(lambda _b: self.redo())
-        self.persona_picker = w.Dropdown(description="Emotions of", layout=w.Layout(width="280px"))
+        self.persona_picker = w.Dropdown(description="Emotions of", layout=w.Layout(width="250px"))
         self._update_personas()
         self.persona_picker.value = self.view.persona or ALL_PERSONAS
         self.persona_picker.observe(lambda change: self.set_persona(change["new"]), "value")
+        self.present_button = button(
+            "▶ Present", "primary", tooltip="Show the map alone, full screen (Esc: back)"
+        )
+        self.present_button.add_class("cjm-present-toggle")
+        self.present_button.on_click(lambda _b: self.present(not self.presenting))
+        self.exit_button = button("✕ Back to the editors (Esc)", tooltip="Leave presentation mode")
+        self.exit_button.add_class("cjm-present-exit")
+        self.exit_button.on_click(lambda _b: self.present(False))
+        self.zoom_picker = w.Dropdown(
+            description="Zoom", layout=w.Layout(width="260px"), style={"description_width": "44px"}
+        )
+        self.zoom_picker.add_class("cjm-zoom-picker")
+        self._update_zoom_options()
+        self.zoom_picker.observe(lambda change: self.zoom(change["new"]), "value")
+        self.zoom_target = w.HTML()  # where the page's script reads what to zoom to
+        self.zoom_target.add_class("cjm-zoom-target")
+        self.present_bar = w.HBox([self.zoom_picker, self.exit_button], layout=w.Layout(align_items="center"))
+        self.present_bar.add_class("cjm-present-bar")
+        self.presenting = False
         self.conflict_box = w.VBox([])
         self.conflict_box.add_class("cjm-conflicts")
 
         from jupyter_bokeh.widgets import BokehModel
 
-        self.map = BokehModel(self.view.layout)
-        self.map_box = w.Box(
-            [self.map],
-            # on a narrow screen (a 1024 px projector) the map wraps below the editors
-            layout=w.Layout(
-                flex="1 1 480px", min_width="480px", overflow="auto", max_height="88vh", margin="0 0 0 12px"
-            ),
-        )
+        self.map = BokehModel(self.view.layout, layout=w.Layout(flex="0 0 auto"))
+        self.map.add_class("cjm-map")
+        self.map_box = w.Box([self.map])
+        self.map_box.add_class("cjm-map-box")
+        editors = w.VBox([self.tabs])
+        editors.add_class("cjm-editors")
 
         self.watch = FileWatch(self.session)
         self._unsubscribe = self.editor.subscribe(self._changed)
@@ -192,26 +245,34 @@ class WorkshopBoard(w.VBox):
             layout=w.Layout(width="120px"),
         )
         self.table_view.observe(lambda change: self.show_table(change["new"]), "value")
+        header = w.HBox(
+            [self.title, self.rename_button, self.present_button],
+            layout=w.Layout(align_items="center", flex_flow="row nowrap"),
+        )
         toolbar = w.HBox(
             [self.undo_button, self.redo_button, self.persona_picker, self.table_view, self.status],
             layout=w.Layout(align_items="center", flex_flow="row wrap"),
         )
+        toolbar.add_class("cjm-toolbar")
+        main = w.HBox([editors, self.map_box])
+        main.add_class("cjm-board-main")
         super().__init__(
             [
                 w.HTML(_STYLE),
-                self.title,
+                header,
                 toolbar,
                 self.conflict_box,
                 self.message,
-                w.HBox(
-                    [self.tabs, self.map_box], layout=w.Layout(align_items="flex-start", flex_flow="row wrap")
-                ),
+                main,
+                self.present_bar,
+                self.zoom_target,
             ]
         )
         self.add_class("cjm-workshop-board")
         self._update_title()
         self._update_history()
         self._show_status()
+        self._send_zoom()
 
     # -- showing --------------------------------------------------------------------------------
 
@@ -234,13 +295,15 @@ class WorkshopBoard(w.VBox):
         self.view.update(journey)
         self._update_title()
         self._update_personas()
+        self._update_zoom_options()
         self._update_history()
         self._show_status()
         if self.table_view.value:
             self.words.update(journey)  # only while it is shown: a big map's words are long
 
     def _update_title(self) -> None:
-        title = f"<h2 style='margin:4px 0'>{html.escape(self.journey.title)}</h2>"
+        text = html.escape(self.journey.title)
+        title = f"<h2 title='{text}'>{text}</h2>"
         if self.title.value != title:
             self.title.value = title
 
@@ -350,7 +413,76 @@ class WorkshopBoard(w.VBox):
     def open_touchpoint(self, touchpoint_id: str) -> None:
         """Open a touchpoint in the touchpoint editor (what a tap on its card does)."""
         self.touchpoints.select(touchpoint_id)
-        self.tabs.selected_index = 1
+        self.tabs.selected_index = self.tabs.panels.index(self.touchpoints)
+
+    def edit_map_details(self) -> None:
+        """Open the map's title and description (in the Stages & lanes tab)."""
+        self.tabs.selected_index = self.tabs.panels.index(self.structure)
+
+    # -- presenting ------------------------------------------------------------------------------
+
+    def present(self, on: bool = True) -> None:
+        """Show the map alone, full screen, for a projector (``False``: the editors come back).
+
+        The page also leaves presentation mode on Esc. What is zoomed to is :meth:`zoom`'s.
+        """
+        self.presenting = bool(on)
+        if self.presenting:
+            self.add_class("cjm-presenting")
+            self.present_button.description = "✕ Stop presenting"
+        else:
+            self.remove_class("cjm-presenting")
+            self.present_button.description = "▶ Present"
+        self._send_zoom()
+
+    def zoom(self, target: str | None) -> None:
+        """Zoom the presented map: ``WHOLE_MAP`` (all of it), ``MAP_WIDTH`` or a stage's id."""
+        if target is not None and target != self.zoom_picker.value:
+            self.zoom_picker.value = target
+            return
+        self._send_zoom()
+
+    def zoom_area(self) -> dict[str, float | str]:
+        """What the presented map zooms to: the whole map, its width, or one stage's columns.
+
+        A stage is given in map pixels from the figure's top left: its column's ``x`` and ``w``,
+        the ``y`` of its header, and the figure's height ``h``.
+        """
+        target = self.zoom_picker.value
+        if target in (None, WHOLE_MAP):
+            return {"mode": "whole"}
+        if target == MAP_WIDTH:
+            return {"mode": "width"}
+        stages = self.view.sources["stages"].data
+        ids = list(stages["stage_id"])
+        if target not in ids:
+            return {"mode": "whole"}
+        i = ids.index(target)
+        width = float(stages["w"][i]) + 6.0  # the column, gaps included
+        left = float(stages["x"][i]) - width / 2
+        header_top = -float(stages["y"][i]) - float(stages["h"][i]) / 2  # y is up in the figure
+        return {
+            "mode": "stage",
+            "x": left,
+            "y": max(0.0, header_top),
+            "w": width,
+            "h": float(self.view.figure.frame_height or 0),
+        }
+
+    def _send_zoom(self) -> None:
+        area = self.zoom_area()
+        attributes = " ".join(f"data-{key}='{html.escape(str(value))}'" for key, value in area.items())
+        value = f"<span class='cjm-zoom' data-on='{int(self.presenting)}' {attributes}></span>"
+        if self.zoom_target.value != value:
+            self.zoom_target.value = value
+
+    def _update_zoom_options(self) -> None:
+        options = [
+            ("Whole map", WHOLE_MAP),
+            ("Map width", MAP_WIDTH),
+            *((f"Stage: {s.name}", s.id) for s in self.journey.stages),
+        ]
+        set_options(self.zoom_picker, options)
 
     def _highlight(self, touchpoint_id: str | None) -> None:
         wanted = None if touchpoint_id in (None, NEW) else touchpoint_id
@@ -364,7 +496,7 @@ class WorkshopBoard(w.VBox):
             self.tabs.titles = titles
 
     def _opened_tab(self, index: int | None) -> None:
-        if index is not None and self.tabs.children[index] is self.history:
+        if index is not None and self.tabs.panels[index] is self.history:
             self.history.refresh()
 
     def show_table(self, on: bool = True) -> None:

@@ -38,15 +38,15 @@ class QuickCapture(EditorPanel):
         self.last_touchpoint: str | None = None
         self.text = w.Text(
             placeholder="Type what you hear, press Enter",
-            layout=w.Layout(width="390px"),
+            layout=w.Layout(width="330px"),
             continuous_update=True,
         )
         self.text.add_class("cjm-quick-text")
-        self.kind = w.ToggleButtons(options=KINDS, value="touchpoint", style={"button_width": "110px"})
+        self.kind = w.ToggleButtons(options=KINDS, value="touchpoint", style={"button_width": "104px"})
         narrow = {"description_width": "50px"}
-        self.stage = w.Dropdown(description="Stage", style=narrow, layout=w.Layout(width="250px"))
-        self.lane = w.Dropdown(description="Lane", style=narrow, layout=w.Layout(width="250px"))
-        self.target = w.Dropdown(description="On", style=narrow, layout=w.Layout(width="500px"))
+        self.stage = w.Dropdown(description="Stage", style=narrow, layout=w.Layout(width="220px"))
+        self.lane = w.Dropdown(description="Lane", style=narrow, layout=w.Layout(width="220px"))
+        self.target = w.Dropdown(description="On", style=narrow, layout=w.Layout(width="440px"))
         self.drop_button = button(
             "Drop it", "primary", tooltip="Add it to the map (or press Enter)", width="100px"
         )

@@ -129,7 +129,7 @@ class DotVoting(EditorPanel):
         )
 
     def _make_row(self, key: tuple[str, str, str]) -> _Row:
-        text = w.HTML(layout=w.Layout(width="370px", margin="0 0 0 8px"))
+        text = w.HTML(layout=w.Layout(width="320px", margin="0 0 0 8px"))
         tally = w.HTML(layout=w.Layout(width="36px", justify_content="center"))
         minus = button("−", tooltip="Take a dot back", width="36px")
         plus = button("+", "info", tooltip="Give a dot", width="36px")
