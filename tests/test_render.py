@@ -711,3 +711,22 @@ def test_stage_headers_show_phase_labels_unless_they_repeat_the_name() -> None:
     assert stages["buy"]["phase"] == "DO" and stages["help"]["phase"] == "CARE"
     assert stages["follow"]["phase"] == ""  # "Follow-up" twice says nothing
     assert stages["help"]["name"] == "Get help"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu")), min_size=6, max_size=40))
+def test_a_long_word_never_breaks_into_a_stub(word):
+    from cjmkit.render.text import wrap
+
+    lines = wrap(word, (70, 15, True), 20)
+    pieces = [line.removesuffix("-") for line in lines]
+    assert "".join(pieces) == word  # nothing lost, nothing added but the hyphens
+    if len(lines) > 1 and len(word) >= 6:
+        assert all(len(piece) >= 3 for piece in pieces) or len(pieces[0]) < 3
+
+
+def test_troubleshooting_breaks_between_syllables():
+    from cjmkit.render.text import wrap
+
+    assert wrap("Troubleshooting", (110, 15, True), 3) == ("Troubleshoot-", "ing")
+    assert wrap("Troubleshooting", (90, 15, True), 3) == ("Trouble-", "shooting")

@@ -55,7 +55,7 @@ def test_a_note_arrives_in_the_inbox_and_accept_puts_it_on_the_map_as_one_undoab
     row = room.rows["note-arrive-01"]
     assert "Hold &lt;music&gt; is awful" in row.text.value and "Ana" in row.text.value
     assert "(1 waiting)" in room.inbox_title.value
-    assert board.tabs.titles[board.tabs.children.index(room)] == "Room (1)"  # seen from any tab
+    assert board.tabs.titles[board.tabs.panels.index(room)] == "Room (1)"  # seen from any tab
     stage = board.journey.stages[1].id
     targets = [value for _label, value in row.target.options]
     assert targets and all(board.journey.touchpoint(t).stage == stage for t in targets)
@@ -66,7 +66,7 @@ def test_a_note_arrives_in_the_inbox_and_accept_puts_it_on_the_map_as_one_undoab
     assert "Hold <music> is awful" in [n.text for n in board.journey.touchpoint(targets[-1]).pain_points]
     assert load(board.session.path).revision == revision + 1  # saved at once
     assert room.rows == {} and "(0 waiting)" in room.inbox_title.value
-    assert board.tabs.titles[board.tabs.children.index(room)] == "Room"
+    assert board.tabs.titles[board.tabs.panels.index(room)] == "Room"
     assert "On the map" in message_text(room.messages.form)
     board.undo_button.click()
     assert "Hold <music> is awful" not in [n.text for n in board.journey.touchpoint(targets[-1]).pain_points]

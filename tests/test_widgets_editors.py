@@ -135,10 +135,15 @@ def test_stage_add_rename_reorder_delete(editor):
     structure = StructureEditor(editor)
     stages = structure.stages
     stages.select("buy")
-    stages.name.value = "Discover"
-    stages.phase.value = "See"
+    editor.update("stages", "buy", goal="Pick a plan")
+    stages.new_name.value = "Discover"
     stages.add_button.click()
     assert [s.id for s in editor.journey.stages] == ["buy", "discover", "help", "stay"]
+    added = editor.journey.stage("discover")
+    assert (added.goal, added.phase) == ("", None)  # nothing copied from the picked stage
+    assert stages.items.value == "discover" and stages.new_name.value == ""
+    stages.phase.value = "See"
+    stages.save_button.click()
     assert editor.journey.stage("discover").phase == "See"
 
     stages.select("discover")
@@ -241,7 +246,7 @@ def test_touchpoint_add_edit_delete_undo_redo(editor):
     editor.undo()
     assert form.name.value == "Phone hotline"
     editor.undo()
-    assert form.emotion_sliders["maya"].value == 0 and form.emotion_words["maya"].value == "not rated"
+    assert form.emotion_sliders["maya"].value is None and form.emotion_words["maya"].value == "not rated"
     editor.redo()
     assert form.emotion_sliders["maya"].value == 1
 
@@ -256,7 +261,7 @@ def test_touchpoint_invalid_input_never_reaches_the_document(editor):
     form.save_button.click()
     assert editor.journey.touchpoint("chat").name == "Live chat"
     assert form.messages.texts() == {"name": "name: must not be empty"}
-    form.emotion_sliders["maya"].value = 7  # the slider keeps it within -2…+2
+    form.emotion_sliders["maya"].value = 2
     assert editor.journey.touchpoint("chat").emotions == {"maya": 2}
 
 
@@ -448,9 +453,9 @@ def test_a_map_without_stages_says_what_to_add_first():
     for messages in (capture.messages, form.messages):
         assert "add them under Stages & lanes first" in messages.texts()[""]
     structure = StructureEditor(editor)
-    structure.stages.name.value = "Aware"
+    structure.stages.new_name.value = "Aware"
     structure.stages.add_button.click()
-    structure.lanes.name.value = "Customer"
+    structure.lanes.new_name.value = "Customer"
     structure.lanes.add_button.click()
     capture.drop_button.click()  # the pickers now offer them, the typed text is still there
     assert [(tp.name, tp.stage, tp.lane) for tp in editor.journey.touchpoints] == [
@@ -503,25 +508,70 @@ def test_a_bug_shows_one_sentence_not_a_traceback(editor, monkeypatch):
 def test_to_be_emotions_are_rated_apart_from_today(editor):
     form = TouchpointEditor(editor)
     form.select("order")
-    form.emotion_field.value = "emotions_to_be"
-    assert form.emotion_words["maya"].value == "not rated"  # today's +1 is not the to-be rating
-    form.emotion_sliders["maya"].value = 2
+    assert form.to_be_words["maya"].value == "not rated"  # today's +1 is not the to-be rating
+    assert form.emotion_sliders["maya"].value == 1 and form.emotion_words["maya"].value == "positive"
+    form.to_be_sliders["maya"].value = 2
     tp = editor.journey.touchpoint("order")
     assert tp.emotions == {"maya": 1} and tp.emotions_to_be == {"maya": 2}
-    form.emotion_field.value = "emotions"
-    assert form.emotion_sliders["maya"].value == 1 and form.emotion_words["maya"].value == "positive"
     editor.undo()
     assert editor.journey.touchpoint("order").emotions_to_be == {}
+    assert form.to_be_sliders["maya"].value is None
 
     form.select(None)  # a new touchpoint takes both kinds of rating when added
     form.stage.value, form.lane.value = "stay", "care"
     form.name.value = "Renewal call"
     form.emotion_sliders["raj"].value = -1
-    form.emotion_field.value = "emotions_to_be"
-    form.emotion_sliders["raj"].value = 1
+    form.to_be_sliders["raj"].value = 1
     form.save_button.click()
     added = editor.journey.touchpoint("renewal-call")
     assert added.emotions == {"raj": -1} and added.emotions_to_be == {"raj": 1}
+    form.select("order")  # nothing is carried over to the next touchpoint
+    assert form.to_be_sliders["raj"].value is None and form.emotion_sliders["raj"].value is None
+
+
+def test_neutral_is_a_rating_and_a_rating_can_be_cleared(editor):
+    form = TouchpointEditor(editor)
+    form.select("chat")
+    form.emotion_sliders["raj"].value = 0  # neutral: the middle button, a rating like any other
+    assert editor.journey.touchpoint("chat").emotions["raj"] == 0
+    assert form.emotion_words["raj"].value == "neutral"
+    assert not form.clear_buttons[("emotions", "raj")].disabled
+    form.clear_buttons[("emotions", "raj")].click()  # back to "not rated"
+    assert "raj" not in editor.journey.touchpoint("chat").emotions
+    assert form.emotion_sliders["raj"].value is None and form.emotion_words["raj"].value == "not rated"
+    assert form.clear_buttons[("emotions", "raj")].disabled
+    editor.undo()
+    assert editor.journey.touchpoint("chat").emotions["raj"] == 0 and form.emotion_sliders["raj"].value == 0
+
+
+def test_the_map_title_and_description_are_edited_from_the_stages_tab(editor):
+    structure = StructureEditor(editor)
+    details = structure.details
+    assert details.title.value == "Demo"
+    details.title.value = ""
+    details.save_button.click()
+    assert editor.journey.title == "Demo" and "must not be empty" in details.messages.texts()["title"]
+    details.title.value = "Shop journey, spring workshop"
+    details.description.value = "Mapped with the support team"
+    details.save_button.click()
+    assert (editor.journey.title, editor.journey.description) == (
+        "Shop journey, spring workshop",
+        "Mapped with the support team",
+    )
+    assert editor.undo_description == "Edit the map's title and description"
+    editor.undo()
+    assert details.title.value == "Demo" and details.description.value == ""
+    structure.close()
+
+
+def test_persona_names_are_shown_as_typed_never_as_tex(editor):
+    editor.add("personas", {"id": "tex", "name": "Price $x^2$ <b>hunter</b>"})
+    form = TouchpointEditor(editor)
+    import ipywidgets as widgets
+
+    shown = [child.value for child in form.emotions_box.children if isinstance(child, widgets.HTML)]
+    assert any("Price $x^2$ &lt;b&gt;hunter&lt;/b&gt;" in value for value in shown)
+    assert not any(isinstance(child, widgets.Label) for child in form.emotions_box.children)
 
 
 # -- what the item forms share -----------------------------------------------------------------

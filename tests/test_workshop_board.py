@@ -243,7 +243,7 @@ def test_every_editor_shows_its_edits_on_the_map(map_path):
     board = WorkshopBoard(map_path)
 
     stages = board.structure.stages
-    stages.name.value = "Win back"
+    stages.new_name.value = "Win back"
     stages.add_button.click()
     assert "win-back" in _column(board, "stages", "stage_id")
 
@@ -312,8 +312,9 @@ def test_the_history_tab_puts_an_earlier_version_back(map_path):
     capture.text.value = "Added by mistake"
     capture.drop_button.click()
     board.tabs.selected_index = board.tabs.panels.index(history)  # opening the tab reads the list
+    local = history.kept[0].saved.astimezone()
     assert [label for label, _ in history.versions.options] == [
-        f"revision 1 · saved {history.kept[0].saved:%Y-%m-%d %H:%M:%S} UTC"
+        f"revision 1 · saved {local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
     ]
     assert "24 touchpoints" in history.detail.value
 
@@ -354,3 +355,17 @@ def test_presenting_shows_the_map_alone_and_zooms_to_a_stage(map_path):
     board.structure.stages.name.value = "Renamed stage"
     board.structure.stages.save_button.click()
     assert ("Stage: Renamed stage", stage.id) in board.zoom_picker.options
+
+
+def test_quick_capture_stays_on_its_tab_while_a_card_is_selected(map_path):
+    board = WorkshopBoard(map_path)
+    index = card_ids(board).index("tp5")
+    board.view.sources["cards"].selected.indices = [index]  # a tap on the map
+    assert board.tabs.selected_index == board.tabs.panels.index(board.touchpoints)
+    board.tabs.selected_index = 0  # back to Capture
+    capture = board.quick_capture
+    for n in range(3):
+        capture.text.value = f"Dropped while tp5 is selected {n}"
+        capture.drop_button.click()
+        assert board.tabs.selected_index == 0, "dropping a note must not jump to the Touchpoint tab"
+    assert board.view.selected == "tp5" and board.touchpoints.picker.value == "tp5"

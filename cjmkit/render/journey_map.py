@@ -291,10 +291,22 @@ class JourneyMapView:
         ids = self.sources["cards"].data["tp_id"]
         return ids[indices[0]] if indices and indices[0] < len(ids) else None
 
-    def select(self, touchpoint_id: str | None) -> None:
-        """Select (highlight) a touchpoint card from Python, as a tap would."""
+    def select(self, touchpoint_id: str | None, *, quiet: bool = False) -> None:
+        """Select (highlight) a touchpoint card from Python, as a tap would.
+
+        With ``quiet=True`` the card is only highlighted: :meth:`on_select` callbacks are not
+        called (e.g. when an editor that already shows the touchpoint asks for its card).
+        """
         ids = list(self.sources["cards"].data["tp_id"])
-        self.sources["cards"].selected.indices = [ids.index(touchpoint_id)] if touchpoint_id in ids else []
+        wanted = [ids.index(touchpoint_id)] if touchpoint_id in ids else []
+        if not quiet:
+            self.sources["cards"].selected.indices = wanted
+            return
+        self._quiet = True
+        try:
+            self.sources["cards"].selected.indices = wanted
+        finally:
+            self._quiet = False
 
     # -- events ---------------------------------------------------------------------------
 
@@ -577,7 +589,7 @@ class JourneyMapView:
         )
         self._drawn_renderers.extend([arrows, heads, labels])
         arrows.name = "cjm-handoff-arrows"
-        self._slim(fig, tapped={src["cards"], src["emotion"]})
+        self._slim(fig, selectable={cards, points})
         return fig
 
     def _add_measured(self, fig: Any, flows: Any) -> None:
@@ -638,20 +650,22 @@ class JourneyMapView:
         return missing_html(self.journey, measured_of(self.journey, self.metrics), html_text)
 
     @staticmethod
-    def _slim(fig: Any, tapped: set[ColumnDataSource]) -> None:
+    def _slim(fig: Any, selectable: set[Any]) -> None:
         """Drop the helper models that draw nothing different, so the map serialises faster.
 
-        Nothing is ever muted (no legend), so every renderer loses its muted copy; renderers of
-        sources no tap selects lose their non-selection copy (BokehJS then draws them as the
-        glyph, as it does while nothing is selected). The renderers of one source share one
-        ``CDSView``, and all views share one ``AllIndices`` filter (stateless).
+        Nothing is ever muted (no legend), so every renderer loses its muted copy. Only the
+        card boxes and the emotion points keep a non-selection copy (drawn as they are): every
+        other renderer, the cards' texts and stripes included, is drawn as its glyph whatever
+        is selected, so selecting a card (even one scrolled out of sight) never greys the others
+        out. The renderers of one source share one ``CDSView``, and all views share one
+        ``AllIndices`` filter (stateless).
         """
         everything = AllIndices()
         views: dict[int, CDSView] = {}
         for renderer in fig.renderers:
             source = renderer.data_source
             renderer.muted_glyph = None
-            if source not in tapped:
+            if renderer not in selectable:
                 renderer.nonselection_glyph = None
             key = id(source)
             if key not in views:

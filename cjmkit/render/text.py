@@ -34,10 +34,8 @@ def wrap(text: str, fit: Fit, max_lines: int) -> tuple[str, ...]:
         if line:
             lines.append(line)
         while text_width(word, size, bold) > width and len(word) > 1:  # break a word too long for a line
-            cut = len(word) - 1
-            while cut > 1 and text_width(word[:cut] + "-", size, bold) > width:
-                cut -= 1
-            lines.append(word[:cut] + "-")
+            cut = _break_at(word, fit)
+            lines.append(word[:cut] if word[cut - 1] in _SEPARATORS else word[:cut] + "-")
             word = word[cut:]
         line = word
     lines.append(line)
@@ -48,6 +46,68 @@ def wrap(text: str, fit: Fit, max_lines: int) -> tuple[str, ...]:
             last = last[:-1]
         lines[-1] = last.rstrip() + "…"
     return tuple(lines)
+
+
+_VOWELS = frozenset("aeiouyAEIOUYàáâäèéêëìíîïòóôöùúûüÿ")
+_SEPARATORS = frozenset("-/_.")
+_MIN_PIECE = 3
+
+
+_DIGRAPHS = frozenset({"sh", "ch", "th", "ph", "ck", "ng", "qu", "wh", "gh"})
+_SUFFIXES = ("ing", "tion", "sion", "ment", "ness", "able", "ible", "ance", "ence", "ity", "ship", "ful")
+
+
+def _break_at(word: str, fit: Fit) -> int:
+    """Where to break a word too long for a line: at a hyphen or slash, else between syllables.
+
+    Never leaves a stub of fewer than three letters ("Troubleshootin-g" becomes
+    "Troubleshoot-ing"). Prefers, in order: after a hyphen or slash, before a common suffix
+    ("-ing", "-tion"), between two consonants ("Trouble-shooting"), before a consonant that
+    starts a syllable ("Authenti-cation"); else as late as fits.
+    """
+    width, size, bold = fit
+    longest = len(word) - 1
+    while longest > 1 and text_width(word[:longest] + "-", size, bold) > width:
+        longest -= 1
+    roomy = [c for c in range(longest, 0, -1) if c >= _MIN_PIECE and len(word) - c >= _MIN_PIECE]
+
+    def vowel(i: int) -> bool:
+        return word[i] in _VOWELS
+
+    def letter(i: int) -> bool:
+        return word[i].isalpha()
+
+    def pair(c: int) -> bool:  # "sh", "ch", "th"... stay together
+        return word[c - 1 : c + 1].lower() in _DIGRAPHS
+
+    def starts_syllable(c: int) -> bool:  # a consonant (or such a pair) before a vowel
+        if not letter(c) or vowel(c) or c + 1 >= len(word):
+            return False
+        return vowel(c + 1) or (pair(c + 1) and c + 2 < len(word) and vowel(c + 2))
+
+    def between_consonants(c: int) -> bool:  # "Trouble|shooting" is not, "Onboar|ding" is
+        return (
+            c >= 2
+            and vowel(c - 2)
+            and letter(c - 1)
+            and not vowel(c - 1)
+            and not pair(c)
+            and starts_syllable(c)
+        )
+
+    def after_vowel(c: int) -> bool:
+        return letter(c - 1) and vowel(c - 1) and starts_syllable(c)
+
+    rules = (
+        lambda c: word[c - 1] in _SEPARATORS,
+        lambda c: word[c:].lower() in _SUFFIXES,
+        lambda c: between_consonants(c) or after_vowel(c),
+    )
+    for rule in rules:
+        for cut in roomy:
+            if rule(cut):
+                return cut
+    return roomy[0] if roomy else max(1, longest)
 
 
 def clip(text: str, fit: Fit) -> str:

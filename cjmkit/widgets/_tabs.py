@@ -29,7 +29,9 @@ class TabStrip(w.VBox):
     selected_index
         The index of the panel shown (observable, as on ``ipywidgets.Tab``).
     panels
-        The panels, in tab order.
+        The panels, in tab order (``ipywidgets.Tab`` calls them ``children``).
+    titles
+        The titles, in tab order (assignable).
     buttons
         The tab buttons, in order.
     """
@@ -38,9 +40,8 @@ class TabStrip(w.VBox):
 
     def __init__(self, children: Sequence[w.Widget], titles: Sequence[str], **kwargs: object) -> None:
         self.panels = list(children)
-        self.titles = list(titles)
         self.buttons = []
-        for index, title in enumerate(self.titles):
+        for index, title in enumerate(titles):
             tab = w.Button(description=title, tooltip=title, layout=w.Layout(width="auto", flex="0 0 auto"))
             tab.add_class("cjm-tab")
             tab.on_click(lambda _b, index=index: setattr(self, "selected_index", index))
@@ -52,6 +53,18 @@ class TabStrip(w.VBox):
         super().__init__([bar, self.stack], **kwargs)
         self.add_class("cjm-tabs")
         self._show(0)
+
+    @property
+    def titles(self) -> tuple[str, ...]:
+        """The tab titles, in order; assign a new sequence to rename tabs (e.g. "Room (3)")."""
+        return tuple(tab.description for tab in self.buttons)
+
+    @titles.setter
+    def titles(self, titles: Sequence[str]) -> None:
+        for tab, title in zip(self.buttons, titles, strict=True):
+            if tab.description != title:
+                tab.description = title
+                tab.tooltip = title
 
     @observe("selected_index")
     def _selected(self, change: dict[str, int]) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from cjmkit.store import MapSession
 
-WATCH_SECONDS = 0.5
+WATCH_SECONDS = 0.3
 """How often a board looks at its map file (one ``stat`` when nothing changed)."""
 
 

@@ -412,8 +412,8 @@ class WorkshopBoard(w.VBox):
 
     def open_touchpoint(self, touchpoint_id: str) -> None:
         """Open a touchpoint in the touchpoint editor (what a tap on its card does)."""
-        self.touchpoints.select(touchpoint_id)
         self.tabs.selected_index = self.tabs.panels.index(self.touchpoints)
+        self.touchpoints.select(touchpoint_id)
 
     def edit_map_details(self) -> None:
         """Open the map's title and description (in the Stages & lanes tab)."""
@@ -487,11 +487,11 @@ class WorkshopBoard(w.VBox):
     def _highlight(self, touchpoint_id: str | None) -> None:
         wanted = None if touchpoint_id in (None, NEW) else touchpoint_id
         if self.view.selected != wanted:
-            self.view.select(wanted)
+            self.view.select(wanted, quiet=True)  # the editor shows it already: not a tap
 
     def _count_inbox(self, waiting: int) -> None:
         titles = list(self.tabs.titles)
-        titles[self.tabs.children.index(self.room)] = f"Room ({waiting})" if waiting else "Room"
+        titles[self.tabs.panels.index(self.room)] = f"Room ({waiting})" if waiting else "Room"
         if tuple(titles) != tuple(self.tabs.titles):
             self.tabs.titles = titles
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
@@ -58,6 +59,13 @@ class QuickCapture(EditorPanel):
             # Enter submits; observing ``value`` with continuous_update=False would also fire
             # when the box merely loses focus (e.g. a click on the kind toggle).
             self.text.on_submit(lambda _t: self.drop())
+        # In the workshop page Enter travels here instead, carrying the text as the browser has it
+        # (and the page clears the box itself): the box sends what is typed a keystroke at a time,
+        # and after fast typing its Enter arrived before the last keystrokes (a cut-off note).
+        self.submitted = w.Text(layout=w.Layout(display="none"))
+        self.submitted.add_class("cjm-quick-submit")
+        self.submitted.observe(lambda change: self._submitted(change["new"]), "value")
+        self._seen: set[str] = set()
         self.drop_button.on_click(lambda _b: self.drop())
         for picker in (self.stage, self.lane, self.kind):
             picker.observe(lambda _c: self._update_targets(), "value")
@@ -69,8 +77,20 @@ class QuickCapture(EditorPanel):
             w.HBox([m["name"], m["text"], m.form]),
             w.HBox([self.stage, self.lane]),
             w.VBox([self.target, m["target"]]),
+            self.submitted,
         ]
         super().__init__(editor, panel, "cjm-quick-capture")
+
+    def _submitted(self, value: str) -> None:
+        """Enter pressed in the page: ``value`` is ``[id, text]`` (JSON), each id dropped once."""
+        try:
+            nonce, typed = json.loads(value)
+        except (ValueError, TypeError):
+            return
+        if not isinstance(typed, str) or str(nonce) in self._seen:
+            return
+        self._seen.add(str(nonce))
+        self.drop(typed)
 
     def refresh(self) -> None:
         """Bring the stage, lane and touchpoint pickers up to date with the journey."""
@@ -94,9 +114,22 @@ class QuickCapture(EditorPanel):
         if not options:
             self.target.value = None
 
-    def drop(self) -> Any:
-        """Add what is typed as the chosen kind; clear the box and keep the pickers."""
-        typed = self.text.value.strip()
+    def drop(self, text: str | None = None) -> Any:
+        """Add what is typed as the chosen kind; clear the box and keep the pickers.
+
+        ``text`` is the text to drop when it comes with the Enter key from the page (the box has
+        then been cleared there already; it is put back only when the note is refused).
+        """
+        from_box = text is None
+        typed = (self.text.value if from_box else text).strip()
+        added = self._drop(typed)
+        if added is None and not from_box and typed and not self.text.value:
+            self.text.value = typed  # refused: what was typed is not lost
+        elif added is not None and from_box:
+            self.text.value = ""
+        return added
+
+    def _drop(self, typed: str) -> Any:
         if not typed:
             self.messages.show("type something first", "text")
             return None
@@ -125,7 +158,6 @@ class QuickCapture(EditorPanel):
             if added is not None:
                 self.last_touchpoint = target
         if added is not None:
-            self.text.value = ""
             noun = dict((v, k) for k, v in KINDS)[kind].lower()
             self.messages.ok(f"Added {noun} “{typed}”")
         return added

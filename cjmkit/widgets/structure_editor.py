@@ -60,9 +60,15 @@ class CollectionEditor(EditorPanel):
             self.kind = w.Dropdown(options=list(LANE_KINDS), value="other", layout=w.Layout(width="300px"))
             extra_fields = ["kind"]
         self._extra = extra_fields
-        self.messages = FieldMessages(["name", *extra_fields])
+        self.fields = ("name", *extra_fields)
+        self._base: dict[str, Any] = {}
+        # a new stage/lane is named on a line of its own: it copies nothing of the picked one
+        self.new_name = text(f"name of a new {self.noun}", width="230px")
+        self.messages = FieldMessages(["name", "new_name", *extra_fields])
         self.save_button = button("Save changes", "primary")
-        self.add_button = button(f"Add as new {self.noun}", "success")
+        self.add_button = button(
+            f"Add {self.noun}", "success", tooltip=f"Add it after the picked {self.noun}"
+        )
         self.confirm_box = w.VBox([])
 
         self.items.observe(lambda _c: self._load(), "value")
@@ -80,8 +86,10 @@ class CollectionEditor(EditorPanel):
             section(collection.capitalize()),
             w.HBox([self.items, w.VBox([self.up_button, self.down_button, self.delete_button])]),
             *fields,
-            w.HBox([self.save_button, self.add_button, m.form]),
+            w.HBox([self.save_button, m.form]),
             self.confirm_box,
+            w.HBox([plain_label(f"New {self.noun}", "110px"), self.new_name, self.add_button]),
+            m["new_name"],
         ]
         super().__init__(editor, panel, f"cjm-{collection}-editor")
 
@@ -103,7 +111,11 @@ class CollectionEditor(EditorPanel):
         if not options:
             self.items.value = None
         if self.items.value == before and self.selected is not self._loaded:
+            # changed elsewhere (an undo, another board): show it, keep what is being typed
+            typed = {name: getattr(self, name).value for name in self._typed()}
             self._load()
+            for name, value in typed.items():
+                getattr(self, name).value = value
         self._update_buttons()
 
     def select(self, item_id: str | None) -> None:
@@ -120,7 +132,12 @@ class CollectionEditor(EditorPanel):
             self.goal.value = item.goal if item else ""
         else:
             self.kind.value = item.kind if item else "other"
+        self._base = {name: getattr(self, name).value for name in self.fields}
         self._update_buttons()
+
+    def _typed(self) -> list[str]:
+        """The fields the person changed since the stage/lane was picked."""
+        return [name for name in self.fields if getattr(self, name).value != self._base.get(name)]
 
     def _update_buttons(self) -> None:
         ids = [value for _label, value in self.items.options]
@@ -142,23 +159,36 @@ class CollectionEditor(EditorPanel):
     # -- actions ------------------------------------------------------------------------------
 
     def add(self) -> Any:
-        """Add a new stage/lane from the form, after the picked one (or at the end)."""
+        """Add a stage/lane named under "New", after the picked one (or at the end)."""
         ids = [value for _label, value in self.items.options]
         index = ids.index(self.items.value) + 1 if self.items.value in ids else None
-        added = attempt(self.messages, lambda: self.editor.add(self.collection, self._values(), index=index))
+        name = self.new_name.value.strip()
+        added = attempt(
+            self.messages, lambda: self.editor.add(self.collection, {"name": name}, index=index), "new_name"
+        )
         if added is not None:
+            self.new_name.value = ""
             self.select(added.id)
-            self.messages.ok(f"Added {self.noun} {added.name}")
+            self.messages.ok(
+                f"Added {self.noun} {added.name}: give it a {'goal' if self.noun == 'stage' else 'kind'} above"
+            )
         return added
 
     def save(self) -> Any:
-        """Rename (and re-describe) the picked stage/lane."""
+        """Save what was changed of the picked stage/lane (rename, phase, goal, kind)."""
         item = self.selected
         if item is None:
             return None
-        saved = attempt(self.messages, lambda: self.editor.update(self.collection, item.id, **self._values()))
+        typed = self._typed()
+        values = self._values()
+        saved = attempt(
+            self.messages,
+            lambda: self.editor.update(self.collection, item.id, **{name: values[name] for name in typed}),
+        )
         if saved is not None:
-            self.messages.ok("Saved")
+            self._loaded = self.selected
+            self._base = {name: getattr(self, name).value for name in self.fields}
+            self.messages.ok("Saved" if typed else "Nothing to save: no field was changed")
         return saved
 
     def move(self, step: int) -> None:
@@ -226,17 +256,80 @@ class CollectionEditor(EditorPanel):
             self.messages.ok(change.description.replace("Delete ", "Deleted ", 1))
 
 
-class StructureEditor(w.VBox):
-    """Stages, then lanes: ``.stages`` and ``.lanes`` are their editors."""
+class MapDetails(EditorPanel):
+    """The map's own title and description.
+
+    Parameters
+    ----------
+    editor
+        The :class:`~cjmkit.edits.Editor` every change goes through.
+    """
+
+    fields = ("title", "description")
 
     def __init__(self, editor: Editor) -> None:
+        self._base: dict[str, str] = {}
+        self._shown: tuple[str, str] | None = None
+        self.title = text("the map's title")
+        self.description = w.Textarea(
+            placeholder="what this map is about (optional)", rows=2, layout=w.Layout(width="320px")
+        )
+        self.messages = FieldMessages(["title", "description"])
+        self.save_button = button("Save title and description", "primary")
+        self.save_button.on_click(lambda _b: self.save())
+        m = self.messages
+        panel = [
+            section("Map"),
+            row("Title", self.title, m["title"]),
+            row("Description", self.description, m["description"]),
+            w.HBox([self.save_button, m.form]),
+        ]
+        super().__init__(editor, panel, "cjm-map-details")
+
+    def refresh(self) -> None:
+        """Show the map's title and description (keeping what is being typed)."""
+        journey = self.editor.journey
+        now = (journey.title, journey.description)
+        if now == self._shown:
+            return
+        typed = {
+            name: getattr(self, name).value
+            for name in self.fields
+            if self._shown is not None and getattr(self, name).value != self._base.get(name)
+        }
+        self.title.value, self.description.value = now
+        self._base = {"title": now[0], "description": now[1]}
+        self._shown = now
+        for name, value in typed.items():
+            getattr(self, name).value = value
+
+    def save(self) -> None:
+        """Save the changed title and/or description (one undoable edit)."""
+        values = {"title": self.title.value.strip(), "description": self.description.value.strip()}
+        typed = {
+            name: value for name, value in values.items() if getattr(self, name).value != self._base.get(name)
+        }
+        if not typed:
+            self.messages.ok("Nothing to save: neither was changed")
+            return
+        if attempt(self.messages, lambda: self.editor.set_journey(**typed) or True) is not None:
+            self.messages.ok("Saved")
+
+
+class StructureEditor(w.VBox):
+    """The map's title, then its stages, then its lanes: ``.details``, ``.stages``, ``.lanes``."""
+
+    def __init__(self, editor: Editor) -> None:
+        self.details = MapDetails(editor)
         self.stages = CollectionEditor(editor, "stages")
         self.lanes = CollectionEditor(editor, "lanes")
+        self.stages.layout.margin = "18px 0 0 0"
         self.lanes.layout.margin = "18px 0 0 0"
-        super().__init__([self.stages, self.lanes])
+        super().__init__([self.details, self.stages, self.lanes])
 
     def close(self) -> None:
-        """Stop listening to the editor and close both parts."""
+        """Stop listening to the editor and close every part."""
+        self.details.close()
         self.stages.close()
         self.lanes.close()
         super().close()

@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as w
 
 from cjmkit.edits import Editor
-from cjmkit.model import EMOTION_MAX, EMOTION_MIN, Touchpoint
+from cjmkit.model import EMOTION_WORDS, Touchpoint
 from cjmkit.widgets._common import (
     FIELD_WIDTH,
     NEW,
@@ -18,6 +18,7 @@ from cjmkit.widgets._common import (
     button,
     emotion_word,
     lane_options,
+    plain_label,
     row,
     section,
     set_options,
@@ -28,13 +29,17 @@ from cjmkit.widgets._common import (
 
 NOTE_KINDS = {"pain_points": "pain point", "opportunities": "opportunity"}
 EMOTION_FIELDS = ("emotions", "emotions_to_be")
+RATINGS = (("☹☹", -2), ("☹", -1), ("–", 0), ("☺", 1), ("☺☺", 2))
+"""The rating buttons, from very negative to very positive (words in their tooltips)."""
 
 
 class TouchpointEditor(ItemForm):
     """A form for touchpoints: pick one (or "New touchpoint"), edit it, save or delete it.
 
-    The emotion sliders of an existing touchpoint apply at once (each move is one undo step),
-    so the emotion curve follows the room; the other fields apply with "Save changes".
+    The emotion buttons of an existing touchpoint apply at once (each click is one undo step),
+    so the emotion curve follows the room; the other fields apply with "Save changes". Each
+    persona has a row for today (as-is) and one for how they should feel (to-be); no button
+    chosen means "not rated" (the middle button is "neutral"), and ✕ takes a rating away.
     Pain points and opportunities are added and removed at once too.
 
     Parameters
@@ -63,14 +68,13 @@ class TouchpointEditor(ItemForm):
         self.messages = FieldMessages(
             ["stage", "lane", "name", "description", "channel", "owner", *EMOTION_FIELDS, *NOTE_KINDS]
         )
-        self.emotion_field = w.ToggleButtons(
-            options=[("Today (as-is)", "emotions"), ("Should feel (to-be)", "emotions_to_be")],
-            value="emotions",
-            style={"button_width": "150px"},
-        )
-        self.emotion_field.observe(lambda _c: self._load_emotions(self.selected), "value")
-        self.emotion_sliders: dict[str, w.IntSlider] = {}
-        self.emotion_words: dict[str, w.Label] = {}
+        # per persona, two rows of five buttons: how they feel today (as-is) and how they should
+        # feel (to-be); no button chosen is "not rated", which "neutral" (the middle) is not
+        self.emotion_sliders: dict[str, w.ToggleButtons] = {}
+        self.to_be_sliders: dict[str, w.ToggleButtons] = {}
+        self.emotion_words: dict[str, w.HTML] = {}
+        self.to_be_words: dict[str, w.HTML] = {}
+        self.clear_buttons: dict[tuple[str, str], w.Button] = {}
         self.emotions_box = w.VBox([])
         self.note_boxes = {kind: w.VBox([]) for kind in NOTE_KINDS}
         self.note_inputs = {kind: text(f"new {noun}", width="280px") for kind, noun in NOTE_KINDS.items()}
@@ -97,7 +101,6 @@ class TouchpointEditor(ItemForm):
             w.HBox([self.save_button, self.delete_button, m.form]),
             self.confirm_box,
             w.HBox([section("How each persona feels here"), m["emotions"], m["emotions_to_be"]]),
-            self.emotion_field,
             self.emotions_box,
             *note_sections,
         ]
@@ -131,22 +134,40 @@ class TouchpointEditor(ItemForm):
         return [value for _label, value in self.picker.options]
 
     def _build_sliders(self) -> None:
-        self.emotion_sliders, self.emotion_words = {}, {}
-        rows = []
+        self.emotion_sliders, self.to_be_sliders = {}, {}
+        self.emotion_words, self.to_be_words = {}, {}
+        self.clear_buttons = {}
+        rows: list[w.Widget] = []
         for persona in self.editor.journey.personas:
-            slider = w.IntSlider(
-                min=EMOTION_MIN,
-                max=EMOTION_MAX,
-                value=0,
-                readout=False,
-                continuous_update=False,
-                layout=w.Layout(width="220px"),
-            )
-            word = w.Label("not rated", layout=w.Layout(width="110px"))
-            slider.observe(lambda change, pid=persona.id: self._slider_moved(pid, change["new"]), "value")
-            self.emotion_sliders[persona.id] = slider
-            self.emotion_words[persona.id] = word
-            rows.append(row(persona.name, slider, word, beside=True))
+            rows.append(plain_label(persona.name))
+            for field, caption in (("emotions", "Today"), ("emotions_to_be", "Should feel")):
+                choice = w.ToggleButtons(
+                    options=RATINGS,
+                    value=None,
+                    tooltips=[EMOTION_WORDS[v] for _label, v in RATINGS],
+                    style={"button_width": "34px"},
+                    layout=w.Layout(width="auto"),
+                )
+                choice.add_class("cjm-rating")
+                word = w.HTML("not rated", layout=w.Layout(width="96px"))
+                clear = button("✕", tooltip=f"Not rated ({caption.lower()})", width="30px")
+                choice.observe(
+                    lambda change, pid=persona.id, f=field: self._rated(pid, f, change["new"]), "value"
+                )
+                clear.on_click(lambda _b, pid=persona.id, f=field: self.clear_emotion(pid, f))
+                sliders, words = (
+                    (self.emotion_sliders, self.emotion_words)
+                    if field == "emotions"
+                    else (self.to_be_sliders, self.to_be_words)
+                )
+                sliders[persona.id], words[persona.id] = choice, word
+                self.clear_buttons[(field, persona.id)] = clear
+                rows.append(
+                    w.HBox(
+                        [plain_label(caption, "86px"), choice, clear, word],
+                        layout=w.Layout(align_items="center"),
+                    )
+                )
         if not rows:
             rows = [w.HTML("<i>Add a persona to rate emotions.</i>")]
         self.emotions_box.children = rows
@@ -220,37 +241,64 @@ class TouchpointEditor(ItemForm):
         return super().save()
 
     def _load_emotions(self, tp: Touchpoint | None) -> None:
-        """Show the ratings of the chosen kind (as-is or to-be) on the sliders."""
-        field = self.emotion_field.value
-        rated = getattr(tp, field) if tp is not None else self._pending[field]
+        """Show the touchpoint's ratings (as-is and to-be) on the buttons."""
         loading, self._loading = self._loading, True
         try:
-            for pid, slider in self.emotion_sliders.items():
-                slider.value = rated.get(pid, 0)
-                self.emotion_words[pid].value = emotion_word(rated[pid]) if pid in rated else "not rated"
+            for field in EMOTION_FIELDS:
+                rated = getattr(tp, field) if tp is not None else self._pending[field]
+                sliders, words = self._rating_widgets(field)
+                for pid, choice in sliders.items():
+                    choice.value = rated.get(pid)
+                    words[pid].value = emotion_word(rated[pid]) if pid in rated else "not rated"
+                    self.clear_buttons[(field, pid)].disabled = pid not in rated
         finally:
             self._loading = loading
 
-    def set_emotion(self, persona_id: str, value: int, field: str | None = None) -> None:
+    def _rating_widgets(self, field: str) -> tuple[dict[str, w.ToggleButtons], dict[str, w.HTML]]:
+        if field == "emotions":
+            return self.emotion_sliders, self.emotion_words
+        return self.to_be_sliders, self.to_be_words
+
+    def set_emotion(self, persona_id: str, value: int | None, field: str = "emotions") -> None:
         """Set how a persona feels at the open touchpoint (at once when it exists).
 
         ``field`` is ``"emotions"`` (today, as-is) or ``"emotions_to_be"`` (how they should
-        feel); by default the one chosen above the sliders.
+        feel); ``value`` -2…+2, or None for "not rated".
         """
-        field = field or self.emotion_field.value
         tp = self.selected
-        if persona_id in self.emotion_words and field == self.emotion_field.value:
-            self.emotion_words[persona_id].value = emotion_word(value)
+        _sliders, words = self._rating_widgets(field)
+        if persona_id in words:
+            words[persona_id].value = "not rated" if value is None else emotion_word(value)
+        if (field, persona_id) in self.clear_buttons:
+            self.clear_buttons[(field, persona_id)].disabled = value is None
         if tp is None:
-            self._pending[field][persona_id] = value
+            if value is None:
+                self._pending[field].pop(persona_id, None)
+            else:
+                self._pending[field][persona_id] = value
             return
-        rated = {**getattr(tp, field), persona_id: value}
+        rated = {key: v for key, v in getattr(tp, field).items() if key != persona_id}
+        if value is not None:
+            rated[persona_id] = value
         if attempt(self.messages, lambda: self.editor.update("touchpoints", tp.id, **{field: rated}), field):
             self.messages.clear()
+        else:
+            self._load_emotions(self.selected)  # refused: the buttons show what is on the map
 
-    def _slider_moved(self, persona_id: str, value: int) -> None:
-        if not self._loading:
-            self.set_emotion(persona_id, value)
+    def clear_emotion(self, persona_id: str, field: str = "emotions") -> None:
+        """Make a persona's rating "not rated" again (neutral is a rating; this takes it away)."""
+        sliders, _words = self._rating_widgets(field)
+        loading, self._loading = self._loading, True
+        try:
+            if persona_id in sliders:
+                sliders[persona_id].value = None
+        finally:
+            self._loading = loading
+        self.set_emotion(persona_id, None, field)
+
+    def _rated(self, persona_id: str, field: str, value: int | None) -> None:
+        if not self._loading and value is not None:
+            self.set_emotion(persona_id, value, field)
 
     def add_note(self, kind: str) -> None:
         """Add the typed pain point / opportunity to the open touchpoint."""

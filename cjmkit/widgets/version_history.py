@@ -12,6 +12,13 @@ from cjmkit.summary import counts
 from cjmkit.widgets._common import button, message_widget, set_message
 
 
+def version_label(snapshot: Snapshot) -> str:
+    """``revision 12 · saved 2026-12-01 14:05:09 CET``: in this machine's time, with its zone."""
+    local = snapshot.saved.astimezone()
+    label = f"revision {snapshot.revision} · saved {local:%Y-%m-%d %H:%M:%S} {local.tzname() or ''}".rstrip()
+    return label + (" · yours, set aside in a conflict" if snapshot.aside else "")
+
+
 class VersionHistory(w.VBox):
     """Pick an earlier version of the map, see what it held, and put it back.
 
@@ -70,10 +77,7 @@ class VersionHistory(w.VBox):
     def refresh(self) -> None:
         """Read the list of kept versions again (only the picked one, the newest, is opened)."""
         self.kept = self.session.snapshots()
-        options = [
-            (f"revision {snap.revision} · saved {snap.saved:%Y-%m-%d %H:%M:%S} UTC", index)
-            for index, snap in enumerate(self.kept)
-        ]
+        options = [(version_label(snap), index) for index, snap in enumerate(self.kept)]
         self.versions.options = options
         self.versions.value = 0 if options else None
         self.restore_button.disabled = not options

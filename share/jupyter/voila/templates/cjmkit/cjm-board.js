@@ -147,6 +147,37 @@
     true
   );
 
+  // -- Enter in quick capture: the text travels with it ---------------------------------------
+  // The text box sends what is typed a keystroke at a time (held back while the kernel is busy),
+  // but its Enter goes at once: after fast typing the kernel would drop a cut-off note. So Enter
+  // is sent through a hidden box of the same panel, carrying the whole text as shown, and the
+  // box is emptied here at once, so the next note can be typed straight away.
+
+  var submits = 0;
+
+  function quickEnter(event) {
+    var input = event.target;
+    if (event.key !== "Enter" || event.isComposing || !(input instanceof HTMLInputElement)) {
+      return;
+    }
+    var panel = input.closest(".cjm-quick-capture");
+    var hidden = panel && input.closest(".cjm-quick-text") ? panel.querySelector(".cjm-quick-submit input") : null;
+    if (!hidden) {
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (event.type !== "keydown") {
+      return;
+    }
+    submits += 1;
+    hidden.value = JSON.stringify([Date.now() + "-" + submits, input.value]);
+    hidden.dispatchEvent(new Event("input", { bubbles: true }));
+    input.value = ""; // the next note starts in an empty box (the board puts a refused one back)
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    markPending();
+  }
+
   // -- presenting: the map alone, zoomed as the board's zoom picker says; Esc goes back ------
 
   var lastZoom = "";
@@ -262,6 +293,8 @@
       attributeFilter: ["class"],
     });
     window.addEventListener("resize", changed);
+    document.addEventListener("keydown", quickEnter, true);
+    document.addEventListener("keypress", quickEnter, true);
     // Presenting asks the browser for the whole screen (a click is needed for that), and leaving
     // the browser's full screen (Esc) leaves presenting too.
     document.addEventListener(

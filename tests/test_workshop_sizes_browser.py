@@ -116,7 +116,7 @@ def test_the_whole_map_is_reachable_and_presentation_mode_comes_and_goes(browser
             arg=[name_field.element_handle(), target.name],
             timeout=30_000,
         )
-        assert name_field.is_visible()
+        name_field.wait_for(state="visible", timeout=30_000)
         assert "cjm-tab-on" in page.locator(".cjm-tab", has_text="Touchpoint").get_attribute("class")
 
         # presentation mode: the map alone over the whole window, zoomed to fit, then to a stage
@@ -156,7 +156,71 @@ def test_the_whole_map_is_reachable_and_presentation_mode_comes_and_goes(browser
         page.wait_for_function(
             "() => document.querySelector('.cjm-map-box').firstElementChild.style.transform === ''"
         )
-        assert _visible(page, ".cjm-editors") and name_field.is_visible()
+        name_field.wait_for(state="visible", timeout=30_000)
+        assert _visible(page, ".cjm-editors")
         assert page.locator(".cjm-present-toggle").inner_text().strip() == "▶ Present"
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_fast_typing_then_enter_saves_the_whole_note(browser, board_server):
+    base, path = board_server
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/?token={TOKEN}")
+        page.wait_for_selector(".cjm-quick-text input", timeout=120_000)
+        box = page.locator(".cjm-quick-text input")
+        notes = [f"Customer waited forty minutes on hold before anyone answered, take {n}" for n in range(3)]
+        for note in notes:  # as fast as a keyboard goes, the next note right after Enter
+            box.press_sequentially(note, delay=0)
+            box.press("Enter")
+        page.wait_for_selector(f"text=Added touchpoint “{notes[-1]}”", timeout=30_000)
+        names = [tp.name for tp in load(path).touchpoints]
+        assert [name for name in names if "forty minutes" in name] == notes  # whole, once, in order
+        assert box.input_value() == ""
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_very_long_name_squeezes_no_button_and_comes_in_from_another_board(browser, board_server):
+    from cjmkit.store import open_map
+
+    base, path = board_server
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/?token={TOKEN}")
+        page.wait_for_selector(".cjm-quick-text input", timeout=120_000)
+        long_name = "Escalation " + "very " * 400 + "long"  # about 2,000 characters
+        with open_map(path) as other:  # typed on another board: it comes in by itself
+            first = other.journey.stages[0].id
+            lane = other.journey.lanes[0].id
+            other.editor.add("touchpoints", {"name": long_name, "stage": first, "lane": lane})
+        page.locator(".cjm-tab", has_text="Touchpoint").click()
+        picker = page.locator(".cjm-touchpoint-editor select").first
+        found = (
+            "(el) => Array.from(el.options).findIndex("
+            "o => o.textContent.replace(/\\s/g, ' ').startsWith('Escalation very very'))"
+        )
+        page.wait_for_function(f"([el]) => ({found})(el) >= 0", arg=[picker.element_handle()], timeout=10_000)
+        picker.select_option(index=picker.evaluate(found))
+        form = page.locator(".cjm-touchpoint-editor")
+        page.wait_for_function(
+            "(want) => document.querySelector(\".cjm-touchpoint-editor input[placeholder='e.g. Live chat with support']\").value === want",
+            arg=long_name,
+        )
+        for label in ("Save changes", "Delete"):
+            button = form.get_by_role("button", name=label, exact=True)
+            assert button.is_visible()
+            assert button.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), label  # text not cut
+            box = button.bounding_box()
+            assert box["width"] >= 50 and box["x"] + box["width"] <= 1024
+        for control in (".cjm-present-toggle", ".cjm-workshop-board .cjm-tab"):
+            assert page.locator(control).first.is_visible()
     finally:
         context.close()
