@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cjmkit.errors import InvalidEdit
+from cjmkit.model import _NOUNS as ENTITY_NOUNS
 from cjmkit.model import EMOTION_WORDS, Journey, unique_id
 
 Place = tuple[str, ...]
@@ -187,6 +188,16 @@ class _List:
         return len(self.items) if found is None else found + 1
 
 
+def _open(journey: Journey, place: Place, replay: bool) -> _List | None:
+    """The list at ``place``; None on replay when its parent is gone (refused otherwise)."""
+    try:
+        return _List(journey, place)
+    except _Gone:
+        if not replay:
+            raise _missing(place[:1], place[1]) from None
+        return None
+
+
 def _missing(place: Place, item_id: str) -> InvalidEdit:
     return InvalidEdit(f"there is no {noun(place)} with the id {item_id!r}")
 
@@ -314,11 +325,8 @@ class Insert(Op):
     after: Any = END
 
     def apply(self, journey: Journey, *, replay: bool = False) -> Outcome:
-        try:
-            items = _List(journey, self.place)
-        except _Gone:
-            if not replay:
-                raise _missing(self.place[:1], self.place[1]) from None
+        items = _open(journey, self.place, replay)
+        if items is None:
             return Outcome(conflicts=[_gone_parent(self, self.item)])
         item, renamed = self.item, None
         clash = index_of(items.items, item.id)
@@ -352,11 +360,8 @@ class Delete(Op):
     after: Any = None
 
     def apply(self, journey: Journey, *, replay: bool = False) -> Outcome:
-        try:
-            items = _List(journey, self.place)
-        except _Gone:
-            if not replay:
-                raise _missing(self.place[:1], self.place[1]) from None
+        items = _open(journey, self.place, replay)
+        if items is None:
             return Outcome()  # its parent is gone, and it with it
         index = index_of(items.items, self.item.id)
         if index is None:
@@ -403,11 +408,8 @@ class Move(Op):
     was_after: Any = None
 
     def apply(self, journey: Journey, *, replay: bool = False) -> Outcome:
-        try:
-            items = _List(journey, self.place)
-        except _Gone:
-            if not replay:
-                raise _missing(self.place[:1], self.place[1]) from None
+        items = _open(journey, self.place, replay)
+        if items is None:
             return Outcome()
         index = index_of(items.items, self.item_id)
         if index is None:
@@ -452,11 +454,8 @@ class Update(Op):
     def apply(self, journey: Journey, *, replay: bool = False) -> Outcome:
         if self.place == JOURNEY:
             return self._apply_to(journey, journey, None, replay)
-        try:
-            items = _List(journey, self.place)
-        except _Gone:
-            if not replay:
-                raise _missing(self.place[:1], self.place[1]) from None
+        items = _open(journey, self.place, replay)
+        if items is None:
             return Outcome(conflicts=[self._gone()])
         index = index_of(items.items, self.item_id)
         if index is None:
@@ -560,11 +559,8 @@ class Count(Op):
     field: str = "votes"
 
     def apply(self, journey: Journey, *, replay: bool = False) -> Outcome:
-        try:
-            items = _List(journey, self.place)
-            index = index_of(items.items, self.item_id)
-        except _Gone:
-            items, index = None, None
+        items = _open(journey, self.place, replay)
+        index = index_of(items.items, self.item_id) if items is not None else None
         if items is None or index is None:
             if not replay:
                 raise _missing(self.place, self.item_id)
@@ -660,17 +656,7 @@ def replay(journey: Journey, records: Sequence[tuple[str, Sequence[Op]]]) -> Rep
 
 # -- words --------------------------------------------------------------------------------------
 
-_NOUNS = {
-    "personas": "persona",
-    "stages": "stage",
-    "lanes": "lane",
-    "touchpoints": "touchpoint",
-    "handoffs": "handoff",
-    "kpis": "KPI",
-    "feedback": "feedback item",
-    "pain_points": "pain point",
-    "opportunities": "opportunity",
-}
+_NOUNS = {**ENTITY_NOUNS, "pain_points": "pain point", "opportunities": "opportunity"}
 
 FIELD_WORDS = {
     "name": "name",

@@ -730,3 +730,18 @@ def test_troubleshooting_breaks_between_syllables():
 
     assert wrap("Troubleshooting", (110, 15, True), 3) == ("Troubleshoot-", "ing")
     assert wrap("Troubleshooting", (90, 15, True), 3) == ("Trouble-", "shooting")
+
+
+def test_selecting_a_card_greys_out_no_other_card():
+    from cjmkit.render import JourneyMapView
+    from cjmkit.synthetic import synthetic_journey
+
+    view = JourneyMapView(synthetic_journey(12))
+    cards = view.sources["cards"]
+    on_cards = [r for r in view.figure.renderers if r.data_source is cards]
+    kept = [r for r in on_cards if r.nonselection_glyph is not None]
+    # only the card boxes keep a look of their own when another card is selected, and it is theirs
+    assert len(kept) == 1 and kept[0].nonselection_glyph.fill_alpha == 1.0
+    assert kept[0].nonselection_glyph.line_alpha == 1.0
+    view.select("tp3")
+    assert view.selected == "tp3"

@@ -7,6 +7,9 @@ presentation mode shows the map alone, zooms, and gives the editors back on Esc.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 from support import cjmkit_command, free_port, running_server
 
@@ -58,6 +61,19 @@ def board_server(tmp_path_factory):
     command = cjmkit_command("workshop", str(target), "--port", str(port), "--room-port", str(free_port()))
     with running_server(command, port, env={"CJMKIT_TOKEN": TOKEN}) as base:
         yield base, target
+
+
+@contextlib.contextmanager
+def board_page(browser, base: str, size: tuple[int, int]) -> Iterator[object]:
+    """A fresh browser context at ``size`` with the board open and ready for input."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/?token={TOKEN}")
+        page.wait_for_selector(".cjm-quick-text input", timeout=120_000)
+        yield page
+    finally:
+        context.close()
 
 
 def _visible(page, selector: str) -> bool:
@@ -167,11 +183,7 @@ def test_the_whole_map_is_reachable_and_presentation_mode_comes_and_goes(browser
 @pytest.mark.slow
 def test_fast_typing_then_enter_saves_the_whole_note(browser, board_server):
     base, path = board_server
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/?token={TOKEN}")
-        page.wait_for_selector(".cjm-quick-text input", timeout=120_000)
+    with board_page(browser, base, (1280, 800)) as page:
         box = page.locator(".cjm-quick-text input")
         notes = [f"Customer waited forty minutes on hold before anyone answered, take {n}" for n in range(3)]
         for note in notes:  # as fast as a keyboard goes, the next note right after Enter
@@ -181,8 +193,6 @@ def test_fast_typing_then_enter_saves_the_whole_note(browser, board_server):
         names = [tp.name for tp in load(path).touchpoints]
         assert [name for name in names if "forty minutes" in name] == notes  # whole, once, in order
         assert box.input_value() == ""
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
@@ -191,11 +201,7 @@ def test_a_very_long_name_squeezes_no_button_and_comes_in_from_another_board(bro
     from cjmkit.store import open_map
 
     base, path = board_server
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/?token={TOKEN}")
-        page.wait_for_selector(".cjm-quick-text input", timeout=120_000)
+    with board_page(browser, base, (1024, 768)) as page:
         long_name = "Escalation " + "very " * 400 + "long"  # about 2,000 characters
         with open_map(path) as other:  # typed on another board: it comes in by itself
             first = other.journey.stages[0].id
@@ -222,5 +228,3 @@ def test_a_very_long_name_squeezes_no_button_and_comes_in_from_another_board(bro
             assert box["width"] >= 50 and box["x"] + box["width"] <= 1024
         for control in (".cjm-present-toggle", ".cjm-workshop-board .cjm-tab"):
             assert page.locator(control).first.is_visible()
-    finally:
-        context.close()

@@ -279,6 +279,33 @@ class Subscribed:
         super().close()  # type: ignore[misc]
 
 
+class KeepsTyping:
+    """Mixin for forms: what the person is typing survives edits that arrive from elsewhere.
+
+    A form lists its ``fields`` (attributes holding their widgets), calls :meth:`_remember`
+    once it has filled them from the document, and refills through :meth:`_refill_keeping`,
+    which puts back every field the person changed since. :meth:`_typed` names those fields,
+    so that a save sends only them (a field someone else changed meanwhile keeps their value).
+    """
+
+    fields: tuple[str, ...] = ()
+    _base: dict[str, Any]
+
+    def _remember(self) -> None:
+        self._base = {name: getattr(self, name).value for name in self.fields}
+
+    def _typed(self) -> list[str]:
+        """The fields the person changed since the form was filled."""
+        base = getattr(self, "_base", {})
+        return [name for name in self.fields if getattr(self, name).value != base.get(name)]
+
+    def _refill_keeping(self, refill: Callable[[], None]) -> None:
+        typed = {name: getattr(self, name).value for name in self._typed()}
+        refill()
+        for name, value in typed.items():
+            getattr(self, name).value = value
+
+
 class EditorPanel(Subscribed, w.VBox):
     """Base of the editors: a box that edits the journey through an Editor and follows it.
 
@@ -304,7 +331,7 @@ class EditorPanel(Subscribed, w.VBox):
         self._subscribe(editor)
 
 
-class ItemForm(EditorPanel):
+class ItemForm(KeepsTyping, EditorPanel):
     """Base of the forms over one collection of the journey (personas, touchpoints, handoffs).
 
     A picker lists the items after a "+ New …" entry; picking one loads it into the fields,
@@ -322,8 +349,6 @@ class ItemForm(EditorPanel):
     collection: Collection
     noun: str
     messages: FieldMessages
-    fields: tuple[str, ...] = ()
-    """The form's fields: each is an attribute holding its widget and a key of :meth:`_values`."""
 
     def _make_controls(self) -> None:
         """Create the item picker, the Save and Delete buttons and the box for delete questions."""
@@ -361,10 +386,7 @@ class ItemForm(EditorPanel):
         elif self.selected is not self._loaded:
             # The open item itself changed (an undo, another board): show the change, but keep
             # what the person has typed; an edit elsewhere must not wipe it.
-            typed = {name: getattr(self, name).value for name in self._typed()}
-            self._load()
-            for name, value in typed.items():
-                getattr(self, name).value = value
+            self._refill_keeping(self._load)
 
     def select(self, item_id: str | None) -> None:
         """Open an item in the form (None: a blank form for a new one)."""
@@ -375,13 +397,9 @@ class ItemForm(EditorPanel):
         self.confirm_box.children = []
         self.messages.clear()
         self._fill(item)
-        self._base = {name: getattr(self, name).value for name in self.fields}
+        self._remember()
         self.save_button.description = "Save changes" if item else f"Add {self.noun}"
         self.delete_button.disabled = item is None
-
-    def _typed(self) -> list[str]:
-        """The fields the person changed since the item was opened."""
-        return [name for name in self.fields if getattr(self, name).value != self._base.get(name)]
 
     def _options(self) -> list[tuple[str, str]]:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -430,7 +448,7 @@ class ItemForm(EditorPanel):
     def _load_after_save(self) -> None:
         """The form now shows the saved item: what it shows is the new base for "changed"."""
         self._loaded = self.selected
-        self._base = {name: getattr(self, name).value for name in self.fields}
+        self._remember()
 
     def delete(self) -> None:
         """Delete the open item; when other parts of the map use it, ask first (saying which)."""

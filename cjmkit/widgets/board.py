@@ -60,6 +60,8 @@ body:has(.cjm-workshop-board) .jp-LabShell { height: calc(100vh - 41px) !importa
   overflow-wrap: anywhere; }
 .cjm-workshop-board textarea { font-family: inherit; }
 .cjm-tab-bar { gap: 4px; margin-bottom: 6px; }
+.cjm-rating .widget-toggle-button { padding-left: 2px !important; padding-right: 2px !important; }
+.cjm-rating .widget-toggle-button.mod-active { background: #1f3a5f !important; color: #ffffff !important; }
 .cjm-tab { font-weight: 600; color: #1f2933 !important; background: #e6ebf1 !important; }
 .cjm-tab.cjm-tab-on { color: #ffffff !important; background: #1f3a5f !important; }
 .cjm-present-bar { display: none !important; }

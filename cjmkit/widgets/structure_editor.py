@@ -17,6 +17,7 @@ from cjmkit.model import LANE_KINDS
 from cjmkit.widgets._common import (
     EditorPanel,
     FieldMessages,
+    KeepsTyping,
     attempt,
     button,
     lane_options,
@@ -29,7 +30,7 @@ from cjmkit.widgets._common import (
 )
 
 
-class CollectionEditor(EditorPanel):
+class CollectionEditor(KeepsTyping, EditorPanel):
     """Editor of the ordered stages or lanes of a journey.
 
     Parameters
@@ -61,7 +62,6 @@ class CollectionEditor(EditorPanel):
             extra_fields = ["kind"]
         self._extra = extra_fields
         self.fields = ("name", *extra_fields)
-        self._base: dict[str, Any] = {}
         # a new stage/lane is named on a line of its own: it copies nothing of the picked one
         self.new_name = text(f"name of a new {self.noun}", width="230px")
         self.messages = FieldMessages(["name", "new_name", *extra_fields])
@@ -111,11 +111,7 @@ class CollectionEditor(EditorPanel):
         if not options:
             self.items.value = None
         if self.items.value == before and self.selected is not self._loaded:
-            # changed elsewhere (an undo, another board): show it, keep what is being typed
-            typed = {name: getattr(self, name).value for name in self._typed()}
-            self._load()
-            for name, value in typed.items():
-                getattr(self, name).value = value
+            self._refill_keeping(self._load)  # changed elsewhere: show it, keep what is typed
         self._update_buttons()
 
     def select(self, item_id: str | None) -> None:
@@ -132,12 +128,8 @@ class CollectionEditor(EditorPanel):
             self.goal.value = item.goal if item else ""
         else:
             self.kind.value = item.kind if item else "other"
-        self._base = {name: getattr(self, name).value for name in self.fields}
+        self._remember()
         self._update_buttons()
-
-    def _typed(self) -> list[str]:
-        """The fields the person changed since the stage/lane was picked."""
-        return [name for name in self.fields if getattr(self, name).value != self._base.get(name)]
 
     def _update_buttons(self) -> None:
         ids = [value for _label, value in self.items.options]
@@ -187,7 +179,7 @@ class CollectionEditor(EditorPanel):
         )
         if saved is not None:
             self._loaded = self.selected
-            self._base = {name: getattr(self, name).value for name in self.fields}
+            self._remember()
             self.messages.ok("Saved" if typed else "Nothing to save: no field was changed")
         return saved
 
@@ -256,7 +248,7 @@ class CollectionEditor(EditorPanel):
             self.messages.ok(change.description.replace("Delete ", "Deleted ", 1))
 
 
-class MapDetails(EditorPanel):
+class MapDetails(KeepsTyping, EditorPanel):
     """The map's own title and description.
 
     Parameters
@@ -268,7 +260,6 @@ class MapDetails(EditorPanel):
     fields = ("title", "description")
 
     def __init__(self, editor: Editor) -> None:
-        self._base: dict[str, str] = {}
         self._shown: tuple[str, str] | None = None
         self.title = text("the map's title")
         self.description = w.Textarea(
@@ -292,23 +283,21 @@ class MapDetails(EditorPanel):
         now = (journey.title, journey.description)
         if now == self._shown:
             return
-        typed = {
-            name: getattr(self, name).value
-            for name in self.fields
-            if self._shown is not None and getattr(self, name).value != self._base.get(name)
-        }
-        self.title.value, self.description.value = now
-        self._base = {"title": now[0], "description": now[1]}
+
+        def fill() -> None:
+            self.title.value, self.description.value = now
+            self._remember()
+
+        if self._shown is None:
+            fill()
+        else:
+            self._refill_keeping(fill)
         self._shown = now
-        for name, value in typed.items():
-            getattr(self, name).value = value
 
     def save(self) -> None:
         """Save the changed title and/or description (one undoable edit)."""
         values = {"title": self.title.value.strip(), "description": self.description.value.strip()}
-        typed = {
-            name: value for name, value in values.items() if getattr(self, name).value != self._base.get(name)
-        }
+        typed = {name: values[name] for name in self._typed()}
         if not typed:
             self.messages.ok("Nothing to save: neither was changed")
             return

@@ -145,12 +145,12 @@ class TouchpointEditor(ItemForm):
                     options=RATINGS,
                     value=None,
                     tooltips=[EMOTION_WORDS[v] for _label, v in RATINGS],
-                    style={"button_width": "34px"},
+                    style={"button_width": "42px"},
                     layout=w.Layout(width="auto"),
                 )
                 choice.add_class("cjm-rating")
-                word = w.HTML("not rated", layout=w.Layout(width="96px"))
-                clear = button("✕", tooltip=f"Not rated ({caption.lower()})", width="30px")
+                word = w.HTML("not rated", layout=w.Layout(width="84px"))
+                clear = button("✕", tooltip=f"Not rated ({caption.lower()})", width="34px")
                 choice.observe(
                     lambda change, pid=persona.id, f=field: self._rated(pid, f, change["new"]), "value"
                 )
@@ -164,7 +164,7 @@ class TouchpointEditor(ItemForm):
                 self.clear_buttons[(field, persona.id)] = clear
                 rows.append(
                     w.HBox(
-                        [plain_label(caption, "86px"), choice, clear, word],
+                        [plain_label(caption, "82px"), choice, clear, word],
                         layout=w.Layout(align_items="center"),
                     )
                 )
