@@ -222,7 +222,7 @@ def test_a_very_long_name_squeezes_no_button_and_comes_in_from_another_board(bro
         )
         for label in ("Save changes", "Delete"):
             button = form.get_by_role("button", name=label, exact=True)
-            assert button.is_visible()
+            button.wait_for(state="visible", timeout=10_000)  # the form's fields and buttons fill in turn
             assert button.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), label  # text not cut
             box = button.bounding_box()
             assert box["width"] >= 50 and box["x"] + box["width"] <= 1024
