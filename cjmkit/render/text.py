@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from cjmkit.render import style as S
@@ -98,7 +99,7 @@ def _break_at(word: str, fit: Fit) -> int:
     def after_vowel(c: int) -> bool:
         return letter(c - 1) and vowel(c - 1) and starts_syllable(c)
 
-    rules = (
+    rules: tuple[Callable[[int], bool], ...] = (
         lambda c: word[c - 1] in _SEPARATORS,
         lambda c: word[c:].lower() in _SUFFIXES,
         lambda c: between_consonants(c) or after_vowel(c),

@@ -201,6 +201,7 @@ class WorkshopBoard(w.VBox):
         self._update_personas()
         self.persona_picker.value = self.view.persona or ALL_PERSONAS
         self.persona_picker.observe(lambda change: self.set_persona(change["new"]), "value")
+        self.presenting = False
         self.present_button = button(
             "▶ Present", "primary", tooltip="Show the map alone, full screen (Esc: back)"
         )
@@ -219,7 +220,6 @@ class WorkshopBoard(w.VBox):
         self.zoom_target.add_class("cjm-zoom-target")
         self.present_bar = w.HBox([self.zoom_picker, self.exit_button], layout=w.Layout(align_items="center"))
         self.present_bar.add_class("cjm-present-bar")
-        self.presenting = False
         self.conflict_box = w.VBox([])
         self.conflict_box.add_class("cjm-conflicts")
 

@@ -121,7 +121,7 @@ class QuickCapture(EditorPanel):
         then been cleared there already; it is put back only when the note is refused).
         """
         from_box = text is None
-        typed = (self.text.value if from_box else text).strip()
+        typed = str(self.text.value if text is None else text).strip()
         added = self._drop(typed)
         if added is None and not from_box and typed and not self.text.value:
             self.text.value = typed  # refused: what was typed is not lost

@@ -301,7 +301,12 @@ class MapDetails(KeepsTyping, EditorPanel):
         if not typed:
             self.messages.ok("Nothing to save: neither was changed")
             return
-        if attempt(self.messages, lambda: self.editor.set_journey(**typed) or True) is not None:
+
+        def saved() -> bool:
+            self.editor.set_journey(**typed)
+            return True
+
+        if attempt(self.messages, saved) is not None:
             self.messages.ok("Saved")
 
 
