@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from cjmkit.errors import InvalidJourney, SchemaVersionError
+from cjmkit.figures import Status
 
 SCHEMA_VERSION = "1.1"
 """Version of the document format this cjmkit writes (``MAJOR.MINOR``).
@@ -252,7 +253,7 @@ class Kpi(Entity):
     source: KpiSource | None = None
     observations: list[Observation] = Field(default_factory=list)
 
-    def judge(self, value: float | None, n: int | None = None) -> str:
+    def judge(self, value: float | None, n: int | None = None) -> Status:
         """Judge a value against this KPI's target, warning level and direction.
 
         Parameters
@@ -265,14 +266,14 @@ class Kpi(Entity):
 
         Returns
         -------
-        str
-            ``"ok"``, ``"warning"``, ``"bad"``, ``"few"``, or ``"unknown"`` when there is no value
+        Status
+            ``"ok"``, ``"warning"``, ``"bad"``, ``"few"``, or ``"none"`` when there is no value
             or no target. Without a warning level anything short of the target is bad.
         """
         if value is not None and n is not None and n < MIN_ANSWERS:
             return "few"
         if value is None or self.target is None or not math.isfinite(value):
-            return "unknown"
+            return "none"
         sign = 1 if self.direction == "higher" else -1
         if sign * value >= sign * self.target:
             return "ok"

@@ -22,10 +22,10 @@ from urllib.parse import quote
 
 from cjmkit.atomic import write_atomic
 from cjmkit.errors import CjmError, StorageError
+from cjmkit.figures import STATUS_WORDS, STATUSES
 from cjmkit.folder import scan_maps
 from cjmkit.model import Journey
 from cjmkit.render.measured import Measured, measure, strip_folder
-from cjmkit.render.metrics_input import Status
 from cjmkit.render.pages import PANEL_CSS, feedback_html
 from cjmkit.store import SUFFIX
 
@@ -305,12 +305,6 @@ def kpi_summary(journey: Journey) -> str:
     from cjmkit.render.metrics_input import simple_kpi_status
 
     counts = Counter(simple_kpi_status(kpi).status for kpi in journey.kpis)
-    words: list[tuple[Status, str]] = [
-        ("ok", "on target"),
-        ("warning", "warning"),
-        ("bad", "off target"),
-        ("none", "no target or data"),
-    ]
-    parts = [f"{counts[key]} {word}" for key, word in words if counts[key]]
+    parts = [f"{counts[key]} {STATUS_WORDS[key].phrase}" for key in STATUSES if counts[key]]
     total = len(journey.kpis)
     return f"{total} KPI{'s' if total != 1 else ''}: " + ", ".join(parts)

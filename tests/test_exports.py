@@ -85,13 +85,13 @@ def test_helpdesk_exports_come_in_with_a_mapping_and_the_map_shows_the_right_fig
     measured = measure(store.load(map_path), folder / "desk.cjm.json")
     row = measured.health.iloc[0]
     assert (row["resolved"], row["within_sla"]) == (3, 2) and row["median_hours"] == pytest.approx(23.5)
-    assert measured.metrics["handoff_health"]["h"]["within_sla_share"] == pytest.approx(2 / 3)
+    assert measured.metrics.handoff_health["h"].within_sla_share == pytest.approx(2 / 3)
     # render --measure
     from cjmkit.commands.render import measured_metrics
 
-    assert measured_metrics(store.load(map_path), map_path)["handoff_health"]["h"][
-        "within_sla_share"
-    ] == pytest.approx(2 / 3)
+    assert measured_metrics(store.load(map_path), map_path).handoff_health[
+        "h"
+    ].within_sla_share == pytest.approx(2 / 3)
     site = folder / "site"
     done = subprocess.run(
         cjmkit_command("publish", str(folder), "--out", str(site)), capture_output=True, text=True

@@ -95,7 +95,7 @@ def test_judge(value, direction, expected):
 
 def test_judge_without_warning_or_target():
     assert judge(50, Kpi(id="k", name="K", target=80)) == "bad"
-    assert judge(50, Kpi(id="k", name="K")) == "unknown"
+    assert judge(50, Kpi(id="k", name="K")) == "none"
 
 
 def test_kpi_status_latest_trend_and_worsened():
@@ -105,7 +105,7 @@ def test_kpi_status_latest_trend_and_worsened():
     assert status.loc["frt", "status"] == "bad" and status.loc["frt", "trend"] == "worsening"
     assert status.loc["frt", "slope"] == pytest.approx(2.5)  # 5, 9, 10 → least squares slope 2.5
     assert status.loc["nps", "trend"] == "improving" and not status.loc["nps", "worsened"]
-    assert status.loc["free", "status"] == "unknown" and status.loc["free", "status_text"] == "No target"
+    assert status.loc["free", "status"] == "none" and status.loc["free", "status_text"] == "No target"
     assert status.loc["csat", "label"] == "Warning: 75 % (target ≥ 80 %)"
     assert status.loc["csat", "touchpoint_name"] == "Chat" and status.loc["csat", "stage"] == "help"
     assert set(worsened(make_journey())["kpi"]) == {"csat", "frt"}
@@ -127,14 +127,17 @@ def test_warnings_most_urgent_first():
     assert "fell through" in listed.set_index("subject").loc["h-chat", "message"]
 
 
-def test_map_metrics_has_the_shape_render_accepts():
-    from cjmkit.render.metrics_input import as_map_metrics
+def test_map_metrics_are_what_render_draws():
+    from cjmkit.figures import MapMetrics, as_map_metrics
 
     j = make_journey()
     health = pd.DataFrame(
         [{"handoff": "h-chat", "within_sla_pct": 62.0, "weak": True, "label": "62 % within SLA"}]
     )
-    metrics = as_map_metrics(map_metrics(j, handoffs=health))
+    metrics = map_metrics(j, handoffs=health)
+    assert (
+        isinstance(metrics, MapMetrics) and as_map_metrics(metrics) is metrics
+    )  # typed once, not read again
     assert metrics.kpi_status["csat"].status == "warning" and metrics.kpi_status["free"].status == "none"
     assert metrics.handoff_health["h-chat"].within_sla_share == pytest.approx(0.62)
     assert metrics.handoff_health["h-chat"].weak

@@ -255,8 +255,8 @@ def test_journey_defaults_make_a_valid_empty_map():
         ("lower", 4, "ok"),
         ("lower", 6, "warning"),
         ("lower", 8.5, "bad"),
-        ("higher", None, "unknown"),
-        ("higher", float("nan"), "unknown"),
+        ("higher", None, "none"),
+        ("higher", float("nan"), "none"),
     ],
 )
 def test_a_kpi_judges_a_value_by_its_direction_and_thresholds(direction, value, expected):
@@ -265,5 +265,5 @@ def test_a_kpi_judges_a_value_by_its_direction_and_thresholds(direction, value, 
     levels = {"higher": (80, 70), "lower": (4, 8)}[direction]
     kpi = Kpi(id="k", name="K", direction=direction, target=levels[0], warning=levels[1])
     assert kpi.judge(value) == expected
-    assert Kpi(id="k", name="K").judge(5) == "unknown"  # no target
+    assert Kpi(id="k", name="K").judge(5) == "none"  # no target
     assert Kpi(id="k", name="K", target=10).judge(9) == "bad"  # no warning level

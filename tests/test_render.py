@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from cjmkit.edits import Editor
 from cjmkit.errors import CjmError
+from cjmkit.figures import HandoffHealth, KpiStatus, as_map_metrics
 from cjmkit.model import Handoff, Journey, Kpi, Lane, Note, Observation, Persona, Stage, Touchpoint
 from cjmkit.render import JourneyMapView, MapMetrics, journey_map, map_data, simple_kpi_status
 from cjmkit.render.emotion import emotion_y
-from cjmkit.render.metrics_input import HandoffHealth, KpiStatus, as_map_metrics
 from cjmkit.render.patch import patch_source
 from cjmkit.render.text import sla_text
 from cjmkit.synthetic import synthetic_journey

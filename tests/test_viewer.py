@@ -159,7 +159,7 @@ def test_handoff_health_is_measured_from_raw_data_beside_the_map(maps: Path) -> 
         shutil.copyfile(SAMPLE_MAP.parent / name, maps / name)
     measured = measure(journey, maps / "acme.cjm.json")
     assert measured.notes == []
-    assert measured.metrics["handoff_health"]
+    assert measured.metrics.handoff_health
     assert measured.panels.select_one({"name": "handoffs"}) is not None
 
 
@@ -168,7 +168,7 @@ def test_a_maps_own_raw_data_wins_over_the_folders(maps: Path) -> None:
     evil = load(maps / "evil.cjm.json")  # another map with the same handoffs
     for name in ("tickets.csv", "care_contacts.csv"):
         shutil.copyfile(SAMPLE_MAP.parent / name, maps / f"acme.{name}")
-    assert measure(acme, maps / "acme.cjm.json").metrics["handoff_health"]
+    assert measure(acme, maps / "acme.cjm.json").metrics.handoff_health
     assert "not measured" in " ".join(measure(evil, maps / "evil.cjm.json").notes)
     # the folder's pair serves every map without its own, and the map's own still wins
     (maps / "tickets.csv").write_text("ticket_id,customer_id,opened_at,resolved_at,channel,touchpoint\n")

@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from cjmkit import store
 from cjmkit.errors import CjmError
+from cjmkit.figures import MapMetrics
 from cjmkit.model import Journey
 
 
@@ -111,7 +111,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def measured_metrics(journey: Journey, map_path: Path) -> dict[str, Any]:
+def measured_metrics(journey: Journey, map_path: Path) -> MapMetrics:
     """KPI traffic lights and handoff health for the map, measured as the viewer and publish measure them.
 
     A ticket export that cannot be read stops the command (exit 2); what is not measured is a
@@ -122,4 +122,4 @@ def measured_metrics(journey: Journey, map_path: Path) -> dict[str, Any]:
     measured = measure(journey, map_path, on_error="raise")
     for note in measured.notes:
         print(f"note: {note}", file=sys.stderr)
-    return measured.metrics or {}
+    return measured.metrics

@@ -1,8 +1,7 @@
-"""Build the ``metrics`` argument of the journey map from the metrics frames.
+"""Fill the map's measured figures (:class:`cjmkit.figures.MapMetrics`) from the metrics frames.
 
-The result is a plain dict in the shape :func:`cjmkit.render.metrics_input.as_map_metrics`
-accepts (``{"kpi_status": {...}, "handoff_health": {...}}``), so this module needs neither
-Bokeh nor the render package::
+The result is what the map draws, typed once here, so this module needs neither Bokeh nor the
+render package::
 
     from cjmkit.render import journey_map
     journey_map(journey, metrics=map_metrics(journey, handoffs=health))
@@ -15,10 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmkit.figures import HandoffHealth, KpiStatus, MapMetrics, as_status
 from cjmkit.metrics.monitoring import kpi_status
 from cjmkit.model import Journey
-
-_RENDER_STATUS = {"ok": "ok", "warning": "warning", "bad": "bad", "few": "few", "unknown": "none"}
 
 
 def map_metrics(
@@ -26,7 +24,7 @@ def map_metrics(
     *,
     status: pd.DataFrame | None = None,
     handoffs: pd.DataFrame | None = None,
-) -> dict[str, Any]:
+) -> MapMetrics:
     """The traffic light of every KPI and the health of every measured handoff.
 
     Parameters
@@ -40,37 +38,33 @@ def map_metrics(
 
     Returns
     -------
-    dict
-        ``{"kpi_status": {kpi_id: {"status", "value", "label"}}, "handoff_health":
-        {handoff_id: {"within_sla_share" (0…1 or None), "weak", "label", "resolved",
-        "fell_through", "median_hours" (or None)}}}``.
+    MapMetrics
+        A :class:`~cjmkit.figures.KpiStatus` per KPI id (its status, latest value and label) and
+        a :class:`~cjmkit.figures.HandoffHealth` per measured handoff id.
     """
     status = kpi_status(journey) if status is None else status
-    kpis: dict[str, dict[str, Any]] = {}
-    for _, row in status.iterrows():
-        latest = row["latest"]
-        kpis[str(row["kpi"])] = {
-            "status": _RENDER_STATUS[str(row["status"])],
-            "value": float(latest) if np.isfinite(latest) else None,
-            "label": f"{row['name']}: {row['label']}",
-        }
-    health: dict[str, dict[str, Any]] = {}
+    kpis = {
+        str(row["kpi"]): KpiStatus(
+            status=as_status(row["status"], f"the status of KPI {row['kpi']!r}"),
+            value=_number(row["latest"]),
+            label=f"{row['name']}: {row['label']}",
+        )
+        for _, row in status.iterrows()
+    }
+    health: dict[str, HandoffHealth] = {}
     if handoffs is not None:
         for _, row in handoffs.iterrows():
-            share = row["within_sla_pct"]
-            health[str(row["handoff"])] = {
-                "within_sla_share": float(share) / 100.0 if np.isfinite(share) else None,
-                "weak": bool(row["weak"]),
-                "label": str(row["label"]),
-                "resolved": _count(row.get("resolved")),
-                "fell_through": _count(row.get("fell_through")),
-                "median_hours": _number(row.get("median_hours")),
-            }
-    return {"kpi_status": kpis, "handoff_health": health}
-
-
-def _count(value: Any) -> int | None:
-    return int(value) if value is not None and np.isfinite(value) else None
+            share = _number(row["within_sla_pct"])
+            resolved, fell_through = _number(row.get("resolved")), _number(row.get("fell_through"))
+            health[str(row["handoff"])] = HandoffHealth(
+                within_sla_share=None if share is None else share / 100.0,
+                weak=bool(row["weak"]),
+                label=str(row["label"]),
+                resolved=None if resolved is None else int(resolved),
+                fell_through=None if fell_through is None else int(fell_through),
+                median_hours=_number(row.get("median_hours")),
+            )
+    return MapMetrics(kpi_status=kpis, handoff_health=health)
 
 
 def _number(value: Any) -> float | None:

@@ -5,7 +5,9 @@ A value is judged with the KPI's ``direction``, ``target`` and ``warning``:
 * higher is better: ``value >= target`` → ``ok``; ``value >= warning`` → ``warning``; else ``bad``.
 * lower is better: ``value <= target`` → ``ok``; ``value <= warning`` → ``warning``; else ``bad``.
 * without a warning level, missing the target is ``bad``; without a target the status is
-  ``unknown`` (nothing to judge against), as it is for a KPI with no observations.
+  ``none`` (nothing to judge against), as it is for a KPI with no observations.
+
+The statuses and their words are those of :mod:`cjmkit.figures`, the map's too.
 """
 
 from __future__ import annotations
@@ -15,18 +17,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from cjmkit.figures import STATUS_WORDS, Status
 from cjmkit.metrics.intervals import change_words, interval_change
 from cjmkit.model import MIN_ANSWERS, Journey, Kpi, Observation
 
-STATUSES = ("ok", "warning", "bad", "few", "unknown")
-STATUS_WORDS = {
-    "ok": "OK",
-    "warning": "Warning",
-    "bad": "Bad",
-    "few": "Too few answers",
-    "unknown": "No target",
-}
-"""How each status is written next to its colour (never colour alone)."""
 TREND_PERIODS = 3
 LOW_STAGE_EMOTION = -1.0
 """A stage whose mean as-is emotion is at or below this is a low-scoring stage."""
@@ -38,18 +32,18 @@ MIN_RESPONSES = MIN_ANSWERS
 KPI whose latest value comes from fewer says "too few answers" instead of a status."""
 
 
-def judge(value: float | None, kpi: Kpi, n: int | None = None) -> str:
+def judge(value: float | None, kpi: Kpi, n: int | None = None) -> Status:
     """Judge a value of this KPI.
 
     Returns ``"ok"``, ``"warning"``, ``"bad"``, ``"few"`` (from fewer than :data:`MIN_RESPONSES`
-    answers) or ``"unknown"``.
+    answers) or ``"none"`` (nothing to judge against).
     """
     return kpi.judge(value, n)
 
 
 def interval_text(
     value: float | None, low: float | None, high: float | None, n: int | None, unit: str = ""
-) -> str:
+) -> Status:
     """``"72 % (95 %: 68 to 75 %, n=140)"``; the value alone when there is no interval."""
     text = format_value(value, unit)
     if low is None or high is None or n is None or not np.isfinite(low) or not np.isfinite(high):
@@ -133,7 +127,7 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
         ``latest_low``, ``latest_high``, ``latest_n`` (the latest value's 95 % interval and
         answers, for survey scores; NaN otherwise), ``change`` (latest − previous),
         ``change_p`` (the change's two-sided p-value, for survey scores), ``status`` (ok /
-        warning / bad / few: from fewer than :data:`MIN_RESPONSES` answers / unknown),
+        warning / bad / few: from fewer than :data:`MIN_RESPONSES` answers / none),
         ``status_text`` ("OK", "Warning", "Bad", "Too few answers", "No target"),
         ``trend`` ("improving", "worsening", "steady", or "" with fewer than 2 values; judged
         with the direction; for survey scores "improving" or "worsening" only when the change
@@ -179,9 +173,9 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
             worsened = bool(len(values) > 1 and sign * (latest - previous) < 0)
         shown = interval_text(latest if values else None, *_interval(last), kpi.unit)
         if status == "few":
-            label = f"{STATUS_WORDS[status]}: {format_value(latest, kpi.unit)} from {last.n} answers ({_threshold_text(kpi)})"  # type: ignore[union-attr]
+            label = f"{STATUS_WORDS[status].word}: {format_value(latest, kpi.unit)} from {last.n} answers ({_threshold_text(kpi)})"  # type: ignore[union-attr]
         else:
-            label = f"{STATUS_WORDS[status]}: {shown} ({_threshold_text(kpi)})"
+            label = f"{STATUS_WORDS[status].word}: {shown} ({_threshold_text(kpi)})"
         low, high, n = _interval(last)
         rows.append(
             {
@@ -204,7 +198,7 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
                 "change": latest - previous if len(values) > 1 else np.nan,
                 "change_p": p_value,
                 "status": status,
-                "status_text": STATUS_WORDS[status],
+                "status_text": STATUS_WORDS[status].word,
                 "trend": trend,
                 "slope": slope,
                 "worsened": worsened,

@@ -7,11 +7,14 @@ Voila and in a static HTML file.
   figure); :class:`JourneyMapView` keeps the figure and its data sources so that
   ``view.update(journey)`` redraws in place after an edit, ``view.set_persona(id)`` switches the
   emotion curve and ``view.on_select(callback)`` hears taps on touchpoint cards.
-- ``metrics`` (optional) is a :class:`MapMetrics` or a dict of the same shape, filled by
-  :mod:`cjmkit.metrics`: ``{"kpi_status": {kpi_id: {"status": "ok"|"warning"|"bad"|"none",
-  "value": float, "label": str}}, "handoff_health": {handoff_id: {"within_sla_share": float,
-  "weak": bool, "label": str}}}``. Without it, KPI status is the latest observation against the
-  KPI's target and warning levels, and handoffs show their SLA only.
+- ``metrics`` (optional) is a :class:`~cjmkit.figures.MapMetrics` (the contract between
+  metrics and render, defined beside the model in :mod:`cjmkit.figures`), filled by
+  :func:`cjmkit.metrics.map_metrics`; in a notebook a dict of the same shape works too
+  (``{"kpi_status": {kpi_id: {"status": "ok"|"warning"|"bad"|"none", "value": float, "label":
+  str}}, "handoff_health": {handoff_id: {"within_sla_share": float, "weak": bool, "label":
+  str}}}``, read once by :func:`~cjmkit.figures.as_map_metrics`). Without it, KPI status is the
+  latest observation against the KPI's target and warning levels, and handoffs show their SLA
+  only.
 - :func:`save_html` writes a self-contained page (BokehJS inline, no request to any other
   host) with the map in words beside the picture (:mod:`cjmkit.render.words`); :func:`save_png`
   takes a picture of it with headless Chromium.
@@ -25,16 +28,11 @@ Voila and in a static HTML file.
 >>> save_html(view, "map.html", title=journey.title)       # doctest: +SKIP
 """
 
+from cjmkit.figures import HandoffHealth, KpiStatus, MapMetrics, as_map_metrics
 from cjmkit.render.export import find_chromium, html_page, save_html, save_png
 from cjmkit.render.journey_map import JourneyMapView, journey_map
 from cjmkit.render.layout import SOURCE_NAMES, map_data
-from cjmkit.render.metrics_input import (
-    HandoffHealth,
-    KpiStatus,
-    MapMetrics,
-    as_map_metrics,
-    simple_kpi_status,
-)
+from cjmkit.render.metrics_input import simple_kpi_status
 
 _PANELS = ("handoff_panel", "kpi_panel", "metrics_dashboard", "satisfaction_panel", "warnings_panel")
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from cjmkit.errors import CjmError
+from cjmkit.figures import MapMetrics
 from cjmkit.model import Journey
 from cjmkit.render.export import write_file
-from cjmkit.render.metrics_input import MapMetrics
 from cjmkit.render.outline import Outline, StageLine, outline
 
 STAGE_ROWS = 6

@@ -7,9 +7,9 @@ import itertools
 import math
 from typing import Any
 
+from cjmkit.figures import MapMetrics
 from cjmkit.model import Handoff, Journey
 from cjmkit.render import style as S
-from cjmkit.render.metrics_input import MapMetrics
 from cjmkit.render.text import sla_text, text_width
 
 Columns = dict[str, list[Any]]

@@ -30,12 +30,12 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from cjmkit.errors import CjmError
+from cjmkit.figures import MapMetrics, as_map_metrics
 from cjmkit.model import Journey
 from cjmkit.render import style as S
 from cjmkit.render.as_measured import MEASURED_COLOUR, UNREACHED_COLOUR, missing_html
 from cjmkit.render.escape import html_text
 from cjmkit.render.layout import SOURCE_NAMES, LayoutCache, MapData, map_data, measured_of
-from cjmkit.render.metrics_input import MapMetrics, as_map_metrics
 from cjmkit.render.patch import patch_source
 
 SelectCallback = Callable[[str], Any]

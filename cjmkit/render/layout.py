@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cjmkit.errors import CjmError
+from cjmkit.figures import KpiStatus, MapMetrics
 from cjmkit.model import Journey, Kpi, Lane, MeasuredJourney, Stage, Touchpoint
 from cjmkit.render import style as S
 from cjmkit.render.as_measured import MEASURED_SOURCES, measured_columns
 from cjmkit.render.emotion import emotion_columns, emotion_slots, mark_low_cards, patch_names
 from cjmkit.render.handoffs import handoff_columns, patch_handoff_names
-from cjmkit.render.metrics_input import KpiStatus, MapMetrics, simple_kpi_status
+from cjmkit.render.metrics_input import simple_kpi_status
 from cjmkit.render.text import Fit, clip, number, text_width, wrap
 
 Columns = dict[str, list[Any]]

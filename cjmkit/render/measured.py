@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cjmkit.errors import CjmError
+from cjmkit.figures import MapMetrics
 from cjmkit.model import Journey
 from cjmkit.store import SUFFIX
 
@@ -44,7 +45,8 @@ class Measured:
     survey
         The map's survey answers (:func:`cjmkit.metrics.read_survey`), or None.
     metrics
-        KPI status and handoff health for the map (the ``metrics`` of ``JourneyMapView``).
+        KPI status and handoff health as the map draws them (the ``metrics`` of
+        ``JourneyMapView``).
     notes
         Plain sentences on what could not be measured, shown under the panels.
     """
@@ -54,7 +56,7 @@ class Measured:
         journey: Journey,
         status: Any = None,
         health: Any = None,
-        metrics: dict[str, Any] | None = None,
+        metrics: MapMetrics | None = None,
         notes: list[str] | None = None,
         survey: Any = None,
     ) -> None:
@@ -62,7 +64,7 @@ class Measured:
         self.status = status
         self.health = health
         self.survey = survey
-        self.metrics = metrics
+        self.metrics = metrics if metrics is not None else MapMetrics()
         self.notes = notes if notes is not None else []
         self._panels: Any = None
         self._drawn = False

@@ -16,19 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cjmkit.figures import STATUS_WORDS, HandoffHealth, KpiStatus, MapMetrics, Status, as_map_metrics
 from cjmkit.model import EMOTION_WORDS, Journey, Kpi, Touchpoint
-from cjmkit.render.metrics_input import (
-    HandoffHealth,
-    KpiStatus,
-    MapMetrics,
-    as_map_metrics,
-    simple_kpi_status,
-)
-from cjmkit.render.style import KIND_STYLES, STATUS_STYLES
+from cjmkit.render.metrics_input import simple_kpi_status
+from cjmkit.render.style import KIND_STYLES
 from cjmkit.render.text import number, sla_text
 
-STATUS_WORDS = {"ok": "on target", "warning": "warning", "bad": "off target", "none": "no target or data"}
-"""How a KPI status is said in words (never by colour alone)."""
 _ATTENTION = {"bad": "off target", "warning": "at its warning level"}
 SUMMARY_KPIS = 3
 """How many KPIs needing attention the summary names (the tables list them all)."""
@@ -61,7 +54,7 @@ class KpiLine:
     touchpoint: str
     value: str
     target: str
-    status: str
+    status: Status
     status_word: str
     symbol: str
     label: str
@@ -329,7 +322,7 @@ def _kpi(journey: Journey, kpi: Kpi, status: KpiStatus) -> KpiLine:
     else:
         sign = "≥" if kpi.direction == "higher" else "≤"
         target = f"target {sign} {number(kpi.target, kpi.unit)}"
-    _word, symbol, _colour, _fill = STATUS_STYLES[status.status]
+    words = STATUS_WORDS[status.status]
     return KpiLine(
         id=kpi.id,
         name=kpi.name,
@@ -338,8 +331,8 @@ def _kpi(journey: Journey, kpi: Kpi, status: KpiStatus) -> KpiLine:
         value=number(status.value, kpi.unit) if status.value is not None else "no data",
         target=target,
         status=status.status,
-        status_word=STATUS_WORDS[status.status],
-        symbol=symbol,
+        status_word=words.phrase,
+        symbol=words.symbol,
         label=status.label,
     )
 

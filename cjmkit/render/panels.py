@@ -25,6 +25,7 @@ from bokeh.layouts import column
 from bokeh.models import ColumnDataSource, Div, HoverTool, Range1d, Span
 from bokeh.plotting import figure
 
+from cjmkit.figures import Status, as_status
 from cjmkit.model import Journey
 from cjmkit.render.escape import html_text, no_math
 from cjmkit.render.style import FAINT, GRID, INK, MUTED, PAPER, STATUS_STYLES
@@ -33,15 +34,7 @@ from cjmkit.render.style import FONT as FONT_NAME
 FONT = value(FONT_NAME)
 ROW = 46
 WIDTH = 900
-_STATUS_KEY = {
-    "ok": "ok",
-    "warning": "warning",
-    "bad": "bad",
-    "few": "few",
-    "unknown": "none",
-    "none": "none",
-}
-_HANDOFF_STATUS = {"ok": "ok", "weak": "bad", "no data": "none"}
+_HANDOFF_STATUS: dict[str, Status] = {"ok": "ok", "weak": "bad", "no data": "none"}
 
 
 def _blank_figure(height: int, width: int = WIDTH, title: str | None = None, hover: bool = True) -> Any:
@@ -143,8 +136,9 @@ def kpi_panel(journey: Journey, status: pd.DataFrame | None = None, *, title: st
     kpis = {k.id: k for k in journey.kpis}
     for i, (_, row) in enumerate(status.iterrows()):
         y = 20 + i * ROW + ROW / 2
-        key = _STATUS_KEY[str(row["status"])]
-        word, symbol, colour, fill = STATUS_STYLES[key]
+        word, symbol, colour, fill = STATUS_STYLES[
+            as_status(row["status"], f"the status of KPI {row['kpi']!r}")
+        ]
         rows["y"].append(y)
         rows["badge"].append(f"{symbol} {word}")
         rows["word"].append(word)
@@ -351,7 +345,7 @@ def handoff_panel(health: pd.DataFrame, *, title: str = "Support → care handof
     for i, (_, row) in enumerate(health.iterrows()):
         y = 20 + i * ROW + ROW / 2
         share = row["within_sla_pct"]
-        key = _HANDOFF_STATUS[str(row["status"])]
+        key: Status = _HANDOFF_STATUS[str(row["status"])]
         if key == "bad" and np.isfinite(share) and share >= row["weak_below"] / 2:
             key = "warning"  # weak, but not dramatically: the same severity as in the warnings list
         _, symbol, colour, fill = STATUS_STYLES[key]
@@ -422,8 +416,7 @@ def warnings_panel(listed: pd.DataFrame, *, title: str = "Needs attention", limi
     """
     items = []
     for _, row in listed.head(limit).iterrows():
-        key = "bad" if row["severity"] == "bad" else "warning"
-        word, symbol, colour, fill = STATUS_STYLES[key]
+        word, symbol, colour, fill = STATUS_STYLES["bad" if row["severity"] == "bad" else "warning"]
         items.append(
             f'<li style="margin:4px 0;padding:4px 8px;background:{fill};border-left:4px solid {colour};">'
             f'<b style="color:{colour}">{symbol} {word}</b> {html_text(row["message"])}</li>'

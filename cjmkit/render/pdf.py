@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from cjmkit.errors import CjmError
+from cjmkit.figures import MapMetrics
 from cjmkit.model import Journey
 from cjmkit.render.export import CHROMIUM_ARGS, chromium_for, in_own_thread, run_headless, write_file
-from cjmkit.render.metrics_input import MapMetrics
 from cjmkit.render.outline import Outline, StageLine, outline
 from cjmkit.render.words import WORDS_CSS, e, handoff_table, kpi_table, touchpoint_html
 
@@ -130,8 +130,8 @@ def save_handout(
 
 def poster_size(journey: Journey, persona: str | None, metrics: Any) -> tuple[int, float]:
     """The width to draw the map at and the scale that fits it on the A3 page (see :data:`MIN_POSTER_SCALE`)."""
+    from cjmkit.figures import as_map_metrics
     from cjmkit.render.layout import map_data
-    from cjmkit.render.metrics_input import as_map_metrics
 
     figures = as_map_metrics(metrics)
     room_w, room_h = ((side - 2 * POSTER_MARGIN_MM) * PX_PER_MM for side in A3_LANDSCAPE_MM)

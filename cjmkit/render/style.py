@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cjmkit.figures import STATUS_WORDS, STATUSES, Status
+
 FONT = "'Liberation Sans', Arial, Helvetica, 'DejaVu Sans', sans-serif"
 """Font family of every text on the map (Arial metrics, present on most systems)."""
 
@@ -82,15 +84,20 @@ LOW_COLOUR = "#b34700"
 PERSONA_COLOURS = [BLUE, "#AA3377", "#228833", "#555555", "#2f7f8f", "#a2457a", "#8a6a00"]
 """Curve colours when every persona is drawn at once (each at least 3:1 on white and on the bands)."""
 
-STATUS_STYLES: dict[str, tuple[str, str, str, str]] = {
-    # status: (word, symbol, text/border colour, fill)
-    "ok": ("OK", "✓", "#00684a", "#d7f0e7"),
-    "warning": ("Warning", "!", "#7a5300", "#fdf0c8"),
-    "bad": ("Bad", "✗", "#a23b00", "#fbe0d1"),
-    "few": ("Too few answers", "?", MUTED, "#eceff2"),
-    "none": ("No target", "·", MUTED, "#eceff2"),
+STATUS_COLOURS: dict[Status, tuple[str, str]] = {
+    # status: (text/border colour, fill)
+    "ok": ("#00684a", "#d7f0e7"),
+    "warning": ("#7a5300", "#fdf0c8"),
+    "bad": ("#a23b00", "#fbe0d1"),
+    "few": (MUTED, "#eceff2"),
+    "none": (MUTED, "#eceff2"),
 }
-"""Traffic-light styles of KPI badges; the word is always shown."""
+STATUS_STYLES: dict[Status, tuple[str, str, str, str]] = {
+    status: (STATUS_WORDS[status].word, STATUS_WORDS[status].symbol, *STATUS_COLOURS[status])
+    for status in STATUSES
+}
+"""Traffic-light styles of KPI badges, (word, symbol, text/border colour, fill): the word is
+always shown, written as :data:`cjmkit.figures.STATUS_WORDS` writes it."""
 
 HANDOFF_COLOUR = "#3e4c59"
 WEAK_HANDOFF_COLOUR = LOW_COLOUR

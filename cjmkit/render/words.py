@@ -41,8 +41,6 @@ WORDS_CSS = """
 """
 """Styles of the text alternative."""
 
-_STATUS_CLASS = {"ok": "cjm-ok", "warning": "cjm-warning", "bad": "cjm-bad", "none": "cjm-none"}
-
 
 def e(text: object) -> str:
     """Escape any value for HTML text and attributes."""
@@ -150,7 +148,7 @@ def _votes(n: int) -> str:
 
 
 def _kpi_status(kpi: KpiLine) -> str:
-    return f'<span class="{_STATUS_CLASS[kpi.status]}">{e(kpi.symbol)} {e(kpi.status_word)}</span>'
+    return f'<span class="cjm-{kpi.status}">{e(kpi.symbol)} {e(kpi.status_word)}</span>'
 
 
 def _handoff_brief(handoff: HandoffLine) -> str:
