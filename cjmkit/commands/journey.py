@@ -41,7 +41,7 @@ MEASURES = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``journey source | refresh | show`` to the command line."""
     journey = subparsers.add_parser(
         "journey",
@@ -177,7 +177,7 @@ def cmd_source(args: argparse.Namespace) -> int:
             ignore=list(dict.fromkeys(args.ignore)),
             survey=survey,
         )
-        if trust.needs_trust(log.source):
+        if log.source is not None and trust.needs_trust(log.source):
             # given here by the person at this machine: trusted as given (a query must still be one SELECT)
             trust.trust([log.source], where=str(args.map.resolve()))
         with session.editor.batch("Keep an event log"):  # if it cannot be measured, nothing is kept

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cjmkit.metrics import journeys as J
@@ -492,7 +493,7 @@ def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Pat
     for i, (reason, (_condition, col)) in enumerate(checks.items()):
         count, first, value = row[3 * i], row[3 * i + 1], row[3 * i + 2]
         if count:
-            bad.add(reason, col, [first], [value or ""])
+            bad.add(reason, col, np.array([first]), [value or ""])
             bad.kinds[(reason, col)].count = int(count)
     bad.raise_if_any(str(path))
     try:

@@ -43,7 +43,7 @@ def judge(value: float | None, kpi: Kpi, n: int | None = None) -> Status:
 
 def interval_text(
     value: float | None, low: float | None, high: float | None, n: int | None, unit: str = ""
-) -> Status:
+) -> str:
     """``"72 % (95 %: 68 to 75 %, n=140)"``; the value alone when there is no interval."""
     text = format_value(value, unit)
     if low is None or high is None or n is None or not np.isfinite(low) or not np.isfinite(high):
@@ -145,21 +145,22 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
         tp = journey.touchpoint(kpi.touchpoint) if kpi.touchpoint else None
         latest = values[-1] if values else np.nan
         previous = values[-2] if len(values) > 1 else np.nan
-        status = judge(latest if values else None, kpi, last.n if last else None)
+        answers = last.n if last is not None else None
+        status = judge(latest if values else None, kpi, answers)
+        last_interval, before_interval = _interval(last), _interval(before)
         sign = 1.0 if kpi.direction == "higher" else -1.0
         slope = _slope(values[-trend_periods:])
         scale = max(abs(np.mean(values[-trend_periods:])) if values else 0.0, 1e-9)
         p_value = np.nan
         if len(values) < 2:
             trend = ""
-        elif _has_interval(last) and _has_interval(before):
+        elif last_interval is not None and before_interval is not None:
             # survey scores: a change is a change only when it is significant at 95 %
-            if min(last.n, before.n) < MIN_RESPONSES:  # type: ignore[union-attr,type-var]
+            (low_now, high_now, n_now), (low_before, high_before, n_before) = last_interval, before_interval
+            if min(n_now, n_before) < MIN_RESPONSES:
                 trend = "too few answers"
             else:
-                p_value = float(
-                    interval_change(previous, before.low, before.high, latest, last.low, last.high)
-                )  # type: ignore[union-attr]
+                p_value = float(interval_change(previous, low_before, high_before, latest, low_now, high_now))
                 trend = {"better": "improving", "worse": "worsening"}.get(
                     change_words(latest - previous, p_value, kpi.direction), "no clear change"
                 )
@@ -171,12 +172,12 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
             worsened = trend == "worsening"
         else:
             worsened = bool(len(values) > 1 and sign * (latest - previous) < 0)
-        shown = interval_text(latest if values else None, *_interval(last), kpi.unit)
+        low, high, n = last_interval if last_interval is not None else (None, None, None)
+        shown = interval_text(latest if values else None, low, high, n, kpi.unit)
         if status == "few":
-            label = f"{STATUS_WORDS[status].word}: {format_value(latest, kpi.unit)} from {last.n} answers ({_threshold_text(kpi)})"  # type: ignore[union-attr]
+            label = f"{STATUS_WORDS[status].word}: {format_value(latest, kpi.unit)} from {answers} answers ({_threshold_text(kpi)})"
         else:
             label = f"{STATUS_WORDS[status].word}: {shown} ({_threshold_text(kpi)})"
-        low, high, n = _interval(last)
         rows.append(
             {
                 "kpi": kpi.id,
@@ -215,14 +216,11 @@ def kpi_status(journey: Journey, trend_periods: int = TREND_PERIODS) -> pd.DataF
     return frame
 
 
-def _has_interval(observation: Observation | None) -> bool:
-    return observation is not None and None not in (observation.n, observation.low, observation.high)
-
-
-def _interval(observation: Observation | None) -> tuple[float | None, float | None, int | None]:
-    if not _has_interval(observation):
-        return None, None, None
-    return observation.low, observation.high, observation.n  # type: ignore[union-attr]
+def _interval(observation: Observation | None) -> tuple[float, float, int] | None:
+    """The 95 % interval and answers of an observation (low, high, n), when it has them."""
+    if observation is None or observation.low is None or observation.high is None or observation.n is None:
+        return None
+    return observation.low, observation.high, observation.n
 
 
 def worsened(journey: Journey) -> pd.DataFrame:

@@ -20,6 +20,7 @@ button and a CustomJS callback, so the switch works in static pages too).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from cjmkit.model import Journey, MeasuredJourney
@@ -100,7 +101,7 @@ def measured_columns(
     measured: MeasuredJourney | None,
     boxes: dict[str, Box],
     slot_x: dict[str, float],
-    lane_kind: dict[str, str],
+    lane_kind: Mapping[str, str],
 ) -> dict[str, Columns]:
     """The columns of :data:`MEASURED_SOURCES` (empty without a measured journey).
 
@@ -176,6 +177,8 @@ def measured_columns(
     ]
     felt.sort(key=lambda t: slot_x.get(t.touchpoint, boxes[t.touchpoint][0] + boxes[t.touchpoint][2] / 2))
     for item in felt:
+        if item.emotion is None:  # not in felt: tells the type checker
+            continue
         box = boxes[item.touchpoint]
         x = slot_x.get(item.touchpoint, box[0] + box[2] / 2)
         value = max(-2.0, min(2.0, float(item.emotion)))
