@@ -45,7 +45,9 @@ def test_every_status_has_its_words_and_no_status_is_spelled_none():
     assert all(w.word and w.symbol and w.phrase for w in STATUS_WORDS.values())
     assert Kpi(id="k", name="K").judge(5) == "none"  # no target: the model says it the contract's way
     assert as_status(" OK ") == "ok"
-    with pytest.raises(CjmError, match=r"the badge must be one of ok, warning, bad, few, none, got 'unknown'"):
+    with pytest.raises(
+        CjmError, match=r"the badge must be one of ok, warning, bad, few, none, got 'unknown'"
+    ):
         as_status("unknown", "the badge")
 
 
@@ -74,7 +76,9 @@ def test_one_kpi_says_the_same_word_in_the_table_on_the_map_and_in_words():
 
 
 def test_a_status_that_is_not_one_is_refused_where_it_is_made():
-    with pytest.raises(CjmError, match=r"a KPI's status must be one of ok, warning, bad, few, none, got 'purple'"):
+    with pytest.raises(
+        CjmError, match=r"a KPI's status must be one of ok, warning, bad, few, none, got 'purple'"
+    ):
         KpiStatus(status="purple")  # type: ignore[arg-type]
     with pytest.raises(CjmError, match=r"kpi_status\['nps'\]\.value must be a number, not 'lots'"):
         as_map_metrics({"kpi_status": {"nps": {"status": "ok", "value": "lots"}}})
