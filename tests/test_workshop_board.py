@@ -80,8 +80,7 @@ def test_invalid_input_never_reaches_the_file(map_path):
 
 def test_tapping_a_card_opens_it_in_the_touchpoint_editor(map_path):
     board = WorkshopBoard(map_path)
-    index = card_ids(board).index("tp5")
-    board.view.sources["cards"].selected.indices = [index]  # what a tap in the browser sends
+    board.view.tap("tp5")  # what a tap in the browser sends
     assert board.touchpoints.picker.value == "tp5"
     assert board.tabs.selected_index == 1
     assert board.touchpoints.name.value == board.journey.touchpoint("tp5").name
@@ -359,8 +358,7 @@ def test_presenting_shows_the_map_alone_and_zooms_to_a_stage(map_path):
 
 def test_quick_capture_stays_on_its_tab_while_a_card_is_selected(map_path):
     board = WorkshopBoard(map_path)
-    index = card_ids(board).index("tp5")
-    board.view.sources["cards"].selected.indices = [index]  # a tap on the map
+    board.view.tap("tp5")  # a tap on the map
     assert board.tabs.selected_index == board.tabs.panels.index(board.touchpoints)
     board.tabs.selected_index = 0  # back to Capture
     capture = board.quick_capture

@@ -19,13 +19,17 @@ HAS_CARD = """(name) => {
   return false;
 }"""
 
-# What a tap on a card does in BokehJS: select its row of the card source.
+# What a tap on a card does in BokehJS: select its row of the card source, and the tap tool's
+# callback names the tapped touchpoint in the tool's tags.
 TAP_CARD = """(name) => {
   for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
     const cards = doc.get_model_by_name('cjm-cards');
-    if (!cards) continue;
-    const names = Array.from(cards.data.get ? cards.data.get('t_name') : cards.data['t_name']);
-    cards.selected.indices = [names.indexOf(name)];
+    const tap = doc.get_model_by_name('cjm-tap');
+    if (!cards || !tap) continue;
+    const column = (key) => Array.from(cards.data.get ? cards.data.get(key) : cards.data[key]);
+    const i = column('t_name').indexOf(name);
+    cards.selected.indices = [i];
+    tap.tags = [column('tp_id')[i], Date.now()];
     return true;
   }
   return false;

@@ -228,3 +228,37 @@ def test_a_very_long_name_squeezes_no_button_and_comes_in_from_another_board(bro
             assert box["width"] >= 50 and box["x"] + box["width"] <= 1024
         for control in (".cjm-present-toggle", ".cjm-workshop-board .cjm-tab"):
             assert page.locator(control).first.is_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_edits_from_another_board_leave_the_open_tab_alone(browser, board_server):
+    from test_workshop_browser import HAS_CARD
+
+    from cjmkit.store import open_map
+
+    base, path = board_server
+    with board_page(browser, base, (1280, 800)) as page:
+        journey = load(path)
+        picked = journey.touchpoints[3]
+        page.locator(".cjm-tab", has_text="Touchpoint").click()
+        picker = page.locator(".cjm-touchpoint-editor select").first
+        found = "(el, name) => Array.from(el.options).findIndex(o => o.textContent.replace(/\\s/g, ' ').startsWith(name))"
+        picker.select_option(index=picker.evaluate(found, picked.name))
+        page.wait_for_function(
+            "(want) => document.querySelector(\".cjm-touchpoint-editor input[placeholder='e.g. Live chat with support']\").value === want",
+            arg=picked.name,
+        )
+        page.locator(".cjm-tab", has_text="Voting").click()
+        page.locator(".cjm-dot-voting").first.wait_for(state="visible")
+        for n in range(3):  # cards added before the selected one move its row
+            with open_map(path) as other:
+                first = other.journey.stages[0].id
+                lane = other.journey.lanes[0].id
+                other.editor.add(
+                    "touchpoints", {"name": f"Elsewhere {n}", "stage": first, "lane": lane}, index=0
+                )
+                other.editor.update("touchpoints", picked.id, description=f"changed elsewhere {n}")
+            page.wait_for_function(HAS_CARD, arg=f"Elsewhere {n}", timeout=30_000)
+        assert "cjm-tab-on" in page.locator(".cjm-tab", has_text="Voting").get_attribute("class")
+        assert page.locator(".cjm-dot-voting").first.is_visible()

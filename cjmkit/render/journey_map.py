@@ -134,7 +134,6 @@ class JourneyMapView:
         self.metrics = as_map_metrics(metrics)
         self.width = width
         self._callbacks: list[SelectCallback] = []
-        self._quiet = False
         self._selected_id: str | None = None
         self._cache = LayoutCache()
         data = map_data(journey, persona, self.metrics, self._cache, self.width)
@@ -176,8 +175,7 @@ class JourneyMapView:
         self.layout: LayoutDOM = column(
             self.header, self.legend, self.switch, self.measured_note, self.figure, name="cjm-map"
         )
-        self.sources["cards"].selected.on_change("indices", self._card_tapped)
-        self.sources["emotion"].selected.on_change("indices", self._point_tapped)
+        self.sources["cards"].selected.on_change("indices", self._card_selected)
         self._size(data)
 
     # -- public API -----------------------------------------------------------------------
@@ -297,16 +295,18 @@ class JourneyMapView:
         With ``quiet=True`` the card is only highlighted: :meth:`on_select` callbacks are not
         called (e.g. when an editor that already shows the touchpoint asks for its card).
         """
-        ids = list(self.sources["cards"].data["tp_id"])
-        wanted = [ids.index(touchpoint_id)] if touchpoint_id in ids else []
-        if not quiet:
-            self.sources["cards"].selected.indices = wanted
-            return
-        self._quiet = True
-        try:
-            self.sources["cards"].selected.indices = wanted
-        finally:
-            self._quiet = False
+        self._keep_selection(touchpoint_id)
+        if not quiet and touchpoint_id is not None and touchpoint_id in self.sources["cards"].data["tp_id"]:
+            self._notify(touchpoint_id)
+
+    def tap(self, touchpoint_id: str) -> None:
+        """What a tap on a touchpoint's card (or emotion point) in the browser sends: select and tell.
+
+        The browser says which touchpoint was tapped through the tap tool's ``tags``
+        (``[touchpoint id, a count]``); this sets them the same way, for notebooks and tests.
+        """
+        count = self._tapper.tags[1] + 1 if len(self._tapper.tags) > 1 else 1
+        self._tapper.tags = [touchpoint_id, count]
 
     # -- events ---------------------------------------------------------------------------
 
@@ -314,27 +314,42 @@ class JourneyMapView:
         """Keep the same card selected when rows moved; quietly (it is not a new tap)."""
         ids = self.sources["cards"].data["tp_id"]
         wanted = [ids.index(touchpoint_id)] if touchpoint_id in ids else []
+        self._selected_id = touchpoint_id if wanted else None
         cards = self.sources["cards"].selected
         if list(cards.indices) != wanted:
-            self._quiet = True
-            try:
-                cards.indices = wanted
-            finally:
-                self._quiet = False
+            cards.indices = wanted
 
-    def _card_tapped(self, _attr: str, _old: list[int], new: list[int]) -> None:
+    def _card_selected(self, _attr: str, _old: list[int], new: list[int]) -> None:
+        # The browser changes the selection by itself too (it clears and restores it when the
+        # cards' rows change): that is no tap, so only the selected id is kept up to date here.
         ids = self.sources["cards"].data["tp_id"]
         self._selected_id = ids[new[0]] if new and new[0] < len(ids) else None
-        if self._selected_id is not None and not self._quiet:
-            self._notify(self._selected_id)
 
-    def _point_tapped(self, _attr: str, _old: list[int], new: list[int]) -> None:
-        ids = self.sources["emotion"].data["tp_id"]
-        if new and new[0] < len(ids):
-            if ids[new[0]] == self._selected_id:
-                self._notify(ids[new[0]])  # its card is selected already: still a tap
-            else:
-                self.select(ids[new[0]])  # highlights its card, which calls back
+    def _tapped(self, _attr: str, _old: list[Any], new: list[Any]) -> None:
+        if new and isinstance(new[0], str):
+            self.select(new[0])
+
+    def _tap_tool(self, cards: Any, points: Any) -> TapTool:
+        """The tap tool: it selects the tapped card, and its callback says which one was tapped.
+
+        Only a real tap runs the callback (a selection the browser restores after a redraw does
+        not), so :meth:`on_select` hears people, not redraws. A tap on an emotion point selects
+        its touchpoint's card (in Python, which sends the selection back).
+        """
+        self._tapper = TapTool(
+            renderers=[cards, points],
+            mode="replace",
+            name="cjm-tap",
+            callback=CustomJS(
+                code="const s = cb_data.source; const i = s.selected.indices[0];"
+                "if (i === undefined) { return; }"
+                "const ids = s.data.get ? s.data.get('tp_id') : s.data['tp_id'];"
+                "const n = cb_obj.tags.length > 1 ? cb_obj.tags[1] + 1 : 1;"
+                "cb_obj.tags = [ids[i], n];"
+            ),
+        )
+        self._tapper.on_change("tags", self._tapped)
+        return self._tapper
 
     def _notify(self, touchpoint_id: str) -> None:
         for callback in list(self._callbacks):
@@ -585,7 +600,7 @@ class JourneyMapView:
                     ],
                 ),
             ),
-            TapTool(renderers=[cards, points]),
+            self._tap_tool(cards, points),
         )
         self._drawn_renderers.extend([arrows, heads, labels])
         arrows.name = "cjm-handoff-arrows"
