@@ -403,6 +403,7 @@ def test_a_source_that_cannot_be_read_leaves_the_map_unchanged(folder, capsys):
 
 def test_postgres_gives_the_pandas_frames_and_reads_queries_and_zones(events_in_postgres, postgres):
     from cjmkit.metrics.events import EventColumns
+    from cjmkit.metrics.problems import ImportProblem
     from cjmkit.model import EventSource
 
     reference = JourneyLog(journey(), raw(), columns=EventColumns(segment="persona"))
@@ -437,6 +438,18 @@ def test_postgres_gives_the_pandas_frames_and_reads_queries_and_zones(events_in_
         assert utc.as_of() == pd.Timestamp("2026-02-25 11:00")  # Berlin's wall clock, taken as UTC
     with JourneyLog(journey(), naive.model_copy(update={"timezone": "Europe/Berlin"})) as zoned:
         assert zoned.as_of() == pd.Timestamp("2026-02-25 10:00")
+    # text the database would read by its own day/month order is refused, never guessed
+    with postgres.connect("journey_events") as connection:
+        connection.execute("DROP TABLE IF EXISTS slashes")
+        connection.execute(
+            "CREATE TABLE slashes AS SELECT customer_id, to_char(timestamp, 'DD/MM/YYYY HH24:MI') AS timestamp, "
+            "event FROM events"
+        )
+    slashes = EventSource(kind="sql", location=events_in_postgres, table="slashes")
+    with pytest.raises(
+        ImportProblem, match=r"table 'slashes' .*: \d+ rows have a timestamp that is not ISO 8601"
+    ):
+        JourneyLog(journey(), slashes).reach()
 
 
 def test_a_stored_database_source_runs_only_once_trusted_and_only_a_select(events_in_postgres):

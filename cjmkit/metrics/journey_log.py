@@ -539,7 +539,7 @@ def _database_relation(connection: Any, source: EventSource, url: str) -> tuple[
     sample = first[have.index(found["time"])] if first is not None else None
     params: dict[str, Any] = {}
     if isinstance(sample, str) or sample is None:
-        # text: an offset is honoured; without one, the session's zone (the source's, UTC unless told)
+        # text (ISO 8601, checked below): an offset is honoured; without one, the session's zone (the source's, UTC unless told)
         time_sql = f"(CAST(trim(CAST({time} AS TEXT)) AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
     elif getattr(sample, "tzinfo", None) is not None:
         time_sql = f"({time} AT TIME ZONE 'UTC')"
@@ -554,11 +554,19 @@ def _database_relation(connection: Any, source: EventSource, url: str) -> tuple[
         "have no customer": f"coalesce({customer}, '') = ''",
         "have no event": f"coalesce({event}, '') = ''",
     }
+    text_times = isinstance(sample, str) or sample is None
+    if text_times:
+        # the database would read 01/02/2025 by its own DateStyle: day and month are never guessed
+        checks[
+            "have a timestamp that is not ISO 8601 text such as 2025-02-01T09:30:00+01:00 (convert it in "
+            "the query, e.g. with to_timestamp, or store a timestamp)"
+        ] = f"{time} IS NOT NULL AND NOT (trim(CAST({time} AS TEXT)) ~ :cjm_iso)"
+    check_params = {**params, "cjm_iso": _ISO} if text_times else params
     counts = ", ".join(
         f"COUNT(*) FILTER (WHERE {condition}) AS c{i}" for i, condition in enumerate(checks.values())
     )
     try:
-        row = connection.execute(sa.text(f"SELECT {counts} FROM {relation}"), params).fetchone()
+        row = connection.execute(sa.text(f"SELECT {counts} FROM {relation}"), check_params).fetchone()
     except sa.exc.SQLAlchemyError as error:
         raise ImportProblem(f"{name}: the query failed: {readonly.describe(error)}", path=url) from None
     problems = [f"{int(n):,} rows {reason}" for n, reason in zip(row, checks, strict=True) if n]
