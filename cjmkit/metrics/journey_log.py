@@ -50,6 +50,9 @@ from cjmkit.model import EventSource, Journey
 ENGINES = ("auto", "pandas", "duckdb", "database")
 DUCKDB_MEMORY = os.environ.get("CJMKIT_DUCKDB_MEMORY", "3GB")
 """DuckDB's memory limit (``$CJMKIT_DUCKDB_MEMORY``); beyond it, DuckDB spills to a temporary folder."""
+DUCKDB_DISK = os.environ.get("CJMKIT_DUCKDB_DISK", "20GB")
+"""At most this much temporary disk (``$CJMKIT_DUCKDB_DISK``): DuckDB's own limit, 90 % of the free
+space, would let one large log fill the disk."""
 
 _ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?$"
 
@@ -153,9 +156,10 @@ class JourneyLog:
 
     @property
     def steps(self) -> pd.DataFrame:
-        """The mapped events (:func:`cjmkit.metrics.events.steps`)."""
+        """The mapped events (:func:`cjmkit.metrics.events.steps`), by customer, time and place in the map."""
         if self._steps is None:
-            self._steps = steps(self.events, self.mapping)
+            # sorted once here: each measure then only checks the order
+            self._steps = J._ordered(steps(self.events, self.mapping))
         return self._steps
 
     @property
@@ -198,7 +202,15 @@ class JourneyLog:
 
         # beyond its memory limit DuckDB spills to this folder (removed when the log is closed or dropped)
         spill = tempfile.mkdtemp(prefix="cjmkit-duckdb-")
-        connection = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": spill})
+        # a database file in that folder: the events loaded from a file are kept compressed there
+        connection = duckdb.connect(
+            str(Path(spill) / "events.duckdb"),
+            config={
+                "memory_limit": DUCKDB_MEMORY,
+                "temp_directory": spill,
+                "max_temp_directory_size": DUCKDB_DISK,
+            },
+        )
         self._cleanup = weakref.finalize(self, _close, connection, spill)
         connection.execute("SET TimeZone = 'UTC'")
         self._connection = connection
@@ -422,6 +434,7 @@ def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Pat
     import duckdb
 
     from cjmkit.metrics.events import resolve_event_columns
+    from cjmkit.metrics.journeys_sql import too_little_room
 
     assert source is not None
     if not path.is_file():
@@ -448,7 +461,9 @@ def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Pat
             relation = f"read_parquet({literal})"
         described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as error:
-        raise ImportProblem(f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)) from None
+        raise too_little_room(error) or ImportProblem(
+            f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)
+        ) from None
     types = {row[0]: str(row[1]).upper() for row in described}
     found = resolve_event_columns(list(types), _columns_of(source), name)
     if source.kind == "parquet" and (source.date_format or source.dayfirst is not None):
@@ -486,7 +501,9 @@ def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Pat
             f"SELECT {selects} FROM (SELECT *, {line} AS line FROM {relation})"
         ).fetchone()
     except duckdb.Error as error:
-        raise ImportProblem(f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)) from None
+        raise too_little_room(error) or ImportProblem(
+            f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)
+        ) from None
     from cjmkit.metrics.aggregate import BadRows
 
     bad = BadRows(name, "line" if source.kind == "csv" else "row")
@@ -497,12 +514,22 @@ def _duckdb_file_relation(connection: Any, source: EventSource | None, path: Pat
             bad.kinds[(reason, col)].count = int(count)
     bad.raise_if_any(str(path))
     try:
+        # customers become numbers (the measures only tell them apart): sorting and counting fifty
+        # million events then moves integers, not text; the rows' order no longer matters (lines are named)
+        connection.execute("SET preserve_insertion_order = false")
         connection.execute(
-            f"CREATE TEMP TABLE cjm_raw AS SELECT {customer} AS customer, CAST({time_sql} AS TIMESTAMP) AS time, "
-            f"{event} AS event, {segment} AS segment FROM {relation}"
+            f"CREATE TABLE cjm_customers AS SELECT customer, CAST(row_number() OVER () AS INTEGER) AS id "
+            f"FROM (SELECT DISTINCT {customer} AS customer FROM {relation})"
         )
+        connection.execute(
+            f"CREATE TABLE cjm_raw AS SELECT c.id AS customer, CAST({time_sql} AS TIMESTAMP) AS time, "
+            f"{event} AS event, {segment} AS segment FROM {relation} JOIN cjm_customers c ON c.customer = {customer}"
+        )
+        connection.execute("DROP TABLE cjm_customers")
     except duckdb.Error as error:
-        raise ImportProblem(f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)) from None
+        raise too_little_room(error) or ImportProblem(
+            f"cannot read {name}: {str(error).splitlines()[0]}", path=str(path)
+        ) from None
     connection.execute("SET TimeZone = 'UTC'")
     return "SELECT customer, time, event, segment FROM cjm_raw"
 

@@ -133,6 +133,19 @@ class SqlMeasures:
             return f"{segment} AS segment, ", "segment, ", keys
         return "", "", keys
 
+    def _percentile(self, q: float, value: str) -> str:
+        """``percentile_cont(q)`` of ``value`` over a group whose rows carry ``rn`` and ``cnt``.
+
+        ``rn`` is the row's rank by ``value`` (1…) and ``cnt`` the group's size: the two middle
+        values are picked and interpolated, as ``percentile_cont`` and pandas do. DuckDB's own
+        quantile keeps every value of every group in memory and, beyond its limit, wrote tens of
+        gigabytes of temporary files for fifty million events; ranking is a sort, which spills well.
+        """
+        position = f"((MAX(cnt) - 1) * {float(q)!r})"
+        low = f"MIN({value}) FILTER (WHERE rn = CAST(floor((cnt - 1) * {float(q)!r}) AS BIGINT) + 1)"
+        high = f"MIN({value}) FILTER (WHERE rn = CAST(ceil((cnt - 1) * {float(q)!r}) AS BIGINT) + 1)"
+        return f"CAST({low} + ({high} - {low}) * ({position} - floor({position})) AS {self.d.double})"
+
     def _window(self) -> str:
         return "PARTITION BY customer ORDER BY time, ord"
 
@@ -142,15 +155,18 @@ class SqlMeasures:
         """As :func:`cjmkit.metrics.journeys.transitions`, in SQL."""
         select, group, keys = self._keys(by, period)
         hours = self.d.hours("next_time", "time")
+        pair = f"{group}from_touchpoint, to_touchpoint"
         frame = self.query(
             f", moves AS (SELECT customer, time, touchpoint, segment, "
             f"LEAD(touchpoint) OVER ({self._window()}) AS next_tp, LEAD(time) OVER ({self._window()}) AS next_time "
-            f"FROM steps) "
-            f"SELECT {select}touchpoint AS from_touchpoint, next_tp AS to_touchpoint, COUNT(*) AS transitions, "
-            f"COUNT(DISTINCT customer) AS customers, "
-            f"CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY {hours}) AS {self.d.double}) AS median_hours, "
-            f"CAST(percentile_cont(0.9) WITHIN GROUP (ORDER BY {hours}) AS {self.d.double}) AS p90_hours "
-            f"FROM moves WHERE next_tp IS NOT NULL GROUP BY {group}touchpoint, next_tp"
+            f"FROM steps), "
+            f"pairs AS (SELECT {select}touchpoint AS from_touchpoint, next_tp AS to_touchpoint, customer, "
+            f"{hours} AS hours FROM moves WHERE next_tp IS NOT NULL), "
+            f"ranked AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY {pair} ORDER BY hours) AS rn, "
+            f"COUNT(*) OVER (PARTITION BY {pair}) AS cnt FROM pairs) "
+            f"SELECT {pair}, COUNT(*) AS transitions, COUNT(DISTINCT customer) AS customers, "
+            f"{self._percentile(0.5, 'hours')} AS median_hours, {self._percentile(0.9, 'hours')} AS p90_hours "
+            f"FROM ranked GROUP BY {pair}"
         )
         frame["departures"] = frame.groupby([*keys, "from_touchpoint"])["transitions"].transform("sum")
         frame["share"] = frame["transitions"] / frame["departures"]
@@ -392,13 +408,35 @@ def _stamp(value: pd.Timestamp) -> Any:
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
+def too_little_room(error: Exception) -> Exception | None:
+    """The sentence for DuckDB running out of the memory or temporary disk it may take (else None)."""
+    import duckdb
+
+    from cjmkit.metrics.problems import ImportProblem
+
+    if not isinstance(error, duckdb.OutOfMemoryException) and "No space left" not in str(error):
+        return None
+    return ImportProblem(
+        f"DuckDB had too little room to measure this event log ({str(error).splitlines()[0]}); "
+        "give it more memory or temporary disk with CJMKIT_DUCKDB_MEMORY and CJMKIT_DUCKDB_DISK "
+        "(e.g. 8GB and 50GB), or measure the events in their database"
+    )
+
+
 def duckdb_runner(connection: Any) -> Runner:
     """A :data:`Runner` on a DuckDB connection (``:name`` parameters become ``$name``)."""
+    import duckdb
 
     def run(sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
         text = _PARAM.sub(lambda m: "$" + m.group(1), sql)
         used = {name: value for name, value in params.items() if f"${name}" in text}
-        return connection.execute(text, used).df()
+        try:
+            return connection.execute(text, used).df()
+        except duckdb.Error as error:
+            problem = too_little_room(error)
+            if problem is None:
+                raise
+            raise problem from None
 
     return run
 
