@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cjmkit.metrics.journey_log import JourneyLog
 from cjmkit.model import EventLog, Journey, Lane, Stage, Touchpoint
@@ -266,6 +269,49 @@ def test_all_engines_give_the_same_frames(tmp_path):
     other.close()
 
 
+EVENTS = ["signup", "chat", "email", "care-call", "renew", "newsletter", "heartbeat"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "c", "Ä", "B2"]),  # text order, not numbers or locale
+            st.integers(0, 40),  # hours after the start: ties are common
+            st.sampled_from(EVENTS),
+            st.sampled_from(["maya", "dan"]),
+        ),
+        max_size=40,
+    )
+)
+def test_pandas_and_duckdb_agree_on_any_log(rows):
+    from cjmkit.metrics.events import EventColumns
+
+    start = pd.Timestamp("2026-01-01T00:00:00Z")
+    frame = pd.DataFrame(
+        [(c, (start + pd.Timedelta(hours=h)).isoformat(), e, p) for c, h, e, p in rows],
+        columns=["customer_id", "timestamp", "event", "persona"],
+    )
+    columns = EventColumns(segment="persona")
+    reference = JourneyLog(journey(), frame, columns=columns)
+    with JourneyLog(journey(), frame, columns=columns, engine="duckdb") as other:
+        for name, args, kwargs in [
+            ("transitions", (), {"by": "segment"}),
+            ("paths", (), {"max_steps": 3}),
+            ("dropoff", (), {}),
+            ("funnel", (["signup", "chat", "call"],), {"within_hours": 12}),
+            ("repeat_contacts", (), {"within_days": 1}),
+            ("time_between", ("chat", "call"), {}),
+        ]:
+            pd.testing.assert_frame_equal(
+                getattr(reference, name)(*args, **kwargs),
+                getattr(other, name)(*args, **kwargs),
+                check_exact=False,
+                rtol=1e-9,
+                obj=name,
+            )
+
+
 def test_unknown_touchpoints_and_engines_are_plain_sentences():
     from cjmkit.metrics.problems import ImportProblem
 
@@ -501,3 +547,27 @@ def test_cli_keeps_a_database_event_log_and_measures_it_there(
     )
     assert main(["journey", "refresh", str(map_path)]) == 0
     assert "nothing changed" in capsys.readouterr().out
+
+
+def test_duckdb_says_in_a_sentence_when_a_log_needs_more_room_than_it_may_take(tmp_path, monkeypatch):
+    from cjmkit.metrics import journey_log
+    from cjmkit.metrics.problems import ImportProblem
+
+    # fifty million events once filled a disk: DuckDB gets a bounded memory and temporary disk
+    monkeypatch.setattr(journey_log, "DUCKDB_MEMORY", "1MB")
+    monkeypatch.setattr(journey_log, "DUCKDB_DISK", "1KB")
+    rng = np.random.default_rng(1)
+    many = pd.DataFrame(
+        {
+            "customer_id": [f"customer-{i:09d}" for i in rng.integers(0, 100_000, 200_000)],
+            "timestamp": "2026-01-05T10:00:00Z",
+            "event": rng.choice(["signup", "chat", "call"], 200_000),
+        }
+    )
+    path = tmp_path / "many.parquet"
+    many.to_parquet(path)
+    with (
+        pytest.raises(ImportProblem, match=r"too little room .* CJMKIT_DUCKDB_MEMORY and CJMKIT_DUCKDB_DISK"),
+        JourneyLog(journey(), path) as log,
+    ):
+        log.transitions()

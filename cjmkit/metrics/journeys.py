@@ -63,7 +63,33 @@ def _hours(later: pd.Series, earlier: pd.Series) -> pd.Series:
 
 
 def _ordered(steps: pd.DataFrame) -> pd.DataFrame:
+    """The steps by customer, time and place in the map (as given when already so: one pass to check)."""
+    if _is_ordered(steps):
+        return steps.reset_index(drop=True)
     return steps.sort_values(["customer", "time", "order"], kind="stable").reset_index(drop=True)
+
+
+def _is_ordered(steps: pd.DataFrame) -> bool:
+    if len(steps) < 2:
+        return True
+    customer = steps["customer"].to_numpy(dtype=object)
+    time = steps["time"].to_numpy()
+    order = steps["order"].to_numpy()
+    try:
+        before, same = customer[:-1] < customer[1:], customer[:-1] == customer[1:]
+    except TypeError:  # not all text: let the sort decide
+        return False
+    earlier, same_time = time[:-1] < time[1:], time[:-1] == time[1:]
+    in_order = before | (same & (earlier | (same_time & (order[:-1] <= order[1:]))))
+    return bool(in_order.all())
+
+
+def _runs(customer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each customer's run of rows starts, and its length (rows ordered by customer)."""
+    if len(customer) == 0:
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
+    return starts, np.diff(np.r_[starts, len(customer)])
 
 
 def data_time(steps: pd.DataFrame) -> pd.Timestamp:
@@ -99,11 +125,14 @@ def transitions(steps: pd.DataFrame, *, by: str | None = None, period: str = "mo
     """
     keys = group_keys(by)
     ordered = _ordered(steps)
-    following = ordered.groupby("customer", sort=False).shift(-1)
+    customer = ordered["customer"].to_numpy(dtype=object)
+    followed = np.zeros(len(customer), dtype=bool)  # the next row is the same customer's
+    followed[:-1] = customer[1:] == customer[:-1]
     moves = ordered.assign(
-        to_touchpoint=following["touchpoint"], hours=_hours(following["time"], ordered["time"])
+        to_touchpoint=ordered["touchpoint"].shift(-1),
+        hours=_hours(ordered["time"].shift(-1), ordered["time"]),
     )
-    moves = _with_period(moves[moves["to_touchpoint"].notna()], by, period)
+    moves = _with_period(moves[followed], by, period)
     moves = moves.rename(columns={"touchpoint": "from_touchpoint"})
     group = [*keys, "from_touchpoint", "to_touchpoint"]
     grouped = moves.groupby(group, sort=True)
@@ -178,10 +207,18 @@ def paths(
     changes = ordered[ordered["touchpoint"] != previous]
     changes = changes.assign(index=changes.groupby("customer", sort=False).cumcount())
     first = _with_period(changes[changes["index"] == 0], by, period)[["customer", *keys]]
-    length = changes.groupby("customer", sort=False).size().rename("length")
-    kept = changes[changes["index"] < max_steps]
-    joined = kept.groupby("customer", sort=False)["touchpoint"].agg(PATH_SEPARATOR.join).rename("path")
-    per_customer = first.set_index("customer").join(joined).join(length).reset_index()
+    if changes.empty:
+        return _typed(pd.DataFrame(columns=[*keys, *PATH_COLUMNS]))
+    # each customer's steps are one run of rows: their path is joined a column at a time
+    starts, lengths = _runs(changes["customer"].to_numpy(dtype=object))
+    touchpoints = changes["touchpoint"].to_numpy(dtype=object)
+    path = touchpoints[starts].copy()
+    for k in range(1, max_steps):
+        more = lengths > k
+        path[more] = path[more] + PATH_SEPARATOR + touchpoints[starts[more] + k]
+    customers = changes["customer"].to_numpy(dtype=object)[starts]
+    joined = pd.DataFrame({"path": path, "length": lengths}, index=pd.Index(customers, name="customer"))
+    per_customer = first.set_index("customer").join(joined).reset_index()
     longer = per_customer["length"] > max_steps
     per_customer.loc[longer, "path"] = per_customer.loc[longer, "path"] + PATH_SEPARATOR + "…"
     per_customer["steps"] = per_customer["length"].clip(upper=max_steps)
@@ -314,7 +351,8 @@ def funnel(
         if window is not None:
             later &= joined["time"] <= joined["t0"] + window
         first = joined[later].groupby("customer", sort=False)["time"].min().rename("next")
-        moved = reached.join(first, on="customer", how="inner")
+        # (joined with nobody, pandas names the empty index "customer": the next merge would balk)
+        moved = reached.join(first, on="customer", how="inner").reset_index(drop=True)
         moved = moved.assign(hours=_hours(moved["next"], moved["t"]), t=moved["next"]).drop(columns="next")
         stuck = reached[~reached["customer"].isin(first.index)]
         if window is not None:
@@ -342,6 +380,8 @@ def funnel(
 def _complete_funnel(out: pd.DataFrame, keys: list[str], funnel_steps: Sequence[str]) -> pd.DataFrame:
     """Every step of every group present (0 customers where nobody got there), with the shares."""
     groups = out[keys].drop_duplicates()
+    if groups.empty and keys == ["_all"]:  # ungrouped, and nobody entered: every step, nobody there
+        groups = pd.DataFrame({"_all": [0]})
     full = groups.merge(
         pd.DataFrame({"step": range(1, len(funnel_steps) + 1), "touchpoint": list(funnel_steps)}), how="cross"
     )
