@@ -26,9 +26,10 @@ from typing import Any
 from urllib.parse import quote
 
 from cjmkit.errors import CjmError
+from cjmkit.render.deliverables import KINDS, build_file
 
 FILES: dict[str, str] = {"poster.pdf": "pdf", "handout.pdf": "pdf-handout", "deck.pptx": "pptx"}
-"""The files a visitor can ask for, and their kind of export (:data:`cjmkit.widgets.deliverables.KINDS`)."""
+"""The files a visitor can ask for, and their kind of export (:data:`cjmkit.render.deliverables.KINDS`)."""
 PREFIX = "/download"
 MAX_WAITING = 4
 """Builds that may wait for the worker at once; more get a "busy" answer."""
@@ -36,8 +37,6 @@ MAX_WAITING = 4
 
 def download_links(name: str, prefix: str = PREFIX) -> list[tuple[str, str]]:
     """``[(label, href)]`` of a map's downloads, for a page to show as links or buttons."""
-    from cjmkit.widgets.deliverables import KINDS
-
     return [(KINDS[kind][0], f"{prefix}/{quote(name, safe='')}/{file}") for file, kind in FILES.items()]
 
 
@@ -109,7 +108,6 @@ class DownloadCache:
             if target.exists():
                 return target
             from cjmkit.render.measured import measure
-            from cjmkit.widgets.deliverables import build_file
 
             self.building = f"{name}/{file}"
             try:
@@ -172,8 +170,6 @@ def _handler_class() -> type:
                 return
             suffix = Path(file).suffix
             stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:80] or "journey-map"
-            from cjmkit.widgets.deliverables import KINDS
-
             self.set_header("Content-Type", KINDS[FILES[file]][2])
             self.set_header("Content-Disposition", f'attachment; filename="{stem}-{Path(file).stem}{suffix}"')
             self.set_header("Cache-Control", "no-cache")

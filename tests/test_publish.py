@@ -126,8 +126,16 @@ def test_site_works_from_file_urls_with_no_network_and_personas_switch(page, sit
 
 
 def test_publishing_loads_no_widgets() -> None:
-    """publish, serve and render --measure share one measuring function below the widgets."""
-    code = "import sys, cjmkit.publish, cjmkit.viewer_server; print('ipywidgets' in sys.modules)"
+    """publish, serve and render --measure share one measuring function below the widgets.
+
+    A served page links its downloads, and they are built, below the widgets too.
+    """
+    code = (
+        "import sys, cjmkit.publish, cjmkit.viewer_server, cjmkit.downloads as d;"
+        "from cjmkit.render.deliverables import build_file;"
+        "assert 'PDF poster' in d.links_html('acme');"
+        "print('ipywidgets' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
 

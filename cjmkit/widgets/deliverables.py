@@ -20,19 +20,9 @@ from typing import Any
 import ipywidgets as w
 
 from cjmkit.errors import CjmError
-from cjmkit.model import Journey, slugify
+from cjmkit.model import Journey
+from cjmkit.render.deliverables import KINDS, build_file
 from cjmkit.widgets._common import button, message_widget, set_message
-
-KINDS: dict[str, tuple[str, str, str]] = {
-    # kind: (button label, file suffix, media type)
-    "pdf": ("PDF poster (A3)", ".pdf", "application/pdf"),
-    "pdf-handout": ("PDF handout (A4)", "-handout.pdf", "application/pdf"),
-    "pptx": (
-        "PowerPoint deck",
-        ".pptx",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ),
-}
 
 
 class MapInWords(w.HTML):
@@ -54,25 +44,6 @@ class MapInWords(w.HTML):
         text = f"<style>{WORDS_CSS}</style>{words_html(outline(journey, self.metrics), heading_level=3)}"
         if text != str(self.value):
             self.value = text
-
-
-def build_file(
-    kind: str, journey: Journey, folder: Path, metrics: Any = None, persona: str | None = None
-) -> Path:
-    """Write one export (``"pdf"``, ``"pdf-handout"`` or ``"pptx"``) of ``journey`` into ``folder``."""
-    _label, suffix, _media = KINDS[kind]
-    target = folder / f"{slugify(journey.title) or 'journey-map'}{suffix}"
-    if kind == "pdf":
-        from cjmkit.render.pdf import save_poster
-
-        return save_poster(journey, target, metrics=metrics, persona=persona)
-    if kind == "pdf-handout":
-        from cjmkit.render.pdf import save_handout
-
-        return save_handout(journey, target, metrics=metrics)
-    from cjmkit.render.deck import save_deck
-
-    return save_deck(journey, target, metrics=metrics, persona=persona)
 
 
 class ExportPanel(w.VBox):
