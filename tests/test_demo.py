@@ -78,3 +78,25 @@ def test_demo_prints_addresses_that_open_and_ctrl_c_stops_it(tmp_path: Path) -> 
         with pytest.raises(OSError), socket.create_connection(("127.0.0.1", each), timeout=2):
             pass
     assert sample.read_bytes() == before
+
+
+def test_ctrl_c_while_the_servers_start_leaves_none_running(tmp_path: Path) -> None:
+    import psutil
+
+    port = _three_free_ports()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cjmkit.cli", "demo", "--port", str(port), "--work-dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(servers := psutil.Process(process.pid).children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(servers) == 2
+    finally:
+        process.send_signal(signal.SIGINT)  # before the servers answer: the addresses are not printed yet
+        code = process.wait(timeout=60)
+    assert code == 0
+    _, alive = psutil.wait_procs(servers, timeout=30)
+    assert not alive, [server.cmdline() for server in alive]

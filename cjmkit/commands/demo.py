@@ -52,38 +52,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "cjmkit.cli"]
     viewer_port, workshop_port, room_port = args.port, args.port + 1, args.port + 2
     token = new_token()  # the workshop's; printed below, with the address it belongs to
-    servers = [
-        subprocess.Popen([*command, "serve", str(args.sample_dir), "--port", str(viewer_port)]),
-        subprocess.Popen(
-            [
-                *command,
-                "workshop",
-                str(workshop_map),
-                "--port",
-                str(workshop_port),
-                "--room",
-                "127.0.0.1",
-                "--room-port",
-                str(room_port),
-            ],
-            env={**os.environ, TOKEN_ENV: token},
-        ),
-    ]
-    _wait_until_listening(servers, (viewer_port, workshop_port, room_port))
-    print(
-        "\ncjmkit demo (this machine only):\n"
-        f"  sample map, read-only viewer:  http://127.0.0.1:{viewer_port}/?map=acme\n"
-        f"  workshop app on a copy of it:  http://127.0.0.1:{workshop_port}/?{TOKEN_PARAM}={token}\n"
-        f"                                 (the map is {workshop_map})\n"
-        f"  participants' page (the room): http://127.0.0.1:{room_port}/ (join code: the board's Room tab)\n"
-        "Press Ctrl+C to stop them.\n",
-        flush=True,
-    )
+    # A Ctrl+C while a server is being started waits until it is started, so none is left behind.
+    held: list[int] = []
+    interrupted = False
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: held.append(number))
     try:
+        servers = [
+            subprocess.Popen([*command, "serve", str(args.sample_dir), "--port", str(viewer_port)]),
+            subprocess.Popen(
+                [
+                    *command,
+                    "workshop",
+                    str(workshop_map),
+                    "--port",
+                    str(workshop_port),
+                    "--room",
+                    "127.0.0.1",
+                    "--room-port",
+                    str(room_port),
+                ],
+                env={**os.environ, TOKEN_ENV: token},
+            ),
+        ]
+    except BaseException:
+        signal.signal(signal.SIGINT, previous)
+        raise
+    try:  # a Ctrl+C while they start stops them too
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            raise KeyboardInterrupt
+        _wait_until_listening(servers, (viewer_port, workshop_port, room_port))
+        print(
+            "\ncjmkit demo (this machine only):\n"
+            f"  sample map, read-only viewer:  http://127.0.0.1:{viewer_port}/?map=acme\n"
+            f"  workshop app on a copy of it:  http://127.0.0.1:{workshop_port}/?{TOKEN_PARAM}={token}\n"
+            f"                                 (the map is {workshop_map})\n"
+            f"  participants' page (the room): http://127.0.0.1:{room_port}/ (join code: the board's Room tab)\n"
+            "Press Ctrl+C to stop them.\n",
+            flush=True,
+        )
         while all(server.poll() is None for server in servers):
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
+        interrupted = True
     finally:
         for server in servers:
             if server.poll() is None:
@@ -93,6 +104,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+    if interrupted:  # however the servers took it (one still starting may exit 1): the person stopped them
+        return 0
     failed = [server.returncode for server in servers if server.returncode not in (0, -signal.SIGINT, 130)]
     return 2 if failed else 0
 
