@@ -270,6 +270,16 @@ class Editor:
         self._notify(change)
         return change
 
+    def withdraw(self) -> Change:
+        """Undo the last edit and forget it, leaving nothing to redo; return what happened.
+
+        For an edit that should not have been made, e.g. a room note that another board put on
+        the map at the same moment: a redo would put the duplicate back.
+        """
+        change = self.undo()
+        self._redo.pop()
+        return change
+
     def redo(self) -> Change:
         """Redo the last undone edit and return what happened (see :meth:`undo`)."""
         if not self._redo:

@@ -301,6 +301,26 @@ def test_two_boards_accepting_the_same_note_put_it_on_the_map_once(sample_map):
     assert texts.count("Only once please") == 1
 
 
+def test_two_boards_accepting_the_same_note_at_the_same_instant_keep_one_and_nothing_to_redo(
+    sample_map, monkeypatch
+):
+    first, second = open_map(sample_map), open_map(sample_map)
+    try:
+        a, b = RoomControl(first.editor, sample_map), RoomControl(second.editor, sample_map)
+        _submit(a.log, "note-race-0001", _note(first.journey, "Both pressed accept"))
+        b.refresh()
+        a.accept("note-race-0001")
+        monkeypatch.setattr(b.log, "read_new", lambda: [])  # b has not read a's accept yet
+        with pytest.raises(CjmError, match="accepted on another board already"):
+            b.accept("note-race-0001")  # b's edit is made, its log entry refused, the edit withdrawn
+        assert not second.editor.can_redo, "a redo would put the copy back"
+    finally:
+        first.close()
+        second.close()
+    texts = [n.text for tp in load(sample_map).touchpoints for n in tp.pain_points]
+    assert texts.count("Both pressed accept") == 1
+
+
 def test_log_file_mode_is_private_enough(tmp_path: Path):
     log = RoomLog(tmp_path / "x.room.jsonl")
     log.append({"id": "abcdefgh", "type": "close"})

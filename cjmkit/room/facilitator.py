@@ -190,8 +190,9 @@ class RoomControl:
             added = self.editor.add_note(target, note.kind, note.text)
             where = f"touchpoints/{target}/{note.kind}/{added.id}"
         if not self._record("accept", f"accept-{note.id}", note=note.id, item=where):
-            # another board accepted it at the same moment: keep the map to one copy
-            self.editor.undo()
+            # another board accepted it at the same moment: keep the map to one copy, and leave
+            # nothing to redo (a redo would put the copy back)
+            self.editor.withdraw()
             raise CjmError(f"the note “{_short(note.text)}” was accepted on another board already")
         return where
 
