@@ -138,14 +138,21 @@ def test_two_boards_200_random_edits_all_land_without_conflicts(browser, tmp_pat
     rng = random.Random(20261201)
     random.seed(20261201)
     port = free_port()
-    command = cjmkit_command("workshop", str(path), "--port", str(port), "--room-port", str(free_port()))
+    command = cjmkit_command(
+        "workshop", str(path), "--port", str(port), "--room-port", str(free_port()), "--max-kernels", "6"
+    )  # two boards: room enough whatever memory the machine has free right now
     with running_server(command, port, env={"CJMKIT_TOKEN": TOKEN}) as base:
         boards = []
         for who in ("alice", "bob"):
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
             page.goto(f"{base}/?token={TOKEN}")
-            page.wait_for_selector(".cjm-quick-text input", timeout=120_000)
+            try:
+                page.wait_for_selector(".cjm-quick-text input", timeout=120_000)
+            except PlaywrightTimeout:
+                raise AssertionError(
+                    f"{who}'s board did not open: {page.inner_text('body')[:300]!r}"
+                ) from None
             boards.append(Board(page, who))
         try:
             revisions = [start.revision]
