@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import socket
@@ -100,3 +101,29 @@ def test_ctrl_c_while_the_servers_start_leaves_none_running(tmp_path: Path) -> N
     assert code == 0
     _, alive = psutil.wait_procs(servers, timeout=30)
     assert not alive, [server.cmdline() for server in alive]
+
+
+def test_a_server_that_cannot_start_stops_the_demo_with_a_sentence(tmp_path: Path) -> None:
+    import psutil
+
+    port = _three_free_ports()
+    with socket.socket() as busy:  # another program holds the viewer's port
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cjmkit.cli", "demo", "--port", str(port), "--work-dir", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        servers = []
+        deadline = time.monotonic() + 60
+        while len(servers) < 2 and process.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                servers = psutil.Process(process.pid).children()
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert "a server did not start" in err and "cjmkit demo (this machine only)" not in out
+    assert "Traceback" not in err
+    _, alive = psutil.wait_procs(servers, timeout=30)
+    assert not alive

@@ -81,7 +81,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         if held:
             raise KeyboardInterrupt
-        _wait_until_listening(servers, (viewer_port, workshop_port, room_port))
+        if not _wait_until_listening(servers, (viewer_port, workshop_port, room_port)):
+            print(
+                "cjmkit demo: a server did not start (its reason is above); stopping the others.",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 2  # the finally below stops what did start
         print(
             "\ncjmkit demo (this machine only):\n"
             f"  sample map, read-only viewer:  http://127.0.0.1:{viewer_port}/?map=acme\n"
@@ -112,10 +118,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _wait_until_listening(
     servers: list[subprocess.Popen[bytes]], ports: tuple[int, ...], limit: float = 120
-) -> None:
-    """Return once every port accepts a connection on 127.0.0.1, so the addresses printed next open at once.
+) -> bool:
+    """Wait until every port accepts a connection on 127.0.0.1, so the addresses printed next open at once.
 
-    It returns early when a server ended, and gives up after ``limit`` seconds.
+    Returns False when a server ended first (a busy port, a broken install) or ``limit`` seconds passed.
     """
     deadline = time.monotonic() + limit
     waiting = list(ports)
@@ -125,3 +131,4 @@ def _wait_until_listening(
                 waiting.pop(0)
         except OSError:
             time.sleep(0.2)
+    return not waiting
