@@ -138,8 +138,10 @@ class RefreshReport:
     def summary(self) -> str:
         """One sentence: what was measured and whether the map changed."""
         what = (
-            f"{self.events:,} events of {self.customers:,} customers, {self.flows} flows between touchpoints, "
-            f"{self.unmapped} kinds of events missing from the map, {len(self.unreached)} touchpoints nobody reached"
+            f"{_count(self.events, 'event')} of {_count(self.customers, 'customer')}, "
+            f"{_count(self.flows, 'flow')} between touchpoints, "
+            f"{_count(self.unmapped, 'kind', 'kinds')} of events missing from the map, "
+            f"{_count(len(self.unreached), 'touchpoint')} nobody reached"
         )
         return what + ("" if self.changed else "; nothing changed")
 
@@ -216,3 +218,8 @@ def flows_frame(measured: MeasuredJourney | None) -> pd.DataFrame:
         if rows
         else frame
     )
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    """``1 flow``, ``2 flows``, ``1,397 customers``."""
+    return f"{number:,} {one if number == 1 else many or one + 's'}"
