@@ -390,6 +390,30 @@ def test_cli_keeps_an_event_log_in_the_map_and_refreshes_it(folder, capsys):
     assert "Measured the event log" in capsys.readouterr().out
 
 
+def test_cli_a_new_source_keeps_what_was_said_of_the_events(folder, capsys):
+    from cjmkit.cli import main
+    from cjmkit.store import load
+
+    map_path = folder / "hand.cjm.json"
+    assert main(["journey", "source", str(map_path), str(folder / "events.csv"), "--map", "care-call=call",
+                 "--ignore", "heartbeat", "--survey", str(folder / "survey.csv")]) == 0  # fmt: skip
+    # the log moved: a new source with one more word about its events keeps the earlier ones
+    (folder / "moved.csv").write_bytes((folder / "events.csv").read_bytes())
+    assert (
+        main(["journey", "source", str(map_path), str(folder / "moved.csv"), "--ignore", "newsletter"]) == 0
+    )
+    capsys.readouterr()
+    kept = load(map_path).event_log
+    assert kept.source.location == "moved.csv" and kept.survey == "survey.csv"
+    assert kept.mapping == {"care-call": "call"} and kept.ignore == ["heartbeat", "newsletter"]
+    assert kept.measured.unmapped == []
+    # an event mapped anew leaves the ignored ones, and an event ignored anew leaves the mapping
+    assert main(["journey", "source", str(map_path), str(folder / "moved.csv"), "--map", "heartbeat=chat",
+                 "--ignore", "care-call"]) == 0  # fmt: skip
+    kept = load(map_path).event_log
+    assert kept.mapping == {"heartbeat": "chat"} and kept.ignore == ["newsletter", "care-call"]
+
+
 def test_cli_show_prints_a_measure(folder, capsys):
     from cjmkit.cli import main
 

@@ -81,12 +81,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         default=[],
         metavar="EVENT=TOUCHPOINT",
-        help="the touchpoint an event value stands for (repeat; events named like a touchpoint need none)",
+        help="the touchpoint an event value stands for (repeat; events named like a touchpoint need none; "
+        "what the map's event log mapped before is kept)",
     )
     source.add_argument(
-        "--ignore", action="append", default=[], metavar="EVENT", help="an event that is no step"
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="EVENT",
+        help="an event that is no step (added to those ignored before)",
     )
-    source.add_argument("--survey", type=Path, help="survey CSV for the measured emotion curve")
+    source.add_argument(
+        "--survey", type=Path, help="survey CSV for the measured emotion curve (default: the one kept before)"
+    )
     source.set_defaults(func=cmd_source)
 
     refresh = commands.add_parser(
@@ -149,16 +156,31 @@ def cmd_source(args: argparse.Namespace) -> int:
         location = importers.location_for(str(args.file.resolve()), map_dir)
         if kind == "sql":
             raise CjmError(f"{args.file}: give a database as --url postgresql://... with --table or --query")
-    mapping = parse_mapping(args.mapping)
+    given = parse_mapping(args.mapping)
     with store.open_map(args.map) as session:
-        unknown = sorted({tp for tp in mapping.values() if session.journey.touchpoint(tp) is None})
+        # A new source for the same journey keeps what was said of its events before (the new
+        # --map and --ignore win), so changing one option never drops the whole mapping.
+        before = session.journey.event_log
+        kept = {
+            e: tp for e, tp in (before.mapping if before else {}).items() if session.journey.touchpoint(tp)
+        }
+        mapping = {**kept, **given}
+        ignore = list(dict.fromkeys([*(before.ignore if before else []), *args.ignore]))
+        ignore = [event for event in ignore if event not in given]
+        for event in args.ignore:
+            mapping.pop(event, None)
+        unknown = sorted({tp for tp in given.values() if session.journey.touchpoint(tp) is None})
         if unknown:
             have = ", ".join(tp.id for tp in session.journey.touchpoints[:30])
             names = ", ".join(map(repr, unknown))
             raise CjmError(f"--map names touchpoint {names}, which the map does not have ({have})")
         if args.survey and not args.survey.exists():
             raise CjmError(f"cannot read {args.survey}: no such file")
-        survey = importers.location_for(str(args.survey.resolve()), map_dir) if args.survey else None
+        survey = (
+            importers.location_for(str(args.survey.resolve()), map_dir)
+            if args.survey
+            else (before.survey if before else None)
+        )
         log = EventLog(
             source=EventSource(
                 kind=kind,  # type: ignore[arg-type]
@@ -174,7 +196,7 @@ def cmd_source(args: argparse.Namespace) -> int:
                 dayfirst=args.dayfirst,
             ),
             mapping=mapping,
-            ignore=list(dict.fromkeys(args.ignore)),
+            ignore=ignore,
             survey=survey,
         )
         if log.source is not None and trust.needs_trust(log.source):
